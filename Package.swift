@@ -1,0 +1,55 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "cfdev-telemetry",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "cf", targets: ["cf"]),
+        .executable(name: "cfdev-telemetry", targets: ["cfdev-telemetry"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+    ],
+    targets: [
+        // Recording: catalog, envelope, privacy, consent, configuration, the SQLite spool.
+        // No networking here: the shim links this and nothing heavier.
+        .target(
+            name: "TelemetryCore",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The shim's process handling: finding the real `cf`, running it, signals, exit status.
+        .target(name: "ShimKit", dependencies: ["TelemetryCore"]),
+        .executableTarget(name: "cf", dependencies: ["ShimKit"]),
+        // zlib, for deterministic gzip of upload batches and for reading them back.
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // Upload: SigV4, the S3 client, batches, the flusher.
+        .target(
+            name: "TelemetryUpload",
+            dependencies: [
+                "TelemetryCore", "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        // The team's side: aggregate the bucket into published statistics.
+        .target(name: "TelemetryReport", dependencies: ["TelemetryUpload", "TelemetryCore"]),
+        .executableTarget(
+            name: "cfdev-telemetry",
+            dependencies: [
+                "TelemetryCore", "TelemetryUpload", "TelemetryReport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "TelemetryCoreTests", dependencies: ["TelemetryCore"]),
+        .testTarget(name: "ShimTests", dependencies: ["TelemetryCore", "cf", "cfdev-telemetry"]),
+        .testTarget(name: "UploadTests", dependencies: ["TelemetryUpload", "TelemetryCore", "cfdev-telemetry"]),
+        .testTarget(name: "ReportTests", dependencies: ["TelemetryReport", "TelemetryUpload", "cfdev-telemetry"]),
+    ]
+)

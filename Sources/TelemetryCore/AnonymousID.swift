@@ -1,0 +1,72 @@
+import Crypto
+import Foundation
+
+/// The app-specific derivation of the machine ID that is sent as `anonymous_id`:
+/// HMAC-SHA256 keyed with a constant of this product, hex-encoded (the way systemd's
+/// `sd_id128_get_machine_app_specific` keeps machine IDs confidential).
+public enum AnonymousID {
+    /// The product constant. Changing it changes every machine's anonymous ID.
+    static let productKey: [UInt8] = Array("cfdev-telemetry/anonymous-id/v1:8d3f1c7e52a94b0e".utf8)
+
+    public static func derive(from machineID: String) -> String {
+        Hex.encode(HMAC<SHA256>.authenticationCode(for: Array(machineID.utf8), using: SymmetricKey(data: productKey)))
+    }
+}
+
+/// Salted hashes of names (apps, services, routes, orgs, spaces, users), so that distinct
+/// names can be counted without any name leaving the machine. The salt is random, per
+/// install, stored locally and never sent.
+public struct NameHasher: Sendable {
+    let salt: [UInt8]
+
+    public init(salt: [UInt8]) {
+        self.salt = salt
+    }
+
+    public func hash(_ name: String) -> String {
+        Hex.encode(HMAC<SHA256>.authenticationCode(for: Array(name.utf8), using: SymmetricKey(data: salt)))
+    }
+
+    /// 32 random bytes for a new install's salt.
+    public static func newSalt() -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    }
+}
+
+/// Lower-case hex encoding of bytes.
+public enum Hex {
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    public static func encode<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+        var out: [UInt8] = []
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    public static func decode(_ text: String) -> [UInt8]? {
+        let chars = Array(text.utf8)
+        guard chars.count % 2 == 0 else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(chars.count / 2)
+        var index = 0
+        while index < chars.count {
+            guard let high = nibble(chars[index]), let low = nibble(chars[index + 1]) else { return nil }
+            out.append(high << 4 | low)
+            index += 2
+        }
+        return out
+    }
+
+    private static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+
+/// One recorded event, exactly the eight data points of SPEC §3. Its `jsonLine` is the
+/// byte-for-byte line that is stored in the spool, shown by `show --json` and uploaded.
+public struct Envelope: Sendable, Equatable {
+    /// The envelope version carried in `schema`.
+    public static let schemaVersion = 1
+
+    public var schema: Int
+    public var eventID: String
+    public var event: EventName
+    public var timestamp: String
+    public var anonymousID: String
+    public var os: String
+    public var build: String
+    public var data: EventData
+
+    public init(
+        schema: Int = Envelope.schemaVersion, eventID: String = Envelope.newEventID(),
+        event: EventName, timestamp: String, anonymousID: String, os: String,
+        build: String = BuildInfo.version, data: EventData = [:]
+    ) {
+        self.schema = schema
+        self.eventID = eventID
+        self.event = event
+        self.timestamp = timestamp
+        self.anonymousID = anonymousID
+        self.os = os
+        self.build = build
+        self.data = data
+    }
+
+    /// A fresh random event ID (UUID v4, lower case), used downstream to de-duplicate.
+    public static func newEventID() -> String {
+        UUID().uuidString.lowercased()
+    }
+
+    /// The NDJSON line (without the newline), fields in a fixed order.
+    public var jsonLine: String {
+        "{\"schema\":\(schema),\"event_id\":\(JSONText.string(eventID)),\"event\":\(JSONText.string(event.rawValue)),"
+            + "\"timestamp\":\(JSONText.string(timestamp)),\"anonymous_id\":\(JSONText.string(anonymousID)),"
+            + "\"os\":\(JSONText.string(os)),\"build\":\(JSONText.string(build)),\"data\":\(JSONText.object(data))}"
+    }
+
+    /// The UTC day the event belongs to (`YYYY-MM-DD`), which decides its upload partition.
+    public var day: String { Timestamp.day(ofISO8601: timestamp) }
+}

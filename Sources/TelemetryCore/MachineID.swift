@@ -1,0 +1,39 @@
+import Foundation
+
+/// Reads the operating system's machine ID, which is never stored nor sent as it is:
+/// only `AnonymousID.derive(from:)` of it leaves this module.
+public enum MachineID {
+    /// The files tried, in order. `CFDEV_TELEMETRY_MACHINE_ID_FILE` names another one
+    /// (containers and cloned VMs share or lack `/etc/machine-id`).
+    static func candidateFiles(environment: [String: String]) -> [String] {
+        if let file = environment["CFDEV_TELEMETRY_MACHINE_ID_FILE"], !file.isEmpty {
+            return [file]
+        }
+        return ["/etc/machine-id", "/var/lib/dbus/machine-id"]
+    }
+
+    /// The OS machine ID, or nil when it is missing, empty or all zeros (then the caller
+    /// falls back to a random ID generated once and kept in the spool).
+    public static func readOSMachineID(environment: [String: String]) -> String? {
+        for path in candidateFiles(environment: environment) {
+            guard let raw = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
+            let id = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            if isUsable(id) { return id }
+        }
+        return nil
+    }
+
+    /// Empty or all-zero IDs identify nothing and must not be used.
+    static func isUsable(_ id: String) -> Bool {
+        !id.isEmpty && id.contains { $0 != "0" && $0 != "-" }
+    }
+
+    /// A random 128-bit ID in the machine-id format (32 lower-case hex digits).
+    public static func generateRandom() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<16).map { _ in
+            let byte = UInt8.random(in: 0...255, using: &generator)
+            return byte < 16 ? "0" + String(byte, radix: 16) : String(byte, radix: 16)
+        }.joined()
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+
+/// Turns catalog events into envelopes and stores them in the spool: the one way events
+/// enter the spool, used by the shim and by `cfdev-telemetry off`.
+public struct Recorder: Sendable {
+    public let home: TelemetryHome
+    public let environment: [String: String]
+    public let log: TelemetryLog
+
+    public init(home: TelemetryHome, environment: [String: String], log: TelemetryLog) {
+        self.home = home
+        self.environment = environment
+        self.log = log
+    }
+
+    /// One event to record: its name, its allow-listed data, when it happened.
+    public struct Occurrence: Sendable {
+        public var event: EventName
+        public var data: EventData
+        public var milliseconds: Int64
+
+        public init(event: EventName, data: EventData = [:], milliseconds: Int64 = Timestamp.nowMilliseconds()) {
+            self.event = event
+            self.data = data
+            self.milliseconds = milliseconds
+        }
+    }
+
+    /// The anonymous ID of this machine: the OS machine ID's derivation, or that of the
+    /// random ID kept in the spool when the OS has none.
+    public func anonymousID(spool: Spool) throws -> String {
+        let machineID = try MachineID.readOSMachineID(environment: environment) ?? spool.fallbackMachineID()
+        return AnonymousID.derive(from: machineID)
+    }
+
+    /// Stores the occurrences in one transaction and returns their envelopes.
+    @discardableResult
+    public func record(_ occurrences: [Occurrence], in spool: Spool, cap: Int) throws -> [Envelope] {
+        let id = try anonymousID(spool: spool)
+        let os = OSInfo.current()
+        let envelopes = occurrences.map {
+            Envelope(event: $0.event, timestamp: Timestamp.iso8601(milliseconds: $0.milliseconds),
+                     anonymousID: id, os: os, data: $0.data)
+        }
+        try spool.record(envelopes, cap: cap)
+        if EnvironmentGate.isSet(environment["CFDEV_TELEMETRY_DEBUG"]) {
+            for envelope in envelopes {
+                FileHandle.standardError.write(Data(("cfdev-telemetry: recorded " + envelope.jsonLine + "\n").utf8))
+            }
+        }
+        return envelopes
+    }
+
+    /// Opens the spool and runs `body`; if the spool turns out corrupt midway, it is moved
+    /// aside, recreated, and `body` runs once more on the new one.
+    public func withSpool<T>(_ body: (Spool) throws -> T) throws -> T {
+        let spool = try Spool.open(home: home, log: log)
+        do {
+            return try body(spool)
+        } catch {
+            guard Spool.isCorruption(error) else { throw error }
+            let aside = try Spool.moveAside(path: home.spoolPath)
+            log.write("spool became unreadable (\(error)); moved aside to \(aside) and recreated")
+            return try body(try Spool.open(home: home, log: log))
+        }
+    }
+}

@@ -1,0 +1,43 @@
+/// What the shim does with a command line.
+public enum ShimAction: Sendable, Equatable {
+    /// Not in the catalog: run the real `cf` and touch nothing.
+    case passThrough
+    /// `cf dev telemetry [--on|--off]`: handled by the shim, never passed on.
+    case telemetry(TelemetrySubcommand)
+    /// A catalog command: record it, then run the real `cf`.
+    case tracked(TrackedCommand)
+}
+
+/// `cf dev telemetry` alone, `--on`, `--off`, or something it does not understand.
+public enum TelemetrySubcommand: Sendable, Equatable {
+    case status, on, off
+    case invalid(String)
+}
+
+/// A recognised catalog command, reduced to what may be recorded.
+public struct TrackedCommand: Sendable, Equatable {
+    public var event: EventName
+    /// Whether it counts only when the CF CLI targets a CF Dev API (commands not `cf dev …`).
+    public var requiresCFDevTarget: Bool
+    /// Allow-listed values that identify nothing (flag names, sizes, catalog names).
+    public var data: EventData
+    /// Names to send only as salted hashes, by data key (`app_hash` → the app name). Kept in
+    /// memory only; the raw names never reach the spool.
+    public var namesToHash: [String: String]
+
+    public init(event: EventName, requiresCFDevTarget: Bool, data: EventData = [:], namesToHash: [String: String] = [:]) {
+        self.event = event
+        self.requiresCFDevTarget = requiresCFDevTarget
+        self.data = data
+        self.namesToHash = namesToHash
+    }
+
+    /// The `data` to record: the allow-listed values plus the salted hashes of the names.
+    public func recordedData(hasher: NameHasher) -> EventData {
+        var result = data
+        for (key, name) in namesToHash where !name.isEmpty {
+            result[key] = .string(hasher.hash(name))
+        }
+        return result
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import GRDB
+
+extension Spool {
+    /// Stores events in one transaction, then enforces the cap: past `cap` pending events
+    /// the oldest not yet sealed into a batch are dropped and counted.
+    public func record(_ envelopes: [Envelope], cap: Int) throws {
+        try write { db in
+            for envelope in envelopes {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO event (event_id, day, line) VALUES (?, ?, ?)",
+                    arguments: [envelope.eventID, envelope.day, envelope.jsonLine])
+            }
+            let pending = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event") ?? 0
+            if pending > cap {
+                try db.execute(
+                    sql: "DELETE FROM event WHERE seq IN (SELECT seq FROM event WHERE batch_id IS NULL ORDER BY seq LIMIT ?)",
+                    arguments: [pending - cap])
+                let dropped = db.changesCount
+                if dropped > 0 {
+                    try Self.addToMeta(db, .droppedUnreported, dropped)
+                    try Self.addToMeta(db, .droppedTotal, dropped)
+                }
+            }
+        }
+    }
+
+    /// Number of events not yet uploaded (sealed into a batch or not).
+    public func pendingCount() throws -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event") ?? 0 }
+    }
+
+    /// The pending events' NDJSON lines, oldest first: exactly what will be uploaded.
+    public func pendingLines() throws -> [String] {
+        try read { db in try String.fetchAll(db, sql: "SELECT line FROM event ORDER BY seq") }
+    }
+
+    /// Calls `body` with each pending line, oldest first, without loading them all at once.
+    public func forEachPendingLine(_ body: (String) throws -> Void) throws {
+        try read { db in
+            let cursor = try String.fetchCursor(db, sql: "SELECT line FROM event ORDER BY seq")
+            while let line = try cursor.next() { try body(line) }
+        }
+    }
+
+    /// Deletes every pending event and batch; returns how many events were deleted.
+    @discardableResult
+    public func purge() throws -> Int {
+        try write { db in
+            try db.execute(sql: "DELETE FROM event")
+            let deleted = db.changesCount
+            try db.execute(sql: "DELETE FROM batch")
+            try Self.setMeta(db, .droppedUnreported, nil)
+            return deleted
+        }
+    }
+
+    /// Dropped events not yet reported with an upload, and dropped since creation.
+    public func droppedCounts() throws -> (unreported: Int, total: Int) {
+        try read { db in
+            (try Self.intMeta(db, .droppedUnreported) ?? 0, try Self.intMeta(db, .droppedTotal) ?? 0)
+        }
+    }
+}

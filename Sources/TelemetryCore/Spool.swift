@@ -1,0 +1,98 @@
+import Foundation
+import GRDB
+
+/// The local SQLite spool (SPEC §5): pending events, sealed upload batches and a little
+/// state. WAL, immediate transactions and a busy timeout let concurrent shims and a
+/// running flusher share it without losing an event to "database is locked"; every change
+/// is one transaction, so `kill -9` at any point loses nothing that was committed.
+public final class Spool: Sendable {
+    public let path: String
+    let queue: DatabaseQueue
+
+    /// How long a writer waits for another before giving up.
+    public static let busyTimeout: TimeInterval = 5
+
+    init(path: String, queue: DatabaseQueue) {
+        self.path = path
+        self.queue = queue
+    }
+
+    /// Opens (creating if needed) the spool of `home`. A file that is not a database or is
+    /// corrupt is moved aside (`spool.sqlite.corrupt-<ms>`) and a new spool is created.
+    public static func open(home: TelemetryHome, log: TelemetryLog? = nil) throws -> Spool {
+        try home.ensureExists()
+        do {
+            return try openOnce(path: home.spoolPath)
+        } catch let error as DatabaseError where error.isCorruption {
+            let aside = try moveAside(path: home.spoolPath)
+            log?.write("spool \(home.spoolPath) unreadable (\(error.resultCode)); moved aside to \(aside) and recreated")
+            return try openOnce(path: home.spoolPath)
+        }
+    }
+
+    static func openOnce(path: String) throws -> Spool {
+        try TelemetryHome.ensurePrivateFile(path)
+        var configuration = Configuration()
+        configuration.journalMode = .wal
+        configuration.busyMode = .timeout(busyTimeout)
+        configuration.label = "cfdev-telemetry.spool"
+        configuration.prepareDatabase { db in
+            // WAL with NORMAL sync survives a killed process; only an OS crash can roll
+            // back the very last commits.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        let version = try queue.read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 }
+        if version < SpoolSchema.latestVersion {
+            try queue.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    try SpoolSchema.migrate(db)
+                    return .commit
+                }
+            }
+        }
+        return Spool(path: path, queue: queue)
+    }
+
+    /// Renames the database and its WAL/SHM files aside; returns the new name.
+    static func moveAside(path: String) throws -> String {
+        let aside = path + ".corrupt-\(Timestamp.nowMilliseconds())"
+        for suffix in ["-wal", "-shm"] {
+            _ = unlink(path + suffix)
+        }
+        guard rename(path, aside) == 0 else {
+            throw TelemetryError.spool("cannot move the unreadable spool \(path) aside (errno \(errno))")
+        }
+        return aside
+    }
+
+    /// Runs `body` in one immediate (write-locking) transaction.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        try queue.writeWithoutTransaction { db in
+            var result: T?
+            try db.inTransaction(.immediate) {
+                result = try body(db)
+                return .commit
+            }
+            return result!
+        }
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try queue.read(body)
+    }
+}
+
+extension Spool {
+    /// Whether `error` means the spool file is not a usable database.
+    public static func isCorruption(_ error: Error) -> Bool {
+        (error as? DatabaseError)?.isCorruption ?? false
+    }
+}
+
+extension DatabaseError {
+    /// Errors that mean the file is not a usable database: it is moved aside and recreated.
+    public var isCorruption: Bool {
+        resultCode.primaryResultCode == .SQLITE_NOTADB || resultCode.primaryResultCode == .SQLITE_CORRUPT
+    }
+}

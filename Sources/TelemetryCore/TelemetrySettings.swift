@@ -1,0 +1,34 @@
+import Foundation
+
+/// Every setting of the product, resolved from built-in defaults < the config file in the
+/// telemetry home < the environment (< flags, applied by the commands). Secrets are held
+/// here but never printed: use `masked` for display.
+public struct TelemetrySettings: Sendable, Equatable {
+    public var endpoint = "https://s3.us-east-1.amazonaws.com"
+    public var bucket = "cfdev-telemetry"
+    public var prefix = ""
+    public var region = "us-east-1"
+    public var accessKeyID: String? = nil
+    public var secretAccessKey: String? = nil
+    public var sessionToken: String? = nil
+    /// Path-style addressing (`https://host/bucket/key`), which S3-compatible servers expect.
+    public var pathStyle = true
+    /// Allows plain HTTP to hosts other than loopback.
+    public var allowHTTP = false
+    /// Minimum time between background flushes started by the shim.
+    public var flushIntervalSeconds = 3600
+    /// Pending events kept at most; past it the oldest are dropped and counted.
+    public var maxPendingEvents = 10_000
+    public var maxBatchEvents = 5_000
+    public var maxBatchBytes = 4 * 1024 * 1024
+    /// Hosts of the CF Dev API: other `cf` commands are recorded only when targeting one.
+    public var cfdevAPIHosts = ["api.dev.cfdev.sh", "api.v3.pcfdev.io"]
+
+    public init() {}
+
+    /// `AKIA…` → `AKIA************`: enough to recognise a key, never the secret.
+    public static func mask(_ secret: String?) -> String {
+        guard let secret, !secret.isEmpty else { return "(not set)" }
+        return String(secret.prefix(4)) + String(repeating: "*", count: max(4, secret.count - 4))
+    }
+}
