@@ -43,13 +43,15 @@ let package = Package(
         .executableTarget(
             name: "cfdev-telemetry",
             dependencies: [
-                "TelemetryCore", "TelemetryUpload", "TelemetryReport",
+                "TelemetryCore", "ShimKit", "TelemetryUpload", "TelemetryReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "TelemetryCoreTests", dependencies: ["TelemetryCore"]),
-        .testTarget(name: "ShimTests", dependencies: ["TelemetryCore", "cf", "cfdev-telemetry"]),
-        .testTarget(name: "UploadTests", dependencies: ["TelemetryUpload", "TelemetryCore", "cfdev-telemetry"]),
-        .testTarget(name: "ReportTests", dependencies: ["TelemetryReport", "TelemetryUpload", "cfdev-telemetry"]),
+        // Helpers for tests: real child processes, pseudo terminals, sandboxed homes.
+        .target(name: "TelemetryTestSupport", dependencies: ["TelemetryCore"], path: "Tests/Support"),
+        .testTarget(name: "TelemetryCoreTests", dependencies: ["TelemetryCore", "TelemetryTestSupport"]),
+        .testTarget(name: "ShimTests", dependencies: ["TelemetryCore", "TelemetryTestSupport", "cf", "cfdev-telemetry"]),
+        .testTarget(name: "UploadTests", dependencies: ["TelemetryUpload", "TelemetryCore", "TelemetryTestSupport", "cf", "cfdev-telemetry"]),
+        .testTarget(name: "ReportTests", dependencies: ["TelemetryReport", "TelemetryUpload", "TelemetryTestSupport", "cfdev-telemetry"]),
     ]
 )

@@ -74,7 +74,7 @@ public enum EnvironmentGate {
         return nil
     }
 
-    static func isSet(_ value: String?) -> Bool {
+    public static func isSet(_ value: String?) -> Bool {
         guard let value = value?.trimmingCharacters(in: .whitespaces).lowercased(), !value.isEmpty else { return false }
         return value != "0" && value != "false" && value != "no"
     }

@@ -1,1 +1,3 @@
-print("cf")
+import ShimKit
+
+Shim.main()

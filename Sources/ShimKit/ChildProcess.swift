@@ -1,0 +1,154 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The child being waited for, for the signal handlers (which cannot capture context).
+nonisolated(unsafe) private var forwardedChildPID: pid_t = 0
+
+/// How a child process ended.
+public enum ChildExit: Sendable, Equatable {
+    case exited(Int32)
+    case signaled(Int32)
+
+    init(waitStatus status: Int32) {
+        let low = status & 0x7f
+        self = low == 0 ? .exited((status >> 8) & 0xff) : .signaled(low)
+    }
+
+    /// The status a shell would report: the exit code, or 128 + the signal.
+    public var shellStatus: Int32 {
+        switch self {
+        case .exited(let code): return code
+        case .signaled(let signal): return 128 + signal
+        }
+    }
+}
+
+/// Runs the real `cf` the way a shell does: same arguments, environment, stdin, stdout,
+/// stderr and terminal (same process group, so the terminal's job control is untouched).
+/// While it runs, SIGINT and SIGQUIT are ignored by the shim (the terminal sends them to
+/// the child too) and SIGTERM and SIGHUP are forwarded to the child.
+public enum ChildProcess {
+    static let forwarded: [Int32] = [SIGTERM, SIGHUP]
+    static let ignored: [Int32] = [SIGINT, SIGQUIT]
+
+    /// Replaces this process with `path` (no fork, nothing to wait for): for commands the
+    /// shim does not record. Returns only if `execv` failed.
+    public static func exec(path: String, arguments: [String]) -> Int32 {
+        withCStrings(arguments) { argv in execv(path, argv) }
+        return errno
+    }
+
+    /// Spawns `path` and waits for it. Throws only if it could not be started.
+    public static func run(path: String, arguments: [String]) throws -> ChildExit {
+        var blocked = sigset_t()
+        var previousMask = sigset_t()
+        sigemptyset(&blocked)
+        for signal in forwarded + ignored { sigaddset(&blocked, signal) }
+        sigprocmask(SIG_BLOCK, &blocked, &previousMask)
+
+        var previousActions: [Int32: sigaction] = [:]
+        for signal in ignored + forwarded {
+            var action = sigaction()
+            sigemptyset(&action.sa_mask)
+            if ignored.contains(signal) {
+                setHandler(&action, SIG_IGN)
+            } else {
+                setHandler(&action) { signal in
+                    if forwardedChildPID > 0 { kill(forwardedChildPID, signal) }
+                }
+            }
+            var old = sigaction()
+            sigaction(signal, &action, &old)
+            previousActions[signal] = old
+        }
+        defer {
+            forwardedChildPID = 0
+            for (signal, var old) in previousActions { sigaction(signal, &old, nil) }
+            sigprocmask(SIG_SETMASK, &previousMask, nil)
+        }
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in forwarded + ignored + [SIGPIPE] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setsigmask(&attributes, &previousMask)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+
+        var pid: pid_t = 0
+        let result = withCStrings(arguments) { argv in
+            posix_spawn(&pid, path, nil, &attributes, argv, environ)
+        }
+        guard result == 0 else { throw ChildProcessError.spawnFailed(path: path, errno: result) }
+        forwardedChildPID = pid
+        sigprocmask(SIG_UNBLOCK, &blocked, nil)
+
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            if errno != EINTR { throw ChildProcessError.waitFailed(errno: errno) }
+        }
+        return ChildExit(waitStatus: status)
+    }
+
+    /// Ends this process the way the child ended: its exit code, or death by its signal
+    /// (without a core dump), so the calling shell sees what it would have seen.
+    public static func exitLike(_ child: ChildExit) -> Never {
+        if case .signaled(let signal) = child {
+            var noCore = rlimit(rlim_cur: 0, rlim_max: 0)
+            setrlimit(RLIMIT_CORE_VALUE, &noCore)
+            var action = sigaction()
+            sigemptyset(&action.sa_mask)
+            setHandler(&action, SIG_DFL)
+            sigaction(signal, &action, nil)
+            var unblock = sigset_t()
+            sigemptyset(&unblock)
+            sigaddset(&unblock, signal)
+            sigprocmask(SIG_UNBLOCK, &unblock, nil)
+            kill(getpid(), signal)
+        }
+        exit(child.shellStatus)
+    }
+
+    static func withCStrings<T>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> T) -> T {
+        var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+        pointers.append(nil)
+        defer { for pointer in pointers { free(pointer) } }
+        return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+    }
+}
+
+#if os(Linux)
+private let RLIMIT_CORE_VALUE = __rlimit_resource_t(RLIMIT_CORE.rawValue)
+
+private func setHandler(_ action: inout sigaction, _ handler: __sighandler_t?) {
+    action.__sigaction_handler.sa_handler = handler
+}
+
+private func setHandler(_ action: inout sigaction, _ handler: @escaping @convention(c) (Int32) -> Void) {
+    action.__sigaction_handler.sa_handler = handler
+}
+#else
+private let RLIMIT_CORE_VALUE = RLIMIT_CORE
+
+private func setHandler(_ action: inout sigaction, _ handler: (@convention(c) (Int32) -> Void)?) {
+    action.__sigaction_u.__sa_handler = handler
+}
+#endif
+
+/// Why the real `cf` could not be run.
+public enum ChildProcessError: Error, CustomStringConvertible {
+    case spawnFailed(path: String, errno: Int32)
+    case waitFailed(errno: Int32)
+
+    public var description: String {
+        switch self {
+        case .spawnFailed(let path, let code): return "cannot run \(path): \(String(cString: strerror(code)))"
+        case .waitFailed(let code): return "waiting for cf failed: \(String(cString: strerror(code)))"
+        }
+    }
+}

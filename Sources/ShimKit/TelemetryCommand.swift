@@ -1,0 +1,50 @@
+import Foundation
+import TelemetryCore
+
+/// `cf dev telemetry [--on|--off]`, which the shim handles itself and never passes on.
+enum TelemetryCommand {
+    /// Seconds the final flush of `--off` may take.
+    static let finalFlushSeconds = 3.0
+
+    static func run(_ subcommand: TelemetrySubcommand, environment: [String: String]) -> Int32 {
+        let home = TelemetryHome(environment: environment)
+        let log = TelemetryLog(home: home, echoToStderr: EnvironmentGate.isSet(environment["CFDEV_TELEMETRY_DEBUG"]))
+        let overridden = EnvironmentGate.disabledReason(environment).map {
+            " (\($0) is set in the environment, so nothing is recorded or sent whatever the setting)"
+        } ?? ""
+        do {
+            switch subcommand {
+            case .status:
+                let state = ConsentStore(home: home).state()
+                print(describe(state) + overridden)
+            case .on:
+                try ConsentStore(home: home).save(.on)
+                print("Telemetry is on. Thank you! Turn it off any time with `cf dev telemetry --off`." + overridden)
+            case .off:
+                let cap = (try? SettingsLoader.load(home: home, environment: environment).maxPendingEvents) ?? TelemetrySettings().maxPendingEvents
+                let recorder = Recorder(home: home, environment: environment, log: log)
+                let launcher = FlushLauncher(environment: environment, shimPath: RealCFLocator.ownExecutable())
+                let deleted = try TelemetrySwitch(recorder: recorder).turnOff(cap: cap) {
+                    do { try launcher.runFinal(seconds: finalFlushSeconds) } catch { log.write("final flush: \(error)") }
+                }
+                print("Telemetry is off: nothing more will be recorded or sent"
+                      + (deleted > 0 ? "; \(deleted) pending event\(deleted == 1 ? " was" : "s were") not sent and deleted." : "."))
+            case .invalid(let message):
+                FileHandle.standardError.write(Data((message + "\n").utf8))
+                return 1
+            }
+            return 0
+        } catch {
+            FileHandle.standardError.write(Data(("cf dev telemetry: \(error)\n").utf8))
+            return 1
+        }
+    }
+
+    static func describe(_ state: ConsentState) -> String {
+        switch state {
+        case .on: return "Telemetry is on. Turn it off with `cf dev telemetry --off`."
+        case .off: return "Telemetry is off. Turn it on with `cf dev telemetry --on`."
+        case .unknown: return "Telemetry is not set: you will be asked on the next `cf dev start`, or run `cf dev telemetry --on`."
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import ArgumentParser
+import Foundation
+import ShimKit
+import TelemetryCore
+
+/// `cfdev-telemetry on`, as `cf dev telemetry --on`.
+struct On: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Turn anonymous usage telemetry on.")
+
+    func run() throws {
+        let context = Context()
+        try ConsentStore(home: context.home).save(.on)
+        print("Telemetry is on. Thank you! Turn it off any time with `cfdev-telemetry off`.")
+        if let reason = EnvironmentGate.disabledReason(context.environment) {
+            print("Note: \(reason) is set in this environment, so nothing is recorded or sent while it is.")
+        }
+    }
+}
+
+/// `cfdev-telemetry off`, as `cf dev telemetry --off`.
+struct Off: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Turn telemetry off: one short final upload, then everything pending is deleted.")
+
+    func run() throws {
+        let context = Context()
+        let cap = (try? context.settings().maxPendingEvents) ?? TelemetrySettings().maxPendingEvents
+        let launcher = FlushLauncher(environment: context.environment, shimPath: RealCFLocator.ownExecutable())
+        let deleted = try TelemetrySwitch(recorder: context.recorder).turnOff(cap: cap) {
+            do { try launcher.runFinal(seconds: 3) } catch { context.log.write("final flush: \(error)") }
+        }
+        print("Telemetry is off: nothing more will be recorded or sent"
+              + (deleted > 0 ? "; \(deleted) pending event\(deleted == 1 ? " was" : "s were") not sent and deleted." : "."))
+    }
+}

@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import TelemetryCore
+
+/// `cfdev-telemetry show`: exactly what would be uploaded.
+struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the pending events, exactly as they would be uploaded.")
+
+    @Flag(help: "Print one envelope per line (NDJSON), byte for byte as uploaded.")
+    var json = false
+
+    func run() throws {
+        let context = Context()
+        var count = 0
+        try context.withSpool { spool in
+            try spool.forEachPendingLine { line in
+                count += 1
+                if json {
+                    print(line)
+                } else if let data = line.data(using: .utf8),
+                          let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+                    let event = object["event"] as? String ?? "?"
+                    let time = object["timestamp"] as? String ?? "?"
+                    let payload = (object["data"] as? [String: Any]).flatMap {
+                        try? JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys])
+                    }.map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+                    print("\(time)  \(event.padding(toLength: 30, withPad: " ", startingAt: 0))  \(payload)")
+                }
+            }
+        }
+        if !json {
+            print(count == 0 ? "No pending events." : "\(count) pending event\(count == 1 ? "" : "s"). Use --json for the exact upload format.")
+        }
+    }
+}
+
+/// `cfdev-telemetry purge`: delete pending events without sending them.
+struct Purge: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Delete every pending event without sending it.")
+
+    func run() throws {
+        let deleted = try Context().withSpool { try $0.purge() }
+        print("Deleted \(deleted) pending event\(deleted == 1 ? "" : "s").")
+    }
+}
+
+/// `cfdev-telemetry install-shim`: link the `cf` shim into a folder for the front of PATH.
+struct InstallShim: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "install-shim",
+        abstract: "Link the cf shim into a folder that should come first on PATH.")
+
+    @Option(help: "The shim folder (default: $CFDEV_HOME/shims, ~/.cfdev/shims).")
+    var dir: String?
+
+    func run() throws {
+        let environment = ProcessInfo.processInfo.environment
+        let folder = dir ?? (TelemetryHome(environment: environment).directory.replacingSuffix("/telemetry", with: "/shims"))
+        guard let own = resolvedExecutable() else { throw ValidationError("cannot find this executable's own path") }
+        let shim = (own as NSString).deletingLastPathComponent + "/cf"
+        guard FileManager.default.isExecutableFile(atPath: shim) else {
+            throw ValidationError("the cf shim is not beside \(own); build or install both executables together")
+        }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let link = folder + "/cf"
+        if let existing = try? FileManager.default.destinationOfSymbolicLink(atPath: link) {
+            guard existing == shim else { throw ValidationError("\(link) already links to \(existing); remove it first") }
+        } else if FileManager.default.fileExists(atPath: link) {
+            throw ValidationError("\(link) exists and is not the shim; remove it first")
+        } else {
+            try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: shim)
+        }
+        print("Installed \(link) -> \(shim)")
+        print("Add this line to your shell profile (~/.bashrc, ~/.zshrc) so that it comes first on PATH:")
+        print("export PATH=\"\(folder):$PATH\"")
+    }
+
+    func resolvedExecutable() -> String? {
+        #if os(Linux)
+        return try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+        #else
+        return CommandLine.arguments.first
+        #endif
+    }
+}
+
+extension String {
+    func replacingSuffix(_ suffix: String, with replacement: String) -> String {
+        hasSuffix(suffix) ? String(dropLast(suffix.count)) + replacement : self + replacement
+    }
+}

@@ -1,0 +1,118 @@
+import ArgumentParser
+import Foundation
+import TelemetryCore
+
+/// `cfdev-telemetry status`: consent, what is pending, where, and how uploads are going.
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the consent state, pending and dropped events, and the last upload.")
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    func run() throws {
+        let context = Context()
+        let report = try StatusReport.gather(context)
+        if json {
+            let data = try JSONSerialization.data(withJSONObject: report.jsonObject, options: [.sortedKeys, .prettyPrinted])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print(report.text)
+        }
+    }
+}
+
+/// Everything `status` shows. Secrets are masked; the raw machine ID is never included.
+struct StatusReport {
+    var consent: ConsentState
+    var consentRecord: ConsentRecord?
+    var disabledBy: String?
+    var pending: Int
+    var droppedUnreported: Int
+    var droppedTotal: Int
+    var spoolPath: String
+    var anonymousID: String
+    var lastFlushMs: Int64?
+    var lastAttemptMs: Int64?
+    var nextAttemptMs: Int64?
+    var lastError: String?
+    var settings: TelemetrySettings?
+    var settingsError: String?
+
+    static func gather(_ context: Context) throws -> StatusReport {
+        let store = ConsentStore(home: context.home)
+        var settings: TelemetrySettings?
+        var settingsError: String?
+        do { settings = try SettingsLoader.load(home: context.home, environment: context.environment) } catch { settingsError = "\(error)" }
+        return try context.withSpool { spool in
+            let dropped = try spool.droppedCounts()
+            return StatusReport(
+                consent: store.state(), consentRecord: store.load(),
+                disabledBy: EnvironmentGate.disabledReason(context.environment),
+                pending: try spool.pendingCount(), droppedUnreported: dropped.unreported, droppedTotal: dropped.total,
+                spoolPath: spool.path, anonymousID: try context.recorder.anonymousID(spool: spool),
+                lastFlushMs: try spool.intMeta(.lastFlushSuccessMs), lastAttemptMs: try spool.intMeta(.lastFlushAttemptMs),
+                nextAttemptMs: try spool.intMeta(.nextAttemptMs), lastError: try spool.meta(.lastError),
+                settings: settings, settingsError: settingsError)
+        }
+    }
+
+    static func time(_ ms: Int64?) -> String? { ms.map(Timestamp.iso8601(milliseconds:)) }
+
+    var jsonObject: [String: Any] {
+        var object: [String: Any] = [
+            "consent": consent.rawValue,
+            "pending": pending,
+            "dropped": droppedTotal,
+            "dropped_unreported": droppedUnreported,
+            "spool": spoolPath,
+            "anonymous_id": anonymousID,
+            "build": BuildInfo.version,
+        ]
+        object["consent_time"] = consentRecord?.time ?? NSNull()
+        object["policy_version"] = ConsentRecord.currentPolicyVersion
+        object["disabled_by_environment"] = disabledBy ?? NSNull()
+        object["last_flush"] = Self.time(lastFlushMs) ?? NSNull()
+        object["last_attempt"] = Self.time(lastAttemptMs) ?? NSNull()
+        object["next_attempt"] = Self.time(nextAttemptMs) ?? NSNull()
+        object["last_error"] = lastError ?? NSNull()
+        if let settings {
+            object["upload"] = [
+                "endpoint": settings.endpoint, "bucket": settings.bucket, "prefix": settings.prefix,
+                "region": settings.region, "path_style": settings.pathStyle,
+                "access_key_id": TelemetrySettings.mask(settings.accessKeyID),
+                "secret_access_key": settings.secretAccessKey == nil ? "(not set)" : "(set, hidden)",
+                "session_token": settings.sessionToken == nil ? "(not set)" : "(set, hidden)",
+                "flush_interval_seconds": settings.flushIntervalSeconds,
+                "max_pending_events": settings.maxPendingEvents,
+            ] as [String: Any]
+        }
+        object["config_error"] = settingsError ?? NSNull()
+        return object
+    }
+
+    var text: String {
+        var lines: [String] = []
+        let consentLine: String
+        switch consent {
+        case .on: consentLine = "on" + (consentRecord.map { " (since \($0.time))" } ?? "")
+        case .off: consentLine = "off" + (consentRecord.map { " (since \($0.time))" } ?? "")
+        case .unknown: consentLine = "not set (asked on the next interactive `cf dev start`)"
+        }
+        lines.append("Telemetry:       \(consentLine)")
+        if let disabledBy { lines.append("                 disabled by \(disabledBy) in the environment: nothing is recorded or sent") }
+        lines.append("Pending events:  \(pending)")
+        lines.append("Dropped events:  \(droppedTotal) (at the cap; \(droppedUnreported) not yet reported)")
+        lines.append("Spool:           \(spoolPath)")
+        lines.append("Anonymous ID:    \(anonymousID)")
+        lines.append("Last upload:     \(Self.time(lastFlushMs) ?? "never")")
+        if let next = Self.time(nextAttemptMs) { lines.append("Next attempt:    not before \(next)") }
+        if let lastError { lines.append("Last error:      \(lastError)") }
+        if let settings {
+            lines.append("Endpoint:        \(settings.endpoint) bucket \(settings.bucket) prefix \"\(settings.prefix)\" region \(settings.region)")
+            lines.append("Access key:      \(TelemetrySettings.mask(settings.accessKeyID)), secret \(settings.secretAccessKey == nil ? "not set" : "set (hidden)")")
+        }
+        if let settingsError { lines.append("Config error:    \(settingsError)") }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import TelemetryCore
+
+/// A private world for one test: a temporary HOME with its own telemetry home, CF CLI
+/// config, machine ID, and a stand-in for the real `cf` (a shell script that logs its
+/// arguments, copies stdin to a file if asked, and exits with `FAKE_CF_EXIT`).
+public final class Sandbox: @unchecked Sendable {
+    public let root: String
+    public let binDir: String
+    public let shimDir: String
+    public let machineIDFile: String
+
+    public init(machineID: String = "0123456789abcdef0123456789abcdef", target: String? = "https://api.dev.cfdev.sh") throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("cfdev-telemetry-tests")
+        try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
+        root = base.appendingPathComponent(UUID().uuidString.prefix(8).lowercased()).path
+        binDir = root + "/realbin"
+        shimDir = root + "/shims"
+        machineIDFile = root + "/machine-id"
+        for dir in [root, binDir, shimDir, root + "/home/.cf"] {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        }
+        try (machineID + "\n").write(toFile: machineIDFile, atomically: true, encoding: .utf8)
+        try Self.fakeCF.write(toFile: binDir + "/cf", atomically: true, encoding: .utf8)
+        chmod(binDir + "/cf", 0o755)
+        try FileManager.default.createSymbolicLink(atPath: shimDir + "/cf", withDestinationPath: ProductLocator.shim)
+        if let target { try setTarget(target) }
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: root)
+    }
+
+    public var home: String { root + "/home" }
+    public var telemetryHome: TelemetryHome { TelemetryHome(directory: home + "/.cfdev/telemetry") }
+    public var fakeCFLog: String { root + "/fake-cf.log" }
+
+    /// Points the CF CLI config at `target`.
+    public func setTarget(_ target: String) throws {
+        try "{\"ConfigVersion\":3,\"Target\":\"\(target)\",\"APIVersion\":\"3.100.0\"}"
+            .write(toFile: home + "/.cf/config.json", atomically: true, encoding: .utf8)
+    }
+
+    /// Saves a consent state as the user's answer would.
+    public func setConsent(_ state: ConsentState) throws {
+        try ConsentStore(home: telemetryHome).save(state)
+    }
+
+    /// The environment of a user shell: PATH with the shim first, then the real `cf`.
+    public func environment(_ extra: [String: String] = [:]) -> [String: String] {
+        var env: [String: String] = [
+            "HOME": home,
+            "PATH": "\(shimDir):\(binDir):/usr/bin:/bin",
+            "CFDEV_TELEMETRY_MACHINE_ID_FILE": machineIDFile,
+            "CFDEV_TELEMETRY_FLUSH_INTERVAL": "999999",
+            "FAKE_CF_LOG": fakeCFLog,
+            "TERM": "dumb",
+            "LANG": "C.UTF-8",
+        ]
+        for (key, value) in extra { env[key] = value }
+        return env
+    }
+
+    /// Runs `cf ARGS` through the shim on a real terminal.
+    public func cfOnTerminal(_ arguments: [String], env extra: [String: String] = [:], input: String = "",
+                             inputDelay: Double = 0) throws -> ProcessResult {
+        try ChildRunner.runOnTerminal(shimDir + "/cf", arguments, environment: environment(extra), input: input, inputDelay: inputDelay)
+    }
+
+    /// Runs `cf ARGS` through the shim with pipes (not interactive).
+    public func cfWithPipes(_ arguments: [String], env extra: [String: String] = [:], stdin: Data = Data()) throws -> ProcessResult {
+        try ChildRunner.run(shimDir + "/cf", arguments, environment: environment(extra), stdin: stdin)
+    }
+
+    /// Runs `cfdev-telemetry ARGS`.
+    public func cli(_ arguments: [String], env extra: [String: String] = [:]) throws -> ProcessResult {
+        try ChildRunner.run(ProductLocator.cli, arguments, environment: environment(extra))
+    }
+
+    /// The pending envelopes, parsed from `cfdev-telemetry show --json`.
+    public func pendingEvents() throws -> [[String: Any]] {
+        let result = try cli(["show", "--json"])
+        return result.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+    }
+
+    /// Every byte of every file in the telemetry home (database, WAL, log…), for leak checks.
+    public func telemetryFilesContents() -> Data {
+        var all = Data()
+        let dir = telemetryHome.directory
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] {
+            all.append(FileManager.default.contents(atPath: dir + "/" + name) ?? Data())
+        }
+        return all
+    }
+
+    /// The stand-in real `cf`: logs its arguments (one line, NUL-separated fields
+    /// replaced by spaces), optionally copies stdin, sleeps, or kills itself.
+    static let fakeCF = """
+        #!/bin/sh
+        printf '%s\\n' "$*" >> "${FAKE_CF_LOG:-/dev/null}"
+        if [ -n "$FAKE_CF_STDIN_TO" ]; then cat > "$FAKE_CF_STDIN_TO"; fi
+        if [ -n "$FAKE_CF_SLEEP" ]; then sleep "$FAKE_CF_SLEEP"; fi
+        if [ -n "$FAKE_CF_SIGNAL" ]; then kill -"$FAKE_CF_SIGNAL" $$; fi
+        if [ -n "$FAKE_CF_OUTPUT" ]; then echo "$FAKE_CF_OUTPUT"; fi
+        exit "${FAKE_CF_EXIT:-0}"
+        """
+}
