@@ -6,18 +6,25 @@ import Glibc
 /// Runs real child processes for tests: with pipes (not a terminal), or on a pseudo
 /// terminal (stdin, stdout and stderr all a real pty, as when a person types `cf …`).
 public enum ChildRunner {
-    /// Runs `path` with pipes for stdin/stdout/stderr (so it is not interactive).
+    /// Runs `path` with pipes for stdin/stdout/stderr (so it is not interactive), started
+    /// the way a shell starts a command: empty signal mask, default signal dispositions.
     public static func run(_ path: String, _ arguments: [String], environment: [String: String],
                            stdin: Data = Data(), timeout: Double = 60) throws -> ProcessResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        process.environment = environment
         let input = Pipe(), output = Pipe(), error = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, input.fileHandleForReading.fileDescriptor, 0)
+        posix_spawn_file_actions_adddup2(&actions, output.fileHandleForWriting.fileDescriptor, 1)
+        posix_spawn_file_actions_adddup2(&actions, error.fileHandleForWriting.fileDescriptor, 2)
+        for pipe in [input, output, error] {
+            posix_spawn_file_actions_addclose(&actions, pipe.fileHandleForReading.fileDescriptor)
+            posix_spawn_file_actions_addclose(&actions, pipe.fileHandleForWriting.fileDescriptor)
+        }
+        let pid = try spawnLikeAShell(path, arguments, environment: environment, actions: &actions)
+        try input.fileHandleForReading.close()
+        try output.fileHandleForWriting.close()
+        try error.fileHandleForWriting.close()
         let writer = Thread {
             input.fileHandleForWriting.write(stdin)
             try? input.fileHandleForWriting.close()
@@ -28,16 +35,52 @@ public enum ChildRunner {
         let readErr = Thread { collected.setErr(error.fileHandleForReading.readDataToEndOfFile()) }
         readOut.start()
         readErr.start()
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(5_000) }
-        if process.isRunning { process.terminate(); process.waitUntilExit() }
-        process.waitUntilExit()
+        let status = waitWithTimeout(pid, timeout: timeout)
         collected.wait()
-        let signaled = process.terminationReason == .uncaughtSignal
+        let low = status & 0x7f
         return ProcessResult(
-            status: signaled ? 128 + process.terminationStatus : process.terminationStatus,
-            signal: signaled ? process.terminationStatus : nil,
+            status: low == 0 ? (status >> 8) & 0xff : 128 + low, signal: low == 0 ? nil : low,
             stdout: collected.outText, stderr: collected.errText)
+    }
+
+    /// Waits for `pid`, killing it after `timeout` seconds; returns the wait status.
+    static func waitWithTimeout(_ pid: pid_t, timeout: Double) -> Int32 {
+        var status: Int32 = 0
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let result = waitpid(pid, &status, WNOHANG)
+            if result == pid { return status }
+            if result < 0 && errno != EINTR { return status }
+            usleep(2_000)
+        }
+        kill(pid, SIGKILL)
+        waitpid(pid, &status, 0)
+        return status
+    }
+
+    /// posix_spawn with an empty signal mask and default dispositions, as a shell does
+    /// (test threads block signals, which children would otherwise inherit).
+    public static func spawnLikeAShell(_ path: String, _ arguments: [String], environment: [String: String],
+                                       actions: inout posix_spawn_file_actions_t) throws -> pid_t {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        var defaults = sigset_t()
+        sigfillset(&defaults)
+        sigdelset(&defaults, SIGKILL)
+        sigdelset(&defaults, SIGSTOP)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { argv.forEach { free($0) }; envp.forEach { free($0) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
+        guard result == 0 else { throw POSIXError(POSIXErrorCode(rawValue: result) ?? .EIO) }
+        return pid
     }
 
     /// Runs `path` on a new pseudo terminal: `input` is typed into it (after `inputDelay`
@@ -52,13 +95,15 @@ public enum ChildRunner {
         for fd: Int32 in [0, 1, 2] { posix_spawn_file_actions_adddup2(&actions, slave, fd) }
         posix_spawn_file_actions_addclose(&actions, master)
         posix_spawn_file_actions_addclose(&actions, slave)
-        let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { argv.forEach { free($0) }; envp.forEach { free($0) } }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, path, &actions, nil, argv, envp)
+        let pid: pid_t
+        do {
+            pid = try spawnLikeAShell(path, arguments, environment: environment, actions: &actions)
+        } catch {
+            close(slave)
+            close(master)
+            throw error
+        }
         close(slave)
-        guard result == 0 else { close(master); throw POSIXError(POSIXErrorCode(rawValue: result) ?? .EIO) }
         if !input.isEmpty {
             if inputDelay > 0 { usleep(UInt32(inputDelay * 1_000_000)) }
             _ = input.utf8CString.withUnsafeBufferPointer { write(master, $0.baseAddress, $0.count - 1) }

@@ -1,0 +1,255 @@
+import Crypto
+import Foundation
+import TelemetryCore
+
+/// AWS credentials used to sign requests.
+public struct AWSCredentials: Sendable, Equatable {
+    public var accessKeyID: String
+    public var secretAccessKey: String
+    /// Set for temporary (STS) credentials; sent and signed as `x-amz-security-token`.
+    public var sessionToken: String?
+
+    public init(accessKeyID: String, secretAccessKey: String, sessionToken: String? = nil) {
+        self.accessKeyID = accessKeyID
+        self.secretAccessKey = secretAccessKey
+        self.sessionToken = sessionToken
+    }
+}
+
+/// A request as it will go on the wire, in the parts SigV4 signs.
+public struct SignableRequest: Sendable {
+    /// `"PUT"`, `"GET"`, …
+    public var method: String
+    /// The `Host` header the HTTP client will send: `"127.0.0.1:8333"` (with the port when not the default).
+    public var host: String
+    /// The path exactly as sent, already percent-encoded once (see `S3PathEncoding`). Signed
+    /// verbatim: S3 paths are not normalised (no `//` or `.` folding) and not encoded again.
+    public var path: String
+    /// Query parameters, not encoded: the signer encodes (RFC 3986 unreserved) and sorts them.
+    public var query: [(String, String)]
+    /// Extra headers to sign (e.g. content-md5, content-type, range); names in any case.
+    public var headers: [(String, String)]
+    /// Hex SHA-256 of the body, or `"UNSIGNED-PAYLOAD"`.
+    public var payloadHash: String
+
+    public init(
+        method: String, host: String, path: String, query: [(String, String)],
+        headers: [(String, String)], payloadHash: String
+    ) {
+        self.method = method
+        self.host = host
+        self.path = path
+        self.query = query
+        self.headers = headers
+        self.payloadHash = payloadHash
+    }
+}
+
+/// Everything a signature is made of, for tests and for explaining a `SignatureDoesNotMatch`.
+public struct SigV4Signing: Sendable, Equatable {
+    /// `yyyyMMdd'T'HHmmss'Z'`, the value of `x-amz-date`.
+    public var amzDate: String
+    /// `date/region/service/aws4_request`.
+    public var credentialScope: String
+    public var canonicalRequest: String
+    /// Lower-case header names, sorted, `;`-separated.
+    public var signedHeaders: String
+    public var stringToSign: String
+    /// Hex HMAC-SHA256 of the string to sign under the signing key.
+    public var signature: String
+    let accessKeyID: String
+
+    /// The `Authorization` header value, parts separated by `", "` as the AWS SDKs send it.
+    public var authorization: String { authorization(separator: ", ") }
+
+    /// The `Authorization` header value with the given separator between its parts
+    /// (the S3 documentation prints `","`; servers accept both).
+    public func authorization(separator: String) -> String {
+        "AWS4-HMAC-SHA256 Credential=\(accessKeyID)/\(credentialScope)"
+            + "\(separator)SignedHeaders=\(signedHeaders)\(separator)Signature=\(signature)"
+    }
+}
+
+/// AWS Signature Version 4 for the `Authorization` header: a pure function of the
+/// request, the credentials and an injected date.
+///
+/// For service `"s3"` the signer also sends and signs `x-amz-content-sha256`; for any other
+/// service it signs exactly `host`, `x-amz-date`, the session token if any, and the given headers.
+/// The path is always signed as given (the S3 rule); callers for other services must pass
+/// an already-normalised path.
+public struct SigV4Signer: Sendable {
+    let credentials: AWSCredentials
+    public let region: String
+    public let service: String
+
+    public init(credentials: AWSCredentials, region: String, service: String = "s3") {
+        self.credentials = credentials
+        self.region = region
+        self.service = service
+    }
+
+    /// Headers to add to the request: `host` is not returned (the HTTP client sets it) but is
+    /// signed; returns `x-amz-date`, `x-amz-content-sha256` (service s3 only),
+    /// `x-amz-security-token` (if a session token), and `authorization`.
+    public func signedHeaders(for request: SignableRequest, date: Date) -> [(String, String)] {
+        let signing = sign(request, date: date)
+        return addedHeaders(payloadHash: request.payloadHash, amzDate: signing.amzDate)
+            + [("authorization", signing.authorization)]
+    }
+
+    /// All the intermediate strings of signing `request` at `date`.
+    public func sign(_ request: SignableRequest, date: Date) -> SigV4Signing {
+        let amzDate = Self.amzDate(date)
+        let added = addedHeaders(payloadHash: request.payloadHash, amzDate: amzDate)
+        let owned = Set(added.map { $0.0 } + ["host", "authorization"])
+        let extra = request.headers.filter { !owned.contains($0.0.lowercased()) }
+        let headers = [("host", request.host)] + added + extra
+        let (canonical, signed) = Self.canonicalRequest(
+            method: request.method, path: request.path, query: request.query,
+            headers: headers, payloadHash: request.payloadHash)
+        let toSign = stringToSign(canonicalRequest: canonical, date: date)
+        return SigV4Signing(
+            amzDate: amzDate, credentialScope: credentialScope(date: date),
+            canonicalRequest: canonical, signedHeaders: signed, stringToSign: toSign,
+            signature: signature(stringToSign: toSign, date: date),
+            accessKeyID: credentials.accessKeyID)
+    }
+
+    /// The canonical request and its signed-headers list. `headers` is the full set to sign,
+    /// host and x-amz-* included.
+    public static func canonicalRequest(
+        method: String, path: String, query: [(String, String)],
+        headers: [(String, String)], payloadHash: String
+    ) -> (canonicalRequest: String, signedHeaders: String) {
+        let (canonicalHeaders, signed) = canonicalHeaders(headers)
+        let lines = [
+            method, path.isEmpty ? "/" : path, canonicalQuery(query), canonicalHeaders, signed, payloadHash,
+        ]
+        return (lines.joined(separator: "\n"), signed)
+    }
+
+    /// `k=v&…`, keys and values encoded (RFC 3986 unreserved kept), sorted by key then value.
+    public static func canonicalQuery(_ query: [(String, String)]) -> String {
+        query
+            .map { (S3PathEncoding.encodeQueryComponent($0.0), S3PathEncoding.encodeQueryComponent($0.1)) }
+            .sorted { lhs, rhs in
+                lhs.0 != rhs.0
+                    ? lhs.0.utf8.lexicographicallyPrecedes(rhs.0.utf8)
+                    : lhs.1.utf8.lexicographicallyPrecedes(rhs.1.utf8)
+            }
+            .map { "\($0.0)=\($0.1)" }
+            .joined(separator: "&")
+    }
+
+    /// One `name:value\n` line per header (names lower-cased and sorted, values trimmed with inner
+    /// runs of blanks collapsed, repeated names joined with `,`), and the signed-headers list.
+    public static func canonicalHeaders(_ headers: [(String, String)]) -> (canonical: String, signed: String) {
+        var values: [String: [String]] = [:]
+        for (name, value) in headers {
+            values[name.lowercased(), default: []].append(trimAll(value))
+        }
+        let names = values.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        let canonical = names.map { "\($0):\(values[$0]!.joined(separator: ","))\n" }.joined()
+        return (canonical, names.joined(separator: ";"))
+    }
+
+    /// `AWS4-HMAC-SHA256`, the date, the scope and the hex SHA-256 of the canonical request.
+    public func stringToSign(canonicalRequest: String, date: Date) -> String {
+        let hash = Hex.encode(SHA256.hash(data: Array(canonicalRequest.utf8)))
+        return ["AWS4-HMAC-SHA256", Self.amzDate(date), credentialScope(date: date), hash]
+            .joined(separator: "\n")
+    }
+
+    /// HMAC chain `AWS4`+secret → date → region → service → `aws4_request`.
+    public func signingKey(date: Date) -> SymmetricKey {
+        var key = SymmetricKey(data: Array("AWS4\(credentials.secretAccessKey)".utf8))
+        for part in [String(Self.amzDate(date).prefix(8)), region, service, "aws4_request"] {
+            key = SymmetricKey(data: Array(HMAC<SHA256>.authenticationCode(for: Array(part.utf8), using: key)))
+        }
+        return key
+    }
+
+    /// Hex HMAC-SHA256 of the string to sign under the signing key of `date`.
+    public func signature(stringToSign: String, date: Date) -> String {
+        Hex.encode(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: signingKey(date: date)))
+    }
+
+    /// `yyyyMMdd/region/service/aws4_request`.
+    public func credentialScope(date: Date) -> String {
+        "\(Self.amzDate(date).prefix(8))/\(region)/\(service)/aws4_request"
+    }
+
+    /// `yyyyMMdd'T'HHmmss'Z'` in UTC, computed without a (non-Sendable) formatter.
+    public static func amzDate(_ date: Date) -> String {
+        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secondOfDay = seconds - days * 86_400
+        let (year, month, day) = civilDate(daysSinceEpoch: days)
+        func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(year)\(two(month))\(two(day))T\(two(secondOfDay / 3600))\(two(secondOfDay % 3600 / 60))\(two(secondOfDay % 60))Z"
+    }
+
+    private func addedHeaders(payloadHash: String, amzDate: String) -> [(String, String)] {
+        var headers = [("x-amz-date", amzDate)]
+        if service == "s3" { headers.append(("x-amz-content-sha256", payloadHash)) }
+        if let token = credentials.sessionToken { headers.append(("x-amz-security-token", token)) }
+        return headers
+    }
+
+    private static func trimAll(_ value: String) -> String {
+        value.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
+    }
+
+    /// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian, UTC).
+    private static func civilDate(daysSinceEpoch: Int64) -> (Int64, Int64, Int64) {
+        let z = daysSinceEpoch + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+}
+
+/// S3 key and query encoding: every UTF-8 byte except `A-Z a-z 0-9 - . _ ~` is
+/// percent-encoded with upper-case hex; `encodePath` also keeps `/`.
+public enum S3PathEncoding {
+    /// Encodes an object key or path for the request line, keeping `/` (so `"a b/c+d"` → `"a%20b/c%2Bd"`).
+    public static func encodePath(_ key: String) -> String {
+        encode(key, keepingSlash: true)
+    }
+
+    /// Encodes a query key or value (`/` is encoded too).
+    public static func encodeQueryComponent(_ s: String) -> String {
+        encode(s, keepingSlash: false)
+    }
+
+    private static let hexDigits = Array("0123456789ABCDEF".utf8)
+
+    private static func encode(_ text: String, keepingSlash: Bool) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count)
+        for byte in text.utf8 {
+            if isUnreserved(byte) || (keepingSlash && byte == UInt8(ascii: "/")) {
+                out.append(byte)
+            } else {
+                out += [UInt8(ascii: "%"), hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0f)]]
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func isUnreserved(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
+            UInt8(ascii: "_"), UInt8(ascii: "~"):
+            return true
+        default:
+            return false
+        }
+    }
+}
