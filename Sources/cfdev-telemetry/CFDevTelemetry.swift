@@ -14,7 +14,7 @@ struct CFDevTelemetry: AsyncParsableCommand {
             """,
         version: BuildInfo.version,
         subcommands: [
-            On.self, Off.self, Status.self, Show.self, Purge.self, InstallShim.self,
+            On.self, Off.self, Status.self, Show.self, Flush.self, Doctor.self, Purge.self, InstallShim.self,
         ]
     )
 }

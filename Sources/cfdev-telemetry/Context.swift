@@ -21,7 +21,7 @@ struct Context {
         do {
             return try SettingsLoader.load(home: home, environment: environment)
         } catch {
-            throw ValidationError("\(error)")
+            throw CommandFailure("\(error)")
         }
     }
 
@@ -34,4 +34,13 @@ struct Context {
 /// Prints one line to stderr.
 func printError(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
+}
+
+/// A runtime failure: printed as one line (`Error: …`) without the usage text, exit 1.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
 }

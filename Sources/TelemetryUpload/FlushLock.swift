@@ -1,0 +1,30 @@
+import Foundation
+import TelemetryCore
+
+/// One flusher at a time: an exclusive `flock` on `flush.lock` in the telemetry home. The
+/// kernel releases it when the holder dies, even by `kill -9`, so a crashed flusher never
+/// blocks the next one.
+public final class FlushLock {
+    private let fd: Int32
+
+    private init(fd: Int32) {
+        self.fd = fd
+    }
+
+    /// The lock, or nil at once when another flusher holds it.
+    public static func acquire(home: TelemetryHome) throws -> FlushLock? {
+        try home.ensureExists()
+        let fd = open(home.flushLockPath, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw TelemetryError.io("cannot open \(home.flushLockPath) (errno \(errno))") }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            close(fd)
+            return nil
+        }
+        return FlushLock(fd: fd)
+    }
+
+    deinit {
+        flock(fd, LOCK_UN)
+        close(fd)
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+import TelemetryCore
+
+/// Drains the spool to the store, exactly once (SPEC §6): each batch's membership, ID, key
+/// and gzip bytes are persisted before its PUT; its events leave the spool only after the
+/// store's 2xx; a flusher killed at any point re-sends the same key with the same bytes.
+public struct Flusher: Sendable {
+    public let spool: Spool
+    public let target: UploadTarget
+    public let limits: BatchLimits
+    public let policy: RetryPolicy
+    public let log: TelemetryLog
+    /// Stop starting new requests after this moment (`flush --final`, `--timeout`).
+    public let deadline: Date?
+    public let clock: @Sendable () -> Date
+
+    public init(spool: Spool, target: UploadTarget, limits: BatchLimits, policy: RetryPolicy = RetryPolicy(),
+                log: TelemetryLog, deadline: Date? = nil, clock: @escaping @Sendable () -> Date = Date.init) {
+        self.spool = spool
+        self.target = target
+        self.limits = limits
+        self.policy = policy
+        self.log = log
+        self.deadline = deadline
+        self.clock = clock
+    }
+
+    /// What one run did.
+    public struct Outcome: Sendable {
+        public var batches = 0
+        public var events = 0
+        public var bytes = 0
+        public var puts = 0
+        /// Why the run stopped early, as one line; nil when everything pending was sent.
+        public var failure: String?
+        /// Whether the failure was a store's 4xx that retrying will not fix.
+        public var fatal = false
+    }
+
+    /// The header that reports events dropped at the spool's cap with the next upload.
+    public static let droppedHeader = "x-amz-meta-cfdev-dropped-events"
+    public static let contentType = "application/gzip"
+
+    public func run() async -> Outcome {
+        var outcome = Outcome()
+        let startedMs = Int64(clock().timeIntervalSince1970 * 1000)
+        let client = target.client(requestTimeout: requestTimeout(), clock: clock)
+        if let offset = try? spool.intMeta(.clockOffsetMs) { client.clockOffset = Double(offset) / 1000 }
+        do {
+            try spool.setMeta(.lastFlushAttemptMs, String(startedMs))
+            while let batch = try nextBatch() {
+                if let failure = await upload(batch, with: client, outcome: &outcome) {
+                    outcome.failure = failure.message
+                    outcome.fatal = failure.fatal
+                    break
+                }
+            }
+        } catch {
+            outcome.failure = "spool: \(error)"
+        }
+        record(outcome, startedMs: startedMs, client: client)
+        return outcome
+    }
+
+    /// A batch sealed earlier and not confirmed (sent again first), else a new one.
+    func nextBatch() throws -> SealedBatch? {
+        if let pending = try spool.sealedBatches().first { return pending }
+        return try spool.sealNextBatch(limits: limits, keyPrefix: target.prefix) { text in
+            try Gzip.compress(text)
+        }
+    }
+
+    struct Failure {
+        var message: String
+        var fatal: Bool
+    }
+
+    /// PUTs one batch, retrying what can be retried; on 2xx removes its events.
+    func upload(_ batch: SealedBatch, with client: S3Client, outcome: inout Outcome) async -> Failure? {
+        var headers = [("content-md5", S3Client.contentMD5(batch.body)), ("content-type", Self.contentType)]
+        if batch.droppedReported > 0 { headers.append((Self.droppedHeader, String(batch.droppedReported))) }
+        var attempt = 0
+        var skewCorrections = 0
+        while true {
+            attempt += 1
+            if let deadline, clock() >= deadline { return Failure(message: "stopped at the time limit", fatal: false) }
+            do {
+                outcome.puts += 1
+                _ = try await client.send("PUT", key: batch.objectKey, headers: headers, body: batch.body, resource: batch.objectKey)
+                try spool.completeBatch(id: batch.id)
+                outcome.batches += 1
+                outcome.events += batch.eventCount
+                outcome.bytes += batch.body.count
+                log.write("uploaded \(batch.eventCount) events (\(batch.body.count) bytes) to \(batch.objectKey)")
+                return nil
+            } catch let error as S3Error {
+                log.write("\(error) (attempt \(attempt))")
+                switch error.classification {
+                case .clockSkew where skewCorrections < 2 && client.correctClock(from: error):
+                    skewCorrections += 1
+                    try? spool.setMeta(.clockOffsetMs, String(Int64(client.clockOffset * 1000)))
+                    log.write("corrected the clock by the store's Date: offset now \(Int(client.clockOffset)) s")
+                    attempt -= 1
+                case .retryable where attempt < policy.maxAttempts:
+                    let wait = policy.delay(afterAttempt: attempt, random: Double.random(in: 0...1))
+                    if let deadline, clock().addingTimeInterval(wait) >= deadline {
+                        return Failure(message: error.description, fatal: false)
+                    }
+                    try? await Task.sleep(nanoseconds: UInt64(wait * 1_000_000_000))
+                case .retryable, .clockSkew:
+                    return Failure(message: error.description, fatal: false)
+                case .fatal:
+                    return Failure(message: error.description, fatal: true)
+                }
+            } catch {
+                return Failure(message: "spool: \(error)", fatal: false)
+            }
+        }
+    }
+
+    func requestTimeout() -> TimeInterval {
+        guard let deadline else { return 30 }
+        return max(0.5, min(30, deadline.timeIntervalSince(clock())))
+    }
+
+    /// Persists the run's result for `status`, `doctor` and the shim's schedule.
+    func record(_ outcome: Outcome, startedMs: Int64, client: S3Client) {
+        let nowMs = Int64(clock().timeIntervalSince1970 * 1000)
+        do {
+            if let failure = outcome.failure {
+                let failedRuns = Int(try spool.intMeta(.consecutiveFailures) ?? 0) + 1
+                let delay = policy.nextRunDelay(failedRuns: failedRuns, random: Double.random(in: 0...1))
+                try spool.setMeta([
+                    .lastError: Timestamp.iso8601(milliseconds: nowMs) + " " + failure,
+                    .consecutiveFailures: String(failedRuns),
+                    .nextAttemptMs: String(nowMs + Int64(delay * 1000)),
+                ])
+            } else {
+                try spool.setMeta([
+                    .lastFlushSuccessMs: String(nowMs), .lastError: nil, .consecutiveFailures: nil, .nextAttemptMs: nil,
+                ])
+            }
+        } catch {
+            log.write("could not save the flush result: \(error)")
+        }
+    }
+}

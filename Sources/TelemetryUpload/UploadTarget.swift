@@ -1,0 +1,42 @@
+import Foundation
+import TelemetryCore
+
+/// Where and as whom to upload: the validated endpoint and the credentials, resolved from
+/// `TelemetrySettings`. Every problem is a one-line error naming the setting.
+public struct UploadTarget: Sendable {
+    public let endpoint: S3Endpoint
+    public let credentials: AWSCredentials
+    public let prefix: String
+
+    public init(settings: TelemetrySettings) throws {
+        guard let accessKeyID = settings.accessKeyID, !accessKeyID.isEmpty,
+              let secret = settings.secretAccessKey, !secret.isEmpty
+        else {
+            throw TelemetryError.configuration(
+                "no upload credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or access_key_id and secret_access_key in config.json)")
+        }
+        do {
+            endpoint = try S3Endpoint(
+                url: settings.endpoint, bucket: settings.bucket, region: settings.region,
+                pathStyle: settings.pathStyle, allowInsecureHTTP: settings.allowHTTP)
+        } catch {
+            throw TelemetryError.configuration("\(error)")
+        }
+        credentials = AWSCredentials(accessKeyID: accessKeyID, secretAccessKey: secret, sessionToken: settings.sessionToken)
+        prefix = Self.normalisedPrefix(settings.prefix)
+    }
+
+    /// A non-empty prefix always ends with `/`, so keys read `prefix/events/v1/…`; a leading
+    /// `/` would make an empty first path segment and is dropped.
+    static func normalisedPrefix(_ prefix: String) -> String {
+        var result = prefix
+        while result.hasPrefix("/") { result.removeFirst() }
+        if !result.isEmpty && !result.hasSuffix("/") { result += "/" }
+        return result
+    }
+
+    /// A client for this target; `requestTimeout` bounds each request.
+    public func client(requestTimeout: TimeInterval = 30, clock: @escaping @Sendable () -> Date = Date.init) -> S3Client {
+        S3Client(endpoint: endpoint, credentials: credentials, requestTimeout: requestTimeout, clock: clock)
+    }
+}
