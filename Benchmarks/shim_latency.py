@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Start-up cost of the `cf` shim, measured against the bare stand-in `cf`.
+
+Runs, alternating, a few hundred times each: the bare stand-in, an untracked command
+through the shim (`cf apps`), and a tracked command through the shim (`cf dev stop`,
+recorded into a real spool, consent on, on a real pseudo terminal so that it counts as
+interactive). Prints the median and p90 wall time of each and the shim's added cost.
+
+Usage: Benchmarks/shim_latency.py [--runs N] [--bin DIR]
+DIR defaults to .build/release (build it with
+`swift build -c release --static-swift-stdlib`).
+"""
+import argparse, os, pty, shutil, statistics, subprocess, sys, tempfile, time
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=300)
+    parser.add_argument("--bin", default=os.path.join(os.path.dirname(__file__), "..", ".build", "release"))
+    args = parser.parse_args()
+    shim = os.path.realpath(os.path.join(args.bin, "cf"))
+    cli = os.path.realpath(os.path.join(args.bin, "cfdev-telemetry"))
+    for path in (shim, cli):
+        if not os.access(path, os.X_OK):
+            sys.exit(f"missing {path}: run `swift build -c release --static-swift-stdlib` first")
+
+    root = tempfile.mkdtemp(prefix="cfdev-bench-")
+    try:
+        real = os.path.join(root, "real")
+        shims = os.path.join(root, "shims")
+        home = os.path.join(root, "home")
+        for d in (real, shims, os.path.join(home, ".cf")):
+            os.makedirs(d)
+        # A stand-in real `cf` that does nothing: a tiny C program, so the baseline is the
+        # cost of starting a process and nothing else.
+        src = os.path.join(root, "cf.c")
+        with open(src, "w") as f:
+            f.write("int main(void) { return 0; }\n")
+        subprocess.run(["cc", "-O2", "-o", os.path.join(real, "cf"), src], check=True)
+        os.symlink(shim, os.path.join(shims, "cf"))
+        with open(os.path.join(home, ".cf", "config.json"), "w") as f:
+            f.write('{"Target": "https://api.dev.cfdev.sh"}')
+        machine_id = os.path.join(root, "machine-id")
+        with open(machine_id, "w") as f:
+            f.write("0123456789abcdef0123456789abcdef\n")
+        env = {
+            "HOME": home, "PATH": f"{shims}:{real}:/usr/bin:/bin",
+            "CFDEV_TELEMETRY_MACHINE_ID_FILE": machine_id,
+            "CFDEV_TELEMETRY_FLUSH_INTERVAL": "999999999",
+            "CFDEV_TELEMETRY_MAX_PENDING": "1000000",
+        }
+        subprocess.run([cli, "on"], env=env, check=True, stdout=subprocess.DEVNULL)
+
+        master, slave = pty.openpty()
+        def timed(argv):
+            start = time.perf_counter_ns()
+            subprocess.run(argv, env=env, stdin=slave, stdout=slave, stderr=slave, check=False)
+            return (time.perf_counter_ns() - start) / 1e6
+
+        cases = {
+            "bare stand-in cf": [os.path.join(real, "cf"), "dev", "stop"],
+            "untracked via shim (cf apps)": [os.path.join(shims, "cf"), "apps"],
+            "tracked via shim (cf dev stop)": [os.path.join(shims, "cf"), "dev", "stop"],
+        }
+        for argv in cases.values():  # warm-up: page cache, spool creation
+            for _ in range(5):
+                timed(argv)
+        samples = {name: [] for name in cases}
+        for _ in range(args.runs):
+            for name, argv in cases.items():
+                samples[name].append(timed(argv))
+        os.close(master)
+        os.close(slave)
+
+        pending = subprocess.run([cli, "status", "--json"], env=env, capture_output=True, text=True).stdout
+        base = statistics.median(samples["bare stand-in cf"])
+        print(f"runs per case: {args.runs} (alternated), binaries: {args.bin}")
+        print(f"{'case':34} {'median ms':>10} {'p90 ms':>8} {'added ms':>9}")
+        for name, values in samples.items():
+            med = statistics.median(values)
+            p90 = statistics.quantiles(values, n=10)[8]
+            print(f"{name:34} {med:10.2f} {p90:8.2f} {med - base:9.2f}")
+        print("spool after the run:", pending.replace("\n", " ")[:200])
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+if __name__ == "__main__":
+    main()
