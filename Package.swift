@@ -17,16 +17,20 @@ let package = Package(
     targets: [
         // Recording: catalog, envelope, privacy, consent, configuration, the SQLite spool.
         // No networking here: the shim links this and nothing heavier.
+        // The shim's entry point: libc only (no Foundation), so unrecorded commands cost
+        // almost nothing. Hands candidates to `cfdev-telemetry __shim`.
+        .target(name: "ShimFront"),
         .target(
             name: "TelemetryCore",
             dependencies: [
+                "ShimFront",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // The shim's process handling: finding the real `cf`, running it, signals, exit status.
-        .target(name: "ShimKit", dependencies: ["TelemetryCore"]),
-        .executableTarget(name: "cf", dependencies: ["ShimKit"]),
+        .target(name: "ShimKit", dependencies: ["ShimFront", "TelemetryCore"]),
+        .executableTarget(name: "cf", dependencies: ["ShimFront"]),
         // zlib, for deterministic gzip of upload batches and for reading them back.
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Upload: SigV4, the S3 client, batches, the flusher.

@@ -16,9 +16,10 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=300)
     parser.add_argument("--bin", default=os.path.join(os.path.dirname(__file__), "..", ".build", "release"))
+    parser.add_argument("--cli", help="cfdev-telemetry to turn consent on (default: beside the shim)")
     args = parser.parse_args()
     shim = os.path.realpath(os.path.join(args.bin, "cf"))
-    cli = os.path.realpath(os.path.join(args.bin, "cfdev-telemetry"))
+    cli = os.path.realpath(args.cli or os.path.join(args.bin, "cfdev-telemetry"))
     for path in (shim, cli):
         if not os.access(path, os.X_OK):
             sys.exit(f"missing {path}: run `swift build -c release --static-swift-stdlib` first")

@@ -34,15 +34,16 @@ public enum ChildProcess {
     static let forwarded: [Int32] = [SIGTERM, SIGHUP]
     static let ignored: [Int32] = [SIGINT, SIGQUIT]
 
-    /// Replaces this process with `path` (no fork, nothing to wait for): for commands the
-    /// shim does not record. Returns only if `execv` failed.
-    public static func exec(path: String, arguments: [String]) -> Int32 {
-        withCStrings(arguments) { argv in execv(path, argv) }
-        return errno
+    /// A started child: its pid, and what to restore once it has been waited for.
+    public struct Running {
+        public let pid: pid_t
+        fileprivate var previousMask: sigset_t
+        fileprivate var previousActions: [Int32: sigaction]
     }
 
-    /// Spawns `path` and waits for it. Throws only if it could not be started.
-    public static func run(path: String, arguments: [String]) throws -> ChildExit {
+    /// Spawns `path` with the shim's signal handling in place. Throws only if it could
+    /// not be started (then nothing is left changed).
+    public static func start(path: String, arguments: [String]) throws -> Running {
         var blocked = sigset_t()
         var previousMask = sigset_t()
         sigemptyset(&blocked)
@@ -64,11 +65,6 @@ public enum ChildProcess {
             sigaction(signal, &action, &old)
             previousActions[signal] = old
         }
-        defer {
-            forwardedChildPID = 0
-            for (signal, var old) in previousActions { sigaction(signal, &old, nil) }
-            sigprocmask(SIG_SETMASK, &previousMask, nil)
-        }
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -84,15 +80,36 @@ public enum ChildProcess {
         let result = withCStrings(arguments) { argv in
             posix_spawn(&pid, path, nil, &attributes, argv, environ)
         }
-        guard result == 0 else { throw ChildProcessError.spawnFailed(path: path, errno: result) }
+        var running = Running(pid: pid, previousMask: previousMask, previousActions: previousActions)
+        guard result == 0 else {
+            restore(&running)
+            throw ChildProcessError.spawnFailed(path: path, errno: result)
+        }
         forwardedChildPID = pid
         sigprocmask(SIG_UNBLOCK, &blocked, nil)
+        return running
+    }
 
+    /// Waits for the child, then restores the shim's own signal handling.
+    public static func wait(_ child: Running) throws -> ChildExit {
+        var running = child
+        defer { restore(&running) }
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
+        while waitpid(child.pid, &status, 0) < 0 {
             if errno != EINTR { throw ChildProcessError.waitFailed(errno: errno) }
         }
         return ChildExit(waitStatus: status)
+    }
+
+    /// Spawns `path` and waits for it.
+    public static func run(path: String, arguments: [String]) throws -> ChildExit {
+        try wait(try start(path: path, arguments: arguments))
+    }
+
+    private static func restore(_ running: inout Running) {
+        forwardedChildPID = 0
+        for (signal, var old) in running.previousActions { sigaction(signal, &old, nil) }
+        sigprocmask(SIG_SETMASK, &running.previousMask, nil)
     }
 
     /// Ends this process the way the child ended: its exit code, or death by its signal

@@ -1,37 +1,49 @@
 import Foundation
+import ShimFront
 import TelemetryCore
 
-/// The `cf` shim's whole flow: classify the command line, and either run the real `cf`
-/// untouched (`exec`, no database work), or run it as a child and record its events
-/// afterwards. No telemetry failure ever reaches the terminal or the exit status.
+/// The recording half of the `cf` shim, run as `cfdev-telemetry __shim REAL_CF ARGV…` after
+/// the lean front (`ShimFront`) found a candidate: classify exactly, and either run the
+/// real `cf` untouched, or run it as a child and record its events. No telemetry failure
+/// ever reaches the terminal or the exit status.
 public enum Shim {
-    public static func main() -> Never {
-        let arguments = CommandLine.arguments
+    /// `arguments`: the command line as the user typed it (`cf`, then its arguments).
+    public static func main(realCF: String, arguments: [String]) -> Never {
+        let environment = ProcessInfo.processInfo.environment
         let action = CommandClassifier.classify(Array(arguments.dropFirst()))
         if case .telemetry(let subcommand) = action {
-            exit(TelemetryCommand.run(subcommand, environment: ProcessInfo.processInfo.environment))
+            exit(TelemetryCommand.run(subcommand, environment: environment))
         }
-        let selfPath = RealCFLocator.ownExecutable()
-        guard let realCF = RealCFLocator.locate(environment: { getenv($0).map { String(cString: $0) } }, selfPath: selfPath)
-        else {
-            ConsentPrompt.writeAll(2, "cf: the real cf CLI was not found on PATH (this `cf` is the cfdev-telemetry shim; install the CF CLI or set CFDEV_TELEMETRY_REAL_CF)\n")
+        let shimPath = RealCFLocator.ownExecutable()
+        guard !realCF.isEmpty else {
+            ProcessExec.writeError("cf: the real cf CLI was not found on PATH (this `cf` is the cfdev-telemetry shim; install the CF CLI or set CFDEV_TELEMETRY_REAL_CF)")
             exit(127)
         }
         guard case .tracked(let command) = action,
-              let session = TrackedSession.begin(command, environment: ProcessInfo.processInfo.environment, shimPath: selfPath)
+              let session = TrackedSession.begin(command, environment: environment, shimPath: shimPath)
         else {
-            let code = ChildProcess.exec(path: realCF, arguments: arguments)
-            ConsentPrompt.writeAll(2, "cf: cannot run \(realCF): \(String(cString: strerror(code)))\n")
+            let code = ProcessExec.exec(path: realCF, arguments: arguments)
+            ProcessExec.writeError("cf: cannot run \(realCF): \(String(cString: strerror(code)))")
             exit(126)
         }
+        let running: ChildProcess.Running
+        do {
+            running = try ChildProcess.start(path: realCF, arguments: arguments)
+        } catch {
+            ProcessExec.writeError("cf: \(error)")
+            exit(126)
+        }
+        // While the real cf runs: open the spool and record the command's own event, so
+        // that after it ends only its outcome is left to write.
+        let prepared = session.recordStart()
         let child: ChildExit
         do {
-            child = try ChildProcess.run(path: realCF, arguments: arguments)
+            child = try ChildProcess.wait(running)
         } catch {
-            ConsentPrompt.writeAll(2, "cf: \(error)\n")
+            ProcessExec.writeError("cf: \(error)")
             exit(126)
         }
-        session.finish(child)
+        session.finish(child, prepared: prepared)
         ChildProcess.exitLike(child)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ShimFront
 import TelemetryCore
 
 /// `cf dev telemetry [--on|--off]`, which the shim handles itself and never passes on.

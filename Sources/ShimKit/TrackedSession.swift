@@ -1,4 +1,5 @@
 import Foundation
+import ShimFront
 import TelemetryCore
 
 /// One recorded run of a catalog command: decided before the real `cf` starts (consent,
@@ -48,33 +49,54 @@ struct TrackedSession {
             settings: settings, shimPath: shimPath, startedMs: Timestamp.nowMilliseconds())
     }
 
-    /// Records the events of this run: the command's own, `start_end` with the duration
-    /// after a successful `cf dev start`, `error` (command and status, never output) after a
-    /// failure; then starts a background flush when one is due.
-    func finish(_ child: ChildExit) {
-        let endedMs = Timestamp.nowMilliseconds()
+    /// Records the command's own event (with names hashed), called while the real `cf`
+    /// runs. Returns the open spool for `finish`, or nil if recording failed (logged).
+    func recordStart() -> Spool? {
         do {
-            try recorder.withSpool { spool in
-                let hasher = try spool.nameHasher()
-                var events = [Recorder.Occurrence(event: command.event, data: command.recordedData(hasher: hasher), milliseconds: startedMs)]
-                switch child {
-                case .exited(0):
-                    if command.event == .startBegin {
-                        events.append(Recorder.Occurrence(event: .startEnd, data: ["duration_ms": .int(Int(endedMs - startedMs))], milliseconds: endedMs))
-                    }
-                case .exited(let code):
-                    events.append(Recorder.Occurrence(event: .error, data: ["command": .string(command.event.rawValue), "exit_status": .int(Int(code))], milliseconds: endedMs))
-                case .signaled(let signal):
-                    events.append(Recorder.Occurrence(event: .error, data: ["command": .string(command.event.rawValue), "exit_status": .int(Int(child.shellStatus)), "signal": .int(Int(signal))], milliseconds: endedMs))
-                }
-                try recorder.record(events, in: spool, cap: settings.maxPendingEvents)
-                if try FlushSchedule(spool: spool).isDue(intervalSeconds: settings.flushIntervalSeconds, now: endedMs) {
-                    try spool.setMeta(.lastFlushAttemptMs, String(endedMs))
-                    try FlushLauncher(environment: recorder.environment, shimPath: shimPath).startBackground()
-                }
+            return try recorder.withSpool { spool in
+                let start = Recorder.Occurrence(
+                    event: command.event, data: command.recordedData(hasher: try spool.nameHasher()), milliseconds: startedMs)
+                try recorder.record([start], in: spool, cap: settings.maxPendingEvents)
+                return spool
             }
         } catch {
             recorder.log.write("could not record \(command.event.rawValue): \(error)")
+            return nil
+        }
+    }
+
+    /// The events of the outcome: `start_end` with the duration after a successful
+    /// `cf dev start`, `error` (the command's event and exit status, never output) after a
+    /// failure.
+    func outcomeEvents(_ child: ChildExit, endedMs: Int64) -> [Recorder.Occurrence] {
+        let failure: EventData = ["command": .string(command.event.rawValue), "exit_status": .int(Int(child.shellStatus))]
+        switch child {
+        case .exited(0):
+            guard command.event == .startBegin else { return [] }
+            return [Recorder.Occurrence(event: .startEnd, data: ["duration_ms": .int(Int(endedMs - startedMs))], milliseconds: endedMs)]
+        case .exited:
+            return [Recorder.Occurrence(event: .error, data: failure, milliseconds: endedMs)]
+        case .signaled(let signal):
+            return [Recorder.Occurrence(event: .error, data: failure.merging(["signal": .int(Int(signal))]) { $1 }, milliseconds: endedMs)]
+        }
+    }
+
+    /// Records the outcome after the real `cf` ended, then starts a background flush when
+    /// one is due. `prepared` is the spool `recordStart` opened (nil if it failed).
+    func finish(_ child: ChildExit, prepared: Spool?) {
+        let endedMs = Timestamp.nowMilliseconds()
+        let events = outcomeEvents(child, endedMs: endedMs)
+        guard let spool = prepared else { return }
+        do {
+            if !events.isEmpty {
+                try recorder.record(events, in: spool, cap: settings.maxPendingEvents)
+            }
+            if try FlushSchedule(spool: spool).isDue(intervalSeconds: settings.flushIntervalSeconds, now: endedMs) {
+                try spool.setMeta(.lastFlushAttemptMs, String(endedMs))
+                try FlushLauncher(environment: recorder.environment, shimPath: shimPath).startBackground()
+            }
+        } catch {
+            recorder.log.write("could not record the outcome of \(command.event.rawValue): \(error)")
         }
     }
 }

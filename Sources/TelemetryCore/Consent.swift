@@ -1,4 +1,5 @@
 import Foundation
+import ShimFront
 
 /// The user's saved answer. `unknown` means never asked (or asked under an older policy).
 public enum ConsentState: String, Sendable, Codable {
@@ -9,7 +10,7 @@ public enum ConsentState: String, Sendable, Codable {
 /// telemetry home, apart from the spool, so that a recreated spool never loses it.
 public struct ConsentRecord: Sendable, Codable, Equatable {
     /// Bump when what is collected changes: everyone is asked again.
-    public static let currentPolicyVersion = 1
+    public static let currentPolicyVersion = ConsentPolicy.version
 
     public var state: ConsentState
     public var time: String

@@ -1,3 +1,3 @@
-import ShimKit
+import ShimFront
 
-Shim.main()
+ShimFront.main()

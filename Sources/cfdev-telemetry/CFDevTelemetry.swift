@@ -1,4 +1,6 @@
 import ArgumentParser
+import ShimFront
+import ShimKit
 import TelemetryCore
 
 /// `cfdev-telemetry`: consent, transparency, the spool, the upload and the report.
@@ -17,4 +19,21 @@ struct CFDevTelemetry: AsyncParsableCommand {
             On.self, Off.self, Status.self, Show.self, Flush.self, Doctor.self, Purge.self, InstallShim.self,
         ]
     )
+
+    /// `cfdev-telemetry __shim REAL_CF ARGV…` is the recording half of the `cf` shim, handed
+    /// over by the shim's lean front with `exec`, before any argument parsing; everything
+    /// else is the command-line interface.
+    static func main() async {
+        let arguments = CommandLine.arguments
+        if arguments.count >= 3 && arguments[1] == ShimFront.handoffCommand {
+            Shim.main(realCF: arguments[2], arguments: Array(arguments.dropFirst(3)))
+        }
+        await runCommandLine(Self.self)
+    }
+}
+
+/// The library's own entry point for an async root command (parse, then run the async
+/// `run()` of the chosen subcommand), reached through a generic so that it is not shadowed.
+func runCommandLine<Root: AsyncParsableCommand>(_ root: Root.Type) async {
+    await root.main()
 }

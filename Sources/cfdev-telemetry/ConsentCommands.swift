@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ShimKit
+import ShimFront
 import TelemetryCore
 
 /// `cfdev-telemetry on`, as `cf dev telemetry --on`.

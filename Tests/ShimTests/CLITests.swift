@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+import TelemetryCore
+import TelemetryTestSupport
+
+@Suite("cfdev-telemetry: local commands")
+struct CLITests {
+    @Test func versionIsTheBuild() throws {
+        let sandbox = try Sandbox()
+        #expect(try sandbox.cli(["--version"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == BuildInfo.version)
+    }
+
+    @Test func helpListsTheCommands() throws {
+        let help = try Sandbox().cli(["--help"]).stdout
+        for command in ["on", "off", "status", "show", "flush", "doctor", "purge", "install-shim"] {
+            #expect(help.contains("  \(command)"), "\(command) missing from --help")
+        }
+    }
+
+    @Test func statusJSONBeforeAndAfter() throws {
+        let sandbox = try Sandbox()
+        func status() throws -> [String: Any] {
+            try #require(try JSONSerialization.jsonObject(with: Data(try sandbox.cli(["status", "--json"]).stdout.utf8)) as? [String: Any])
+        }
+        let fresh = try status()
+        #expect(fresh["consent"] as? String == "unknown")
+        #expect(fresh["pending"] as? Int == 0)
+        #expect(fresh["spool"] as? String == sandbox.telemetryHome.spoolPath)
+        #expect((fresh["anonymous_id"] as? String)?.count == 64)
+        #expect(try sandbox.cli(["on"]).status == 0)
+        _ = try sandbox.cfOnTerminal(["dev", "stop"])
+        let after = try status()
+        #expect(after["consent"] as? String == "on")
+        #expect(after["pending"] as? Int == 1)
+    }
+
+    @Test func statusNeverPrintsSecrets() throws {
+        let sandbox = try Sandbox()
+        let env = ["AWS_ACCESS_KEY_ID": "AKIAEXAMPLEKEY123456", "AWS_SECRET_ACCESS_KEY": "very-secret-value-xyz",
+                   "AWS_SESSION_TOKEN": "session-token-value-abc"]
+        for args in [["status"], ["status", "--json"]] {
+            let out = try sandbox.cli(args, env: env).stdout
+            #expect(!out.contains("very-secret-value-xyz"))
+            #expect(!out.contains("session-token-value-abc"))
+            #expect(!out.contains("AKIAEXAMPLEKEY123456"))
+            #expect(out.contains("AKIA"))
+        }
+    }
+
+    @Test func showJSONIsWhatIsStored() throws {
+        let sandbox = try Sandbox()
+        try sandbox.setConsent(.on)
+        _ = try sandbox.cfOnTerminal(["dev", "start"])
+        let lines = try sandbox.cli(["show", "--json"]).stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 2)
+        let stored = try Spool.open(home: sandbox.telemetryHome).pendingLines()
+        #expect(lines == stored)
+        let text = try sandbox.cli(["show"]).stdout
+        #expect(text.contains("start_begin"))
+        #expect(text.contains("2 pending events"))
+    }
+
+    @Test func purgeDeletes() throws {
+        let sandbox = try Sandbox()
+        try sandbox.setConsent(.on)
+        _ = try sandbox.cfOnTerminal(["dev", "stop"])
+        #expect(try sandbox.cli(["purge"]).stdout.contains("Deleted 1 pending event"))
+        #expect(try sandbox.pendingEvents().isEmpty)
+    }
+
+    @Test func offRecordsTelemetryOffThenPurges() throws {
+        let sandbox = try Sandbox()
+        #expect(try sandbox.cli(["on"]).status == 0)
+        _ = try sandbox.cfOnTerminal(["dev", "stop"])
+        let off = try sandbox.cli(["off"], env: ["CFDEV_TELEMETRY_FLUSHER": "/nonexistent"])
+        #expect(off.status == 0)
+        #expect(off.stdout.contains("2 pending events were not sent and deleted"))
+        #expect(ConsentStore(home: sandbox.telemetryHome).state() == .off)
+        #expect(try sandbox.pendingEvents().isEmpty)
+    }
+
+    @Test func malformedConfigIsOneLineNamingFileAndKey() throws {
+        let sandbox = try Sandbox()
+        try sandbox.telemetryHome.ensureExists()
+        try #"{"max_pending_events": "many"}"#.write(toFile: sandbox.telemetryHome.configPath, atomically: true, encoding: .utf8)
+        let flush = try sandbox.cli(["flush"], env: ["CFDEV_TELEMETRY_FLUSHER": "/nonexistent"])
+        try sandbox.setConsent(.on)
+        let failed = try sandbox.cli(["flush"])
+        #expect(failed.status != 0)
+        let errorLines = failed.stderr.split(separator: "\n")
+        #expect(errorLines.count == 1)
+        #expect(failed.stderr.contains(sandbox.telemetryHome.configPath))
+        #expect(failed.stderr.contains("max_pending_events"))
+        _ = flush
+        // The wrapped command is not affected.
+        let wrapped = try sandbox.cfOnTerminal(["push", "a"], env: ["FAKE_CF_EXIT": "4"])
+        #expect(wrapped.status == 4)
+        #expect(!wrapped.stdout.contains("max_pending_events"))
+    }
+
+    @Test func installShimLinksAndPrintsThePathLine() throws {
+        let sandbox = try Sandbox()
+        let dir = sandbox.root + "/installed-shims"
+        let result = try sandbox.cli(["install-shim", "--dir", dir])
+        #expect(result.status == 0)
+        let target = try FileManager.default.destinationOfSymbolicLink(atPath: dir + "/cf")
+        #expect(URL(fileURLWithPath: target).resolvingSymlinksInPath().path == URL(fileURLWithPath: ProductLocator.shim).resolvingSymlinksInPath().path)
+        #expect(result.stdout.contains("export PATH=\"\(dir):$PATH\""))
+        #expect(try sandbox.cli(["install-shim", "--dir", dir]).status == 0)
+    }
+}
