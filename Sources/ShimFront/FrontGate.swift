@@ -19,6 +19,12 @@ public enum FrontGate {
         return !value.isEmpty && value != "0" && value != "false" && value != "no"
     }
 
+    /// `CFDEV_TELEMETRY_DEBUG` (print each event as it is recorded) or
+    /// `CFDEV_TELEMETRY_SYNC` (record before returning): the recorder runs in the foreground.
+    public static func wantsForeground() -> Bool {
+        isSet(getenv("CFDEV_TELEMETRY_DEBUG")) || isSet(getenv("CFDEV_TELEMETRY_SYNC"))
+    }
+
     /// A person is there: stdin and stderr are terminals.
     public static func isInteractive() -> Bool {
         isatty(0) == 1 && isatty(2) == 1

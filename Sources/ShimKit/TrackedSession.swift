@@ -6,6 +6,9 @@ import TelemetryCore
 /// environment, terminal, CF Dev target), recorded after it ends, then a background flush
 /// when one is due.
 struct TrackedSession {
+    /// The longest the shim waits for a locked spool before giving up on the event.
+    static let busyTimeout: TimeInterval = 2
+
     let command: TrackedCommand
     let recorder: Recorder
     let settings: TelemetrySettings
@@ -14,8 +17,12 @@ struct TrackedSession {
 
     /// Nil when this run must not be recorded; then nothing is read or written beyond the
     /// checks themselves.
-    static func begin(_ command: TrackedCommand, environment: [String: String], shimPath: String?) -> TrackedSession? {
-        guard EnvironmentGate.disabledReason(environment) == nil, EnvironmentGate.isInteractive() else { return nil }
+    /// `mayAsk`: whether the consent question may be asked (only in the foreground, on the
+    /// user's terminal); the background recorder has no terminal and was started only after
+    /// the front saw consent on. `startedMs`: when the command started.
+    static func begin(_ command: TrackedCommand, environment: [String: String], shimPath: String?,
+                      mayAsk: Bool = true, startedMs: Int64 = Timestamp.nowMilliseconds()) -> TrackedSession? {
+        guard EnvironmentGate.disabledReason(environment) == nil, !mayAsk || EnvironmentGate.isInteractive() else { return nil }
         let home = TelemetryHome(environment: environment)
         let log = TelemetryLog(home: home, echoToStderr: EnvironmentGate.isSet(environment["CFDEV_TELEMETRY_DEBUG"]))
         let consent = ConsentStore(home: home)
@@ -23,7 +30,7 @@ struct TrackedSession {
         case .on: break
         case .off: return nil
         case .unknown:
-            guard command.event == .startBegin else { return nil }
+            guard mayAsk, command.event == .startBegin else { return nil }
             let yes = ConsentPrompt.ask()
             do {
                 try consent.save(yes ? .on : .off)
@@ -46,14 +53,14 @@ struct TrackedSession {
         }
         return TrackedSession(
             command: command, recorder: Recorder(home: home, environment: environment, log: log),
-            settings: settings, shimPath: shimPath, startedMs: Timestamp.nowMilliseconds())
+            settings: settings, shimPath: shimPath, startedMs: startedMs)
     }
 
     /// Records the command's own event (with names hashed), called while the real `cf`
     /// runs. Returns the open spool for `finish`, or nil if recording failed (logged).
     func recordStart() -> Spool? {
         do {
-            return try recorder.withSpool { spool in
+            return try recorder.withSpool(busyTimeout: Self.busyTimeout) { spool in
                 let start = Recorder.Occurrence(
                     event: command.event, data: command.recordedData(hasher: try spool.nameHasher()), milliseconds: startedMs)
                 try recorder.record([start], in: spool, cap: settings.maxPendingEvents)
@@ -83,8 +90,7 @@ struct TrackedSession {
 
     /// Records the outcome after the real `cf` ended, then starts a background flush when
     /// one is due. `prepared` is the spool `recordStart` opened (nil if it failed).
-    func finish(_ child: ChildExit, prepared: Spool?) {
-        let endedMs = Timestamp.nowMilliseconds()
+    func finish(_ child: ChildExit, prepared: Spool?, endedMs: Int64 = Timestamp.nowMilliseconds()) {
         let events = outcomeEvents(child, endedMs: endedMs)
         guard let spool = prepared else { return }
         do {

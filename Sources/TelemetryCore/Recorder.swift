@@ -53,15 +53,16 @@ public struct Recorder: Sendable {
 
     /// Opens the spool and runs `body`; if the spool turns out corrupt midway, it is moved
     /// aside, recreated, and `body` runs once more on the new one.
-    public func withSpool<T>(_ body: (Spool) throws -> T) throws -> T {
-        let spool = try Spool.open(home: home, log: log)
+    public func withSpool<T>(busyTimeout: TimeInterval = Spool.defaultBusyTimeout,
+                             _ body: (Spool) throws -> T) throws -> T {
+        let spool = try Spool.open(home: home, log: log, busyTimeout: busyTimeout)
         do {
             return try body(spool)
         } catch {
             guard Spool.isCorruption(error) else { throw error }
             let aside = try Spool.moveAside(path: home.spoolPath)
             log.write("spool became unreadable (\(error)); moved aside to \(aside) and recreated")
-            return try body(try Spool.open(home: home, log: log))
+            return try body(try Spool.open(home: home, log: log, busyTimeout: busyTimeout))
         }
     }
 }

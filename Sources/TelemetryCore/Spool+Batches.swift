@@ -28,7 +28,7 @@ extension Spool {
     /// Batches sealed earlier and not yet confirmed by the store, oldest first.
     public func sealedBatches() throws -> [SealedBatch] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM batch ORDER BY created_ms, id").map(Self.batch(from:))
+            try Row.fetchAll(db, sql: "SELECT * FROM batch ORDER BY rowid").map(Self.batch(from:))
         }
     }
 

@@ -9,8 +9,9 @@ public final class Spool: Sendable {
     public let path: String
     let queue: DatabaseQueue
 
-    /// How long a writer waits for another before giving up.
-    public static let busyTimeout: TimeInterval = 5
+    /// How long a writer waits for another before giving up, by default. The shim passes
+    /// a shorter wait: it never holds up the user's command for long.
+    public static let defaultBusyTimeout: TimeInterval = 5
 
     init(path: String, queue: DatabaseQueue) {
         self.path = path
@@ -19,18 +20,19 @@ public final class Spool: Sendable {
 
     /// Opens (creating if needed) the spool of `home`. A file that is not a database or is
     /// corrupt is moved aside (`spool.sqlite.corrupt-<ms>`) and a new spool is created.
-    public static func open(home: TelemetryHome, log: TelemetryLog? = nil) throws -> Spool {
+    public static func open(home: TelemetryHome, log: TelemetryLog? = nil,
+                            busyTimeout: TimeInterval = defaultBusyTimeout) throws -> Spool {
         try home.ensureExists()
         do {
-            return try openOnce(path: home.spoolPath)
+            return try openOnce(path: home.spoolPath, busyTimeout: busyTimeout)
         } catch let error as DatabaseError where error.isCorruption {
             let aside = try moveAside(path: home.spoolPath)
             log?.write("spool \(home.spoolPath) unreadable (\(error.resultCode)); moved aside to \(aside) and recreated")
-            return try openOnce(path: home.spoolPath)
+            return try openOnce(path: home.spoolPath, busyTimeout: busyTimeout)
         }
     }
 
-    static func openOnce(path: String) throws -> Spool {
+    static func openOnce(path: String, busyTimeout: TimeInterval) throws -> Spool {
         try TelemetryHome.ensurePrivateFile(path)
         var configuration = Configuration()
         configuration.journalMode = .wal

@@ -16,17 +16,21 @@ struct CFDevTelemetry: AsyncParsableCommand {
             """,
         version: BuildInfo.version,
         subcommands: [
-            On.self, Off.self, Status.self, Show.self, Flush.self, Doctor.self, Purge.self, InstallShim.self,
+            On.self, Off.self, Status.self, Show.self, Flush.self, Doctor.self, Purge.self, InstallShim.self, Report.self, Retention.self,
         ]
     )
 
-    /// `cfdev-telemetry __shim REAL_CF ARGV…` is the recording half of the `cf` shim, handed
-    /// over by the shim's lean front with `exec`, before any argument parsing; everything
-    /// else is the command-line interface.
+    /// `cfdev-telemetry __shim REAL_CF ARGV…` (the shim in the foreground, handed over by
+    /// the shim's lean front with `exec`) and `cfdev-telemetry __record …` (the shim's
+    /// detached recorder) are dispatched before any argument parsing; everything else is
+    /// the command-line interface.
     static func main() async {
         let arguments = CommandLine.arguments
         if arguments.count >= 3 && arguments[1] == ShimFront.handoffCommand {
             Shim.main(realCF: arguments[2], arguments: Array(arguments.dropFirst(3)))
+        }
+        if arguments.count >= 2 && arguments[1] == ShimFront.recordCommand {
+            BackgroundRecorder.main(arguments.dropFirst(2))
         }
         await runCommandLine(Self.self)
     }

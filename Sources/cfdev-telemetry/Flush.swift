@@ -68,8 +68,8 @@ struct Flush: AsyncParsableCommand {
         if let failure = outcome.failure {
             context.log.write("flush stopped: \(failure); \(pending) pending")
             if !background {
-                printError("cfdev-telemetry: upload failed: \(failure)")
-                printError("Uploaded \(outcome.events) events before that; \(pending) stay pending and will be retried.")
+                // One line (the store's code and message first), as scripts and cron mail expect.
+                printError("cfdev-telemetry: upload failed: \(failure) (uploaded \(outcome.events) events before that; \(pending) stay pending and will be retried)")
             }
             throw ExitCode.failure
         }

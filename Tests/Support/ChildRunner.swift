@@ -11,6 +11,10 @@ public enum ChildRunner {
     public static func run(_ path: String, _ arguments: [String], environment: [String: String],
                            stdin: Data = Data(), timeout: Double = 60) throws -> ProcessResult {
         let input = Pipe(), output = Pipe(), error = Pipe()
+        for pipe in [input, output, error] {
+            _ = fcntl(pipe.fileHandleForReading.fileDescriptor, F_SETFD, FD_CLOEXEC)
+            _ = fcntl(pipe.fileHandleForWriting.fileDescriptor, F_SETFD, FD_CLOEXEC)
+        }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -89,6 +93,9 @@ public enum ChildRunner {
                                      input: String = "", inputDelay: Double = 0, timeout: Double = 60) throws -> ProcessResult {
         var master: Int32 = -1, slave: Int32 = -1
         guard openpty(&master, &slave, nil, nil, nil) == 0 else { throw POSIXError(.EIO) }
+        // Not inherited by children other tests spawn meanwhile.
+        _ = fcntl(master, F_SETFD, FD_CLOEXEC)
+        _ = fcntl(slave, F_SETFD, FD_CLOEXEC)
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

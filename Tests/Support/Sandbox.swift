@@ -21,8 +21,7 @@ public final class Sandbox: @unchecked Sendable {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         }
         try (machineID + "\n").write(toFile: machineIDFile, atomically: true, encoding: .utf8)
-        try Self.fakeCF.write(toFile: binDir + "/cf", atomically: true, encoding: .utf8)
-        chmod(binDir + "/cf", 0o755)
+        try Self.writeExecutable(binDir + "/cf", Self.fakeCF)
         try FileManager.default.createSymbolicLink(atPath: shimDir + "/cf", withDestinationPath: ProductLocator.shim)
         if let target { try setTarget(target) }
     }
@@ -34,6 +33,17 @@ public final class Sandbox: @unchecked Sendable {
     public var home: String { root + "/home" }
     public var telemetryHome: TelemetryHome { TelemetryHome(directory: home + "/.cfdev/telemetry") }
     public var fakeCFLog: String { root + "/fake-cf.log" }
+
+    /// Writes an executable with a close-on-exec descriptor, so that a child another test
+    /// spawns meanwhile cannot hold it open for writing (which makes `exec` fail, ETXTBSY).
+    static func writeExecutable(_ path: String, _ text: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+        guard fd >= 0 else { throw POSIXError(.EACCES) }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        guard written == bytes.count else { throw POSIXError(.EIO) }
+    }
 
     /// Points the CF CLI config at `target`.
     public func setTarget(_ target: String) throws {
@@ -54,6 +64,9 @@ public final class Sandbox: @unchecked Sendable {
             "CFDEV_TELEMETRY_MACHINE_ID_FILE": machineIDFile,
             "CFDEV_TELEMETRY_FLUSH_INTERVAL": "999999",
             "FAKE_CF_LOG": fakeCFLog,
+            // Record before the shim returns, so tests can look at the spool at once; the
+            // default, background recording has its own tests (pass "" to get it).
+            "CFDEV_TELEMETRY_SYNC": "1",
             "TERM": "dumb",
             "LANG": "C.UTF-8",
         ]
@@ -75,6 +88,17 @@ public final class Sandbox: @unchecked Sendable {
     /// Runs `cfdev-telemetry ARGS`.
     public func cli(_ arguments: [String], env extra: [String: String] = [:]) throws -> ProcessResult {
         try ChildRunner.run(ProductLocator.cli, arguments, environment: environment(extra))
+    }
+
+    /// Waits (bounded) until at least `count` events are pending, for background recording.
+    public func waitForPendingEvents(_ count: Int, timeout: Double = 15) throws -> [[String: Any]] {
+        let deadline = Date().addingTimeInterval(timeout)
+        var events = try pendingEvents()
+        while events.count < count && Date() < deadline {
+            usleep(50_000)
+            events = try pendingEvents()
+        }
+        return events
     }
 
     /// The pending envelopes, parsed from `cfdev-telemetry show --json`.

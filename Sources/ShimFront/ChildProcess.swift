@@ -17,6 +17,25 @@ public enum ChildExit: Sendable, Equatable {
         self = low == 0 ? .exited((status >> 8) & 0xff) : .signaled(low)
     }
 
+    /// `exit:N` or `signal:N`, as passed to the background recorder.
+    public var encoded: String {
+        switch self {
+        case .exited(let code): return "exit:\(code)"
+        case .signaled(let signal): return "signal:\(signal)"
+        }
+    }
+
+    /// The inverse of `encoded`.
+    public init?(encoded: String) {
+        let parts = encoded.split(separator: ":")
+        guard parts.count == 2, let value = Int32(parts[1]) else { return nil }
+        switch parts[0] {
+        case "exit": self = .exited(value)
+        case "signal": self = .signaled(value)
+        default: return nil
+        }
+    }
+
     /// The status a shell would report: the exit code, or 128 + the signal.
     public var shellStatus: Int32 {
         switch self {
@@ -131,7 +150,7 @@ public enum ChildProcess {
         exit(child.shellStatus)
     }
 
-    static func withCStrings<T>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> T) -> T {
+    public static func withCStrings<T>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> T) -> T {
         var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
         pointers.append(nil)
         defer { for pointer in pointers { free(pointer) } }

@@ -1,0 +1,57 @@
+/// The JSON format: `{"from","to","by","k","rows":[…],"input":{…}}` with fields in a fixed order
+/// (documented in docs/REPORT.md). A suppressed row has `"suppressed": true` and no counts.
+enum JSONReport {
+    static func render(_ report: UsageReport) -> String {
+        var out = "{\n"
+        out += "  \"from\": \(string(report.range.from.description)),\n"
+        out += "  \"to\": \(string(report.range.to.description)),\n"
+        out += "  \"by\": \(string(report.granularity.rawValue)),\n"
+        out += "  \"k\": \(report.k),\n"
+        out += "  \"rows\": ["
+        out += report.rows.map { "\n    " + row($0) }.joined(separator: ",")
+        out += report.rows.isEmpty ? "],\n" : "\n  ],\n"
+        let input = report.input
+        out += "  \"input\": {\"objects\": \(input.objects), \"unreadable_objects\": \(input.unreadableObjects), "
+        out += "\"duplicates\": \(input.duplicates), \"malformed_lines\": \(input.malformedLines)}\n"
+        out += "}\n"
+        return out
+    }
+
+    static func row(_ row: ReportRow) -> String {
+        var fields = [
+            "\"event\": \(optional(row.event))", "\"os\": \(optional(row.os))",
+            "\"build\": \(optional(row.build))", "\"period\": \(optional(row.period))",
+        ]
+        if let counts = row.counts {
+            fields += ["\"events\": \(counts.events)", "\"machines\": \(counts.machines)", "\"suppressed\": false"]
+        } else {
+            fields.append("\"suppressed\": true")
+        }
+        return "{" + fields.joined(separator: ", ") + "}"
+    }
+
+    static func optional(_ value: String?) -> String { value.map(string) ?? "null" }
+
+    /// A JSON string literal.
+    static func string(_ value: String) -> String {
+        var out = "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "<": out += "\\u003c"  // safe to embed in HTML
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+}

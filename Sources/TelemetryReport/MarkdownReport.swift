@@ -1,0 +1,61 @@
+/// The Markdown format: a heading, the overall line, then one GitHub-flavoured table per
+/// breakdown; suppressed cells show `—`.
+enum MarkdownReport {
+    static func render(_ report: UsageReport) -> String {
+        let period = TextFormatting.periodTitle(report.granularity)
+        var out = "# CF Dev usage, \(report.range.from) to \(report.range.to)\n\n"
+        out += "Counted by \(report.granularity.rawValue) (UTC). "
+        out += "A cell counted over fewer than \(report.k) distinct machines is withheld (—), "
+        out += "and its events are left out of every other number, totals included.\n\n"
+        if let overall = report.overall, let counts = overall.counts {
+            out += "**Overall:** \(TextFormatting.grouped(counts.events)) events from "
+            out += "\(TextFormatting.grouped(counts.machines)) machines.\n\n"
+        } else if report.overall != nil {
+            out += "**Overall:** withheld (fewer than \(report.k) machines in this period).\n\n"
+        } else {
+            out += "**Overall:** no events in this period.\n\n"
+        }
+        out += table("Events by type", ["Event"], report.rows(by: [.event])) { [code($0.event)] }
+        out += table("Per \(report.granularity.rawValue)", [period], report.rows(by: [.period])) { [$0.period ?? ""] }
+        out += table("Operating systems", ["OS"], report.rows(by: [.os])) { [TextFormatting.markdown($0.os ?? "")] }
+        out += table("Builds", ["Build"], report.rows(by: [.build])) { [TextFormatting.markdown($0.build ?? "")] }
+        out += table("Events per \(report.granularity.rawValue) by type", [period, "Event"], report.rows(by: [.event, .period])) {
+            [$0.period ?? "", code($0.event)]
+        }
+        out += table("Operating systems per \(report.granularity.rawValue)", [period, "OS"], report.rows(by: [.os, .period])) {
+            [$0.period ?? "", TextFormatting.markdown($0.os ?? "")]
+        }
+        out += table("Builds per \(report.granularity.rawValue)", [period, "Build"], report.rows(by: [.build, .period])) {
+            [$0.period ?? "", TextFormatting.markdown($0.build ?? "")]
+        }
+        out += "_" + InputNote.text(report.input) + "_\n"
+        return out
+    }
+
+    static func code(_ label: String?) -> String { "`\(label ?? "")`" }
+
+    static func table(_ title: String, _ labels: [String], _ rows: [ReportRow], _ cells: (ReportRow) -> [String]) -> String {
+        guard !rows.isEmpty else { return "" }
+        var out = "## \(title)\n\n"
+        out += "| " + (labels + ["Events", "Machines"]).joined(separator: " | ") + " |\n"
+        out += "|" + labels.map { _ in " --- |" }.joined() + " ---: | ---: |\n"
+        for row in rows {
+            let counts = row.counts.map { [TextFormatting.grouped($0.events), TextFormatting.grouped($0.machines)] } ?? ["—", "—"]
+            out += "| " + (cells(row) + counts).joined(separator: " | ") + " |\n"
+        }
+        return out + "\n"
+    }
+}
+
+/// The closing line on what was read (objects, duplicates, malformed lines).
+enum InputNote {
+    static func text(_ input: InputSummary) -> String {
+        var parts = ["Read \(TextFormatting.grouped(input.objects)) object\(input.objects == 1 ? "" : "s")"]
+        if input.unreadableObjects > 0 {
+            parts.append("\(TextFormatting.grouped(input.unreadableObjects)) unreadable object\(input.unreadableObjects == 1 ? "" : "s") skipped")
+        }
+        parts.append("\(TextFormatting.grouped(input.duplicates)) duplicate event\(input.duplicates == 1 ? "" : "s") counted once")
+        parts.append("\(TextFormatting.grouped(input.malformedLines)) malformed line\(input.malformedLines == 1 ? "" : "s") skipped")
+        return parts.joined(separator: "; ") + "."
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+
+/// One object of a listing.
+public struct ListedObject: Sendable, Equatable {
+    public var key: String
+    public var size: Int64
+    /// The ETag without its quotes (hex MD5 for single-part uploads).
+    public var etag: String
+    public var lastModified: String?
+
+    public init(key: String, size: Int64, etag: String, lastModified: String? = nil) {
+        self.key = key
+        self.size = size
+        self.etag = etag
+        self.lastModified = lastModified
+    }
+}
+
+/// One page of a `ListObjectsV2` answer.
+public struct ListPage: Sendable, Equatable {
+    public var objects: [ListedObject]
+    public var isTruncated: Bool
+    /// Pass back as `continuationToken` to get the next page (set when `isTruncated`).
+    public var nextContinuationToken: String?
+    /// The response `Date` header.
+    public var serverDate: Date?
+
+    /// The keys, in listing order.
+    public var keys: [String] { objects.map(\.key) }
+
+    public init(objects: [ListedObject], isTruncated: Bool, nextContinuationToken: String?, serverDate: Date? = nil) {
+        self.objects = objects
+        self.isTruncated = isTruncated
+        self.nextContinuationToken = nextContinuationToken
+        self.serverDate = serverDate
+    }
+}
+
+/// Reads a `ListBucketResult` document (ListObjectsV2).
+public enum ListObjectsParser {
+    /// The page, or nil when the body is not a `ListBucketResult`.
+    /// Keys are URL-decoded when the answer says `<EncodingType>url</EncodingType>`.
+    public static func parse(_ data: Data) -> ListPage? {
+        guard let root = S3XMLElement.parse(data), root.name == "ListBucketResult" else { return nil }
+        let urlEncoded = root.text(of: "EncodingType")?.lowercased() == "url"
+        let objects = root.children("Contents").map { entry -> ListedObject in
+            let rawKey = entry.text(of: "Key") ?? ""
+            let key = urlEncoded ? (rawKey.removingPercentEncoding ?? rawKey) : rawKey
+            return ListedObject(
+                key: key, size: Int64(entry.text(of: "Size") ?? "") ?? 0,
+                etag: unquote(entry.text(of: "ETag") ?? ""), lastModified: entry.text(of: "LastModified"))
+        }
+        let token = root.text(of: "NextContinuationToken").flatMap { $0.isEmpty ? nil : $0 }
+        return ListPage(
+            objects: objects, isTruncated: root.text(of: "IsTruncated")?.lowercased() == "true",
+            nextContinuationToken: token)
+    }
+
+    /// `"abc"` → `abc` (also `W/"abc"`).
+    public static func unquote(_ etag: String) -> String {
+        var value = Substring(etag.trimmingCharacters(in: .whitespaces))
+        if value.hasPrefix("W/") { value = value.dropFirst(2) }
+        if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = value.dropFirst().dropLast() }
+        if value.hasPrefix("&quot;") && value.hasSuffix("&quot;") { value = value.dropFirst(6).dropLast(6) }
+        return String(value)
+    }
+}

@@ -1,0 +1,13 @@
+import Foundation
+
+/// A value behind a lock, for the few mutable settings of otherwise immutable Sendable classes.
+final class LockedValue<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+
+    init(_ value: Value) { self.value = value }
+
+    func get() -> Value { lock.withLock { value } }
+
+    func set(_ newValue: Value) { lock.withLock { value = newValue } }
+}

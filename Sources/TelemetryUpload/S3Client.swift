@@ -1,0 +1,202 @@
+import AsyncHTTPClient
+import Crypto
+import Foundation
+import NIOCore
+import NIOHTTP1
+import TelemetryCore
+
+/// A small S3 client (SigV4 header auth, path-style by default) on AsyncHTTPClient: the
+/// operations the flusher, the report and `doctor` need. Non-2xx answers and transport failures
+/// throw `S3Error`, classified for the retry policy.
+public final class S3Client: Sendable {
+    public let endpoint: S3Endpoint
+    /// Deadline for one whole request (connect, send, receive), in seconds.
+    public let requestTimeout: TimeInterval
+    let signer: SigV4Signer
+    let httpClient: HTTPClient
+    let clock: @Sendable () -> Date
+    private let offset = LockedValue<TimeInterval>(0)
+
+    /// The most a response body may hold (GET of a batch, a listing page).
+    public static let maxResponseBytes = 256 << 20
+    /// Shared by all clients not given one: connect timeout 5 s, no redirects, never shut down.
+    /// A refused connection fails at once (no silent re-dialling until the connect timeout):
+    /// the flusher has its own bounded backoff.
+    public static let defaultHTTPClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .seconds(5)))
+        configuration.decompression = .disabled
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
+    /// `httpClient` nil uses `defaultHTTPClient`; a client passed in stays the caller's to shut down.
+    /// `clock` is the local clock; requests are signed at `clock() + clockOffset`.
+    public init(
+        endpoint: S3Endpoint, credentials: AWSCredentials, httpClient: HTTPClient? = nil,
+        requestTimeout: TimeInterval = 30, clock: @escaping @Sendable () -> Date = Date.init
+    ) {
+        self.endpoint = endpoint
+        self.signer = SigV4Signer(credentials: credentials, region: endpoint.region)
+        self.httpClient = httpClient ?? Self.defaultHTTPClient
+        self.requestTimeout = requestTimeout
+        self.clock = clock
+    }
+
+    /// Seconds added to `clock()` when signing (server time minus local time, once known).
+    public var clockOffset: TimeInterval {
+        get { offset.get() }
+        set { offset.set(newValue) }
+    }
+
+    /// The date the next request will be signed with.
+    public var signingDate: Date { clock().addingTimeInterval(clockOffset) }
+
+    /// For a `.clockSkew` error with both dates known: shifts `clockOffset` by the measured skew.
+    /// Returns whether it did.
+    @discardableResult
+    public func correctClock(from error: S3Error) -> Bool {
+        guard error.classification == .clockSkew, let skew = error.clockSkew else { return false }
+        clockOffset += skew
+        return true
+    }
+
+    // MARK: Objects
+
+    /// PUT Object, with `Content-MD5`, `Content-Type` and `x-amz-content-sha256` signed.
+    /// The response carries the ETag and the server's `Date`.
+    @discardableResult
+    public func putObject(key: String, body: Data, contentType: String = "application/octet-stream")
+        async throws -> S3Response
+    {
+        try await send(
+            "PUT", key: key, headers: [("content-md5", Self.contentMD5(body)), ("content-type", contentType)],
+            body: body, resource: key)
+    }
+
+    /// GET Object: status, headers (`Date`, `ETag`) and bytes.
+    public func getObjectResponse(key: String) async throws -> S3Response {
+        try await send("GET", key: key, resource: key)
+    }
+
+    /// GET Object: the bytes.
+    public func getObject(key: String) async throws -> Data {
+        try await getObjectResponse(key: key).body
+    }
+
+    // MARK: Bucket
+
+    /// HEAD Bucket: succeeds when the bucket exists and the credentials may use it.
+    @discardableResult
+    public func headBucket() async throws -> S3Response {
+        try await send("HEAD", key: nil, resource: endpoint.bucket)
+    }
+
+    /// PUT Bucket (with a `LocationConstraint` outside us-east-1). For tests and `doctor`.
+    @discardableResult
+    public func createBucket() async throws -> S3Response {
+        var body = Data()
+        var headers: [(String, String)] = []
+        if endpoint.region != "us-east-1" {
+            body = Data(
+                ("<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+                    + "<LocationConstraint>\(endpoint.region)</LocationConstraint></CreateBucketConfiguration>").utf8)
+            headers = [("content-type", "application/xml")]
+        }
+        return try await send("PUT", key: nil, headers: headers, body: body, resource: endpoint.bucket)
+    }
+
+    /// ListObjectsV2, one page. Pass the previous page's `nextContinuationToken` to go on.
+    public func listObjectsV2(
+        prefix: String? = nil, startAfter: String? = nil, continuationToken: String? = nil, maxKeys: Int? = nil
+    ) async throws -> ListPage {
+        var query: [(String, String)] = [("list-type", "2")]
+        if let prefix { query.append(("prefix", prefix)) }
+        if let startAfter { query.append(("start-after", startAfter)) }
+        if let continuationToken { query.append(("continuation-token", continuationToken)) }
+        if let maxKeys { query.append(("max-keys", String(maxKeys))) }
+        let resource = "\(endpoint.bucket)?list-type=2" + (prefix.map { "&prefix=\($0)" } ?? "")
+        let response = try await send("GET", key: nil, query: query, resource: resource)
+        guard var page = ListObjectsParser.parse(response.body) else {
+            throw S3Error(
+                method: "GET", resource: resource, status: response.status, code: "MalformedResponse",
+                message: "the listing is not a ListBucketResult document", serverDate: response.serverDate,
+                classification: .retryable)
+        }
+        page.serverDate = response.serverDate
+        return page
+    }
+
+    /// PUT Bucket lifecycle (`?lifecycle`), with `Content-MD5` as S3 requires.
+    @discardableResult
+    public func putBucketLifecycle(_ xml: String) async throws -> S3Response {
+        let body = Data(xml.utf8)
+        return try await send(
+            "PUT", key: nil, query: [("lifecycle", "")],
+            headers: [("content-md5", Self.contentMD5(body)), ("content-type", "application/xml")],
+            body: body, resource: "\(endpoint.bucket)?lifecycle")
+    }
+
+    /// GET Bucket lifecycle: the `LifecycleConfiguration` document. A bucket without one throws
+    /// `S3Error` with code `NoSuchLifecycleConfiguration`.
+    public func getBucketLifecycle() async throws -> String {
+        let response = try await send(
+            "GET", key: nil, query: [("lifecycle", "")], resource: "\(endpoint.bucket)?lifecycle")
+        return String(decoding: response.body, as: UTF8.self)
+    }
+
+    // MARK: Transport
+
+    /// Base64 of the MD5 of `body`, the `Content-MD5` header value.
+    public static func contentMD5(_ body: Data) -> String {
+        Data(Insecure.MD5.hash(data: body)).base64EncodedString()
+    }
+
+    /// Hex SHA-256, the `x-amz-content-sha256` value.
+    public static func payloadHash(_ body: Data) -> String {
+        Hex.encode(SHA256.hash(data: body))
+    }
+
+    func send(
+        _ method: String, key: String?, query: [(String, String)] = [], headers: [(String, String)] = [],
+        body: Data? = nil, resource: String
+    ) async throws -> S3Response {
+        let target = S3RequestTarget(endpoint: endpoint, key: key, query: query)
+        let date = signingDate
+        let signable = SignableRequest(
+            method: method, host: target.host, path: target.path, query: query, headers: headers,
+            payloadHash: Self.payloadHash(body ?? Data()))
+
+        var request = HTTPClientRequest(url: target.url)
+        request.method = HTTPMethod(rawValue: method)
+        request.headers.add(name: "Host", value: target.host)
+        for (name, value) in headers + signer.signedHeaders(for: signable, date: date) {
+            request.headers.add(name: name, value: value)
+        }
+        request.headers.add(name: "User-Agent", value: "cfdev-telemetry")
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+
+        let status: Int
+        let responseHeaders: [(String, String)]
+        let data: Data
+        do {
+            let deadline = NIODeadline.now() + .nanoseconds(Int64(requestTimeout * 1_000_000_000))
+            let response = try await httpClient.execute(request, deadline: deadline)
+            status = Int(response.status.code)
+            responseHeaders = response.headers.map { ($0.name, $0.value) }
+            let limit = (200..<300).contains(status) ? Self.maxResponseBytes : 1 << 20
+            let buffer = method == "HEAD" ? ByteBuffer() : try await response.body.collect(upTo: limit)
+            data = Data(buffer.readableBytesView)
+        } catch {
+            throw S3TransportFailure.error(
+                error, method: method, resource: resource, target: target.host, requestDate: date)
+        }
+        guard (200..<300).contains(status) else {
+            throw S3ErrorResponse.error(
+                method: method, resource: resource, status: status, headers: responseHeaders, body: data,
+                requestDate: date)
+        }
+        return S3Response(status: status, headers: responseHeaders, body: data)
+    }
+}

@@ -1,0 +1,22 @@
+/// A rejected endpoint setting; `description` is one line naming the bad value.
+public enum S3EndpointError: Error, Equatable, Sendable, CustomStringConvertible {
+    case invalidURL(String, reason: String)
+    /// Plain `http` to a host that is not loopback, without `allowInsecureHTTP`.
+    case insecureHTTP(String)
+    case invalidBucket(String, reason: String)
+    case invalidRegion(String)
+
+    public var description: String {
+        switch self {
+        case .invalidURL(let url, let reason):
+            return "invalid S3 endpoint URL \"\(url)\": \(reason)"
+        case .insecureHTTP(let url):
+            return "S3 endpoint \"\(url)\" uses plain http to a non-loopback host: use https, "
+                + "or allow insecure HTTP explicitly"
+        case .invalidBucket(let bucket, let reason):
+            return "invalid S3 bucket name \"\(bucket)\": \(reason)"
+        case .invalidRegion(let region):
+            return "invalid AWS region \"\(region)\": expected lower-case letters, digits and '-' (e.g. us-east-1)"
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+
+/// A failed S3 request: the store's error (`<Code>`, `<Message>`, HTTP status, `Date`) or a
+/// transport failure (timeout, refused, reset), classified for the retry policy.
+public struct S3Error: Error, Sendable, CustomStringConvertible {
+    /// What the caller should do about it.
+    public enum Classification: String, Sendable, Equatable {
+        /// 5xx, 429, `SlowDown`, timeouts, refused/reset/closed connections: retry with backoff.
+        case retryable
+        /// `RequestTimeTooSkewed`, or a 400/403 whose `Date` is minutes away from the signing
+        /// clock: correct the clock from `serverDate` (see `S3Client.correctClock(from:)`) and retry.
+        case clockSkew
+        /// Any other 4xx (`SignatureDoesNotMatch`, `AccessDenied`, `NoSuchBucket`…): keep the data, report.
+        case fatal
+    }
+
+    /// A response `Date` further than this from the signing clock counts as skew (S3 allows 15 min).
+    public static let skewThreshold: TimeInterval = 5 * 60
+
+    /// `PUT`, `GET`, `HEAD`…
+    public var method: String
+    /// The key, or `bucket` / `bucket?lifecycle` for bucket-level requests.
+    public var resource: String
+    /// HTTP status; nil for transport failures.
+    public var status: Int?
+    /// S3's `<Code>` (or a synthesized one: `NotFound` for a body-less 404, `ConnectionRefused`, `Timeout`…).
+    public var code: String
+    public var message: String
+    /// The response `Date` header, when there was a response.
+    public var serverDate: Date?
+    /// The date the request was signed with (local clock plus offset).
+    public var requestDate: Date?
+    /// `x-amz-request-id`, if sent.
+    public var requestID: String?
+    public var classification: Classification
+
+    public init(
+        method: String, resource: String, status: Int?, code: String, message: String,
+        serverDate: Date? = nil, requestDate: Date? = nil, requestID: String? = nil,
+        classification: Classification? = nil
+    ) {
+        self.method = method
+        self.resource = resource
+        self.status = status
+        self.code = code
+        self.message = message
+        self.serverDate = serverDate
+        self.requestDate = requestDate
+        self.requestID = requestID
+        self.classification = classification
+            ?? Self.classify(status: status, code: code, serverDate: serverDate, requestDate: requestDate)
+    }
+
+    /// Server clock minus signing clock, when both are known: add it to `S3Client.clockOffset`.
+    public var clockSkew: TimeInterval? {
+        guard let serverDate, let requestDate else { return nil }
+        return serverDate.timeIntervalSince(requestDate)
+    }
+
+    public var isRetryable: Bool { classification == .retryable }
+
+    /// One line: `S3 PUT events/v1/… failed: 403 SignatureDoesNotMatch: The request signature…`.
+    public var description: String {
+        let statusPart = status.map { "\($0) " } ?? ""
+        let messagePart = message.isEmpty ? "" : ": \(message)"
+        return Self.oneLine("S3 \(method) \(resource) failed: \(statusPart)\(code)\(messagePart)")
+    }
+
+    /// The rule: `RequestTimeTooSkewed` or a 400/403 with a skewed `Date` → clock skew;
+    /// 5xx, 429, `SlowDown`, transport failures (no status) → retryable; other 3xx/4xx → fatal.
+    public static func classify(
+        status: Int?, code: String, serverDate: Date?, requestDate: Date?
+    ) -> Classification {
+        if code == "RequestTimeTooSkewed" { return .clockSkew }
+        if let serverDate, let requestDate, status == 403 || status == 400,
+            abs(serverDate.timeIntervalSince(requestDate)) > skewThreshold
+        {
+            return .clockSkew
+        }
+        guard let status else { return .retryable }
+        if status >= 500 || status == 429 || code == "SlowDown" || code == "RequestTimeout"
+            || code == "InternalError" || code == "ServiceUnavailable"
+        {
+            return .retryable
+        }
+        return .fatal  // other 4xx, and 3xx (a redirect means the wrong endpoint or region)
+    }
+
+    static func oneLine(_ text: String) -> String {
+        text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            .joined(separator: " ")
+    }
+}

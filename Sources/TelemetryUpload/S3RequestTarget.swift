@@ -1,0 +1,54 @@
+import Foundation
+
+/// Where one request goes: the URL string handed to the HTTP client, the `Host` header and the
+/// path exactly as signed. The key is encoded once (`S3PathEncoding`) and that same string is
+/// both signed and sent.
+public struct S3RequestTarget: Sendable, Equatable {
+    /// `scheme://host[:port]` + `path` + `?query`.
+    public var url: String
+    /// `host[:port]` (port only when not the scheme's default), brackets around IPv6.
+    public var host: String
+    /// Percent-encoded once; `/<bucket>/<key>` path-style, `/<key>` virtual-hosted (plus any base path).
+    public var path: String
+    /// Encoded `k=v&…`, sorted, or empty; a parameter with an empty value is sent bare (`?lifecycle`).
+    public var query: String
+
+    /// The target of `key` (nil: the bucket itself) with unencoded query parameters.
+    public init(endpoint: S3Endpoint, key: String?, query: [(String, String)] = []) {
+        let scheme = endpoint.url.scheme?.lowercased() ?? "https"
+        var hostName = endpoint.host.lowercased()
+        if !endpoint.pathStyle { hostName = "\(endpoint.bucket).\(hostName)" }
+        let bracketed = hostName.contains(":") ? "[\(hostName)]" : hostName
+        let defaultPort = scheme == "https" ? 443 : 80
+        if let port = endpoint.url.port, port != defaultPort {
+            host = "\(bracketed):\(port)"
+        } else {
+            host = bracketed
+        }
+
+        var base = URLComponents(url: endpoint.url, resolvingAgainstBaseURL: false)?.percentEncodedPath ?? ""
+        while base.hasSuffix("/") { base.removeLast() }
+        var path = base
+        if endpoint.pathStyle { path += "/" + S3PathEncoding.encodePath(endpoint.bucket) }
+        if let key {
+            path += "/" + S3PathEncoding.encodePath(key)
+        } else if !endpoint.pathStyle || path.isEmpty {
+            path += "/"
+        }
+        self.path = path
+
+        self.query = Self.queryString(query)
+        let suffix = self.query.isEmpty ? "" : "?" + self.query
+        url = scheme + "://" + host + path + suffix
+    }
+
+    /// Encoded and sorted like the canonical query; empty values sent bare.
+    static func queryString(_ query: [(String, String)]) -> String {
+        let encoded: [(String, String)] = query.map { pair in
+            (S3PathEncoding.encodeQueryComponent(pair.0), S3PathEncoding.encodeQueryComponent(pair.1))
+        }
+        let sorted = encoded.sorted { lhs, rhs in lhs.0 == rhs.0 ? lhs.1 < rhs.1 : lhs.0 < rhs.0 }
+        let parts: [String] = sorted.map { pair in pair.1.isEmpty ? pair.0 : pair.0 + "=" + pair.1 }
+        return parts.joined(separator: "&")
+    }
+}

@@ -1,0 +1,28 @@
+import Foundation
+
+/// A successful (2xx) S3 answer: status, headers, the server's `Date`, the ETag and the body.
+public struct S3Response: Sendable {
+    public var status: Int
+    /// Response headers as received (names in the server's case).
+    public var headers: [(String, String)]
+    /// The response `Date` header, parsed.
+    public var serverDate: Date?
+    /// The `ETag` header without quotes (PUT: hex MD5 of the body).
+    public var etag: String?
+    public var body: Data
+
+    public init(status: Int, headers: [(String, String)], body: Data) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.serverDate = Self.header("date", in: headers).flatMap(HTTPDate.parse)
+        self.etag = Self.header("etag", in: headers).map(ListObjectsParser.unquote)
+    }
+
+    /// The first header with that name, case-insensitively.
+    public func header(_ name: String) -> String? { Self.header(name, in: headers) }
+
+    static func header(_ name: String, in headers: [(String, String)]) -> String? {
+        headers.first { $0.0.caseInsensitiveCompare(name) == .orderedSame }?.1
+    }
+}

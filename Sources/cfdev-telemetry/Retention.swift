@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import TelemetryCore
+import TelemetryReport
+import TelemetryUpload
+
+/// `cfdev-telemetry retention`: the bucket lifecycle rule that expires uploaded events.
+struct Retention: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Set the bucket's lifecycle rule that deletes uploaded events after some days, and show it.",
+        discussion: "Puts a lifecycle rule (ID cfdev-telemetry-retention) expiring objects under <prefix>events/ after --days days (default 1825, five years); other lifecycle rules of the bucket are kept. The rule is then read back from the store and printed.")
+
+    @OptionGroup var upload: UploadOptions
+
+    @Option(help: "Days after upload before events are deleted (1…36500).")
+    var days = RetentionRule.defaultDays
+
+    @Flag(help: "Only show the bucket's current lifecycle rules; change nothing.")
+    var show = false
+
+    func run() async throws {
+        let context = Context()
+        let settings = upload.apply(to: try context.settings())
+        let target: UploadTarget
+        let rule: RetentionRule
+        do {
+            target = try UploadTarget(settings: settings)
+            rule = try RetentionRule(prefix: PartitionLayout(prefix: target.prefix).retentionPrefix, days: days)
+        } catch {
+            throw CommandFailure("\(error)")
+        }
+        let client = target.client(requestTimeout: 30)
+        do {
+            if !show {
+                let existing = try await Self.currentConfiguration(client)
+                try await client.putBucketLifecycle(try rule.configuration(keeping: existing))
+            }
+            let rules = LifecycleRuleSummary.parse(try await Self.currentConfiguration(client) ?? "")
+            print("Lifecycle rules of bucket \(settings.bucket)\(show ? "" : " (read back)"):")
+            if rules.isEmpty {
+                print("  none: uploaded events are kept until deleted by hand.")
+            }
+            for summary in rules {
+                print("  \(summary.description)")
+            }
+            if !show {
+                guard let ours = rules.first(where: { $0.id == RetentionRule.ruleID }),
+                      ours.expirationDays == rule.days, ours.prefix == rule.prefix, ours.status == "Enabled"
+                else {
+                    throw CommandFailure("the store did not keep the retention rule as sent")
+                }
+            }
+        } catch let error as S3Error {
+            throw CommandFailure("\(error)")
+        } catch let error as ReportError {
+            throw CommandFailure("\(error)")
+        }
+    }
+
+    /// The bucket's lifecycle configuration document, or nil when it has none.
+    static func currentConfiguration(_ client: S3Client) async throws -> String? {
+        do {
+            return try await client.getBucketLifecycle()
+        } catch let error as S3Error where error.code == "NoSuchLifecycleConfiguration" {
+            return nil
+        }
+    }
+}

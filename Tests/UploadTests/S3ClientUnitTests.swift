@@ -1,0 +1,316 @@
+import Foundation
+import TelemetryUpload
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The S3 client's pure parts (endpoint rules, request targets, XML, dates, classification) and
+/// its transport failures, without an S3 server.
+@Suite("S3Client without a server")
+struct S3ClientUnitTests {
+    // MARK: Endpoint
+
+    @Test(arguments: [
+        "http://127.0.0.1:8333", "http://127.9.8.7", "http://localhost:9000", "http://[::1]:9000",
+        "https://s3.example.com", "https://s3.example.com/base/path",
+    ])
+    func acceptedEndpoints(url: String) throws {
+        _ = try S3Endpoint(url: url, bucket: "telemetry-bucket")
+    }
+
+    @Test(arguments: [
+        ("http://192.168.1.10:9000", "192.168.1.10"), ("http://128.0.0.1", "128.0.0.1"),
+        ("http://localhost.example.com", "localhost.example.com"), ("ftp://host", "ftp://host"),
+        ("https://s3.example.com?x=1", "?x=1"), ("not a url", "not a url"),
+    ])
+    func rejectedEndpoints(url: String, named: String) {
+        do {
+            _ = try S3Endpoint(url: url, bucket: "telemetry-bucket")
+            Issue.record("accepted \(url)")
+        } catch {
+            #expect("\(error)".contains(named))
+            #expect(!"\(error)".contains("\n"))
+        }
+    }
+
+    @Test(arguments: ["ab", "Upper", "under_score", "-dash", "dot.", "a..b", "192.168.0.1", "xn--abc", "x-s3alias", String(repeating: "a", count: 64)])
+    func rejectedBuckets(bucket: String) {
+        #expect(throws: S3EndpointError.self) { try S3Endpoint(url: "https://s3.example.com", bucket: bucket) }
+        do {
+            _ = try S3Endpoint(url: "https://s3.example.com", bucket: bucket)
+        } catch {
+            #expect("\(error)".contains("\"\(bucket)\""))
+        }
+    }
+
+    @Test func bucketWithDotsNeedsPathStyle() throws {
+        _ = try S3Endpoint(url: "https://s3.example.com", bucket: "my.bucket")
+        #expect(throws: S3EndpointError.self) {
+            try S3Endpoint(url: "https://s3.example.com", bucket: "my.bucket", pathStyle: false)
+        }
+    }
+
+    @Test func badRegionIsNamed() {
+        #expect(throws: S3EndpointError.invalidRegion("US East")) {
+            try S3Endpoint(url: "https://s3.example.com", bucket: "telemetry", region: "US East")
+        }
+    }
+
+    // MARK: Request target
+
+    @Test func pathStyleTargetEncodesTheKeyOnce() throws {
+        let endpoint = try S3Endpoint(url: "http://127.0.0.1:8333", bucket: "telemetry")
+        let target = S3RequestTarget(endpoint: endpoint, key: "tele metry+x=1/ü/50%/a~b.gz")
+        #expect(target.host == "127.0.0.1:8333")
+        #expect(target.path == "/telemetry/tele%20metry%2Bx%3D1/%C3%BC/50%25/a~b.gz")
+        #expect(target.url == "http://127.0.0.1:8333/telemetry/tele%20metry%2Bx%3D1/%C3%BC/50%25/a~b.gz")
+    }
+
+    @Test func virtualHostedTargetPutsTheBucketInTheHost() throws {
+        let endpoint = try S3Endpoint(url: "https://s3.eu-west-1.amazonaws.com", bucket: "telemetry", region: "eu-west-1", pathStyle: false)
+        let target = S3RequestTarget(endpoint: endpoint, key: "a b")
+        #expect(target.host == "telemetry.s3.eu-west-1.amazonaws.com")
+        #expect(target.path == "/a%20b")
+        let bucket = S3RequestTarget(endpoint: endpoint, key: nil, query: [("lifecycle", "")])
+        #expect(bucket.url == "https://telemetry.s3.eu-west-1.amazonaws.com/?lifecycle")
+    }
+
+    @Test func basePathDefaultPortAndIPv6() throws {
+        let endpoint = try S3Endpoint(url: "https://store.example.com:443/s3/", bucket: "telemetry")
+        let target = S3RequestTarget(endpoint: endpoint, key: nil, query: [("prefix", "a b/"), ("list-type", "2")])
+        #expect(target.host == "store.example.com")
+        #expect(target.path == "/s3/telemetry")
+        #expect(target.query == "list-type=2&prefix=a%20b%2F")
+        let v6 = S3RequestTarget(endpoint: try S3Endpoint(url: "http://[::1]:9000", bucket: "telemetry"), key: "k")
+        #expect(v6.host == "[::1]:9000")
+        #expect(v6.url == "http://[::1]:9000/telemetry/k")
+    }
+
+    // MARK: Parsing
+
+    @Test func httpDates() {
+        let expected = Date(timeIntervalSince1970: 784_111_777)
+        #expect(HTTPDate.parse("Sun, 06 Nov 1994 08:49:37 GMT") == expected)
+        #expect(HTTPDate.parse("Sunday, 06-Nov-94 08:49:37 GMT") == expected)
+        #expect(HTTPDate.parse("Sun Nov  6 08:49:37 1994") == expected)
+        #expect(HTTPDate.parse("Mon, 23 Nov 2026 18:56:57 GMT") == Date(timeIntervalSince1970: 1_795_460_217))
+        #expect(HTTPDate.parse("yesterday") == nil)
+        #expect(HTTPDate.parse("") == nil)
+    }
+
+    @Test func listBucketResult() throws {
+        let xml = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name><Prefix>p/</Prefix>
+            <KeyCount>2</KeyCount><MaxKeys>2</MaxKeys><IsTruncated>true</IsTruncated>
+            <Contents><Key>p/a &amp; b.gz</Key><LastModified>2026-11-23T18:00:00.000Z</LastModified>
+            <ETag>&quot;5d41402abc4b2a76b9719d911017c592&quot;</ETag><Size>5</Size><StorageClass>STANDARD</StorageClass></Contents>
+            <Contents><Key>p/ü</Key><ETag>"abc"</ETag><Size>12</Size></Contents>
+            <NextContinuationToken>tok/en+=</NextContinuationToken></ListBucketResult>
+            """
+        let page = try #require(ListObjectsParser.parse(Data(xml.utf8)))
+        #expect(page.keys == ["p/a & b.gz", "p/ü"])
+        #expect(page.objects[0].etag == "5d41402abc4b2a76b9719d911017c592")
+        #expect(page.objects[0].size == 5)
+        #expect(page.objects[1].etag == "abc")
+        #expect(page.isTruncated)
+        #expect(page.nextContinuationToken == "tok/en+=")
+        #expect(ListObjectsParser.parse(Data("<Error/>".utf8)) == nil)
+        #expect(ListObjectsParser.parse(Data("not xml".utf8)) == nil)
+    }
+
+    // MARK: Classification
+
+    @Test func classification() {
+        let now = Date()
+        func classify(_ status: Int?, _ code: String, serverDate: Date? = nil) -> S3Error.Classification {
+            S3Error.classify(status: status, code: code, serverDate: serverDate, requestDate: now)
+        }
+        #expect(classify(503, "SlowDown") == .retryable)
+        #expect(classify(500, "InternalError") == .retryable)
+        #expect(classify(429, "TooManyRequests") == .retryable)
+        #expect(classify(400, "SlowDown") == .retryable)
+        #expect(classify(nil, "ConnectionRefused") == .retryable)
+        #expect(classify(403, "RequestTimeTooSkewed") == .clockSkew)
+        #expect(classify(403, "SignatureDoesNotMatch", serverDate: now.addingTimeInterval(-20 * 60)) == .clockSkew)
+        #expect(classify(403, "SignatureDoesNotMatch", serverDate: now.addingTimeInterval(30)) == .fatal)
+        #expect(classify(403, "AccessDenied") == .fatal)
+        #expect(classify(404, "NoSuchBucket") == .fatal)
+        #expect(classify(301, "PermanentRedirect") == .fatal)
+    }
+
+    @Test func errorDescriptionIsOneLine() {
+        let error = S3Error(
+            method: "PUT", resource: "events/v1/dt=2026-11-23/a.ndjson.gz", status: 403, code: "SignatureDoesNotMatch",
+            message: "The request signature we calculated\ndoes not match.")
+        #expect(error.description == "S3 PUT events/v1/dt=2026-11-23/a.ndjson.gz failed: 403 SignatureDoesNotMatch: The request signature we calculated does not match.")
+        #expect(error.classification == .fatal)
+    }
+
+    @Test func correctClockAppliesTheMeasuredSkew() throws {
+        let client = S3Client(
+            endpoint: try S3Endpoint(url: "http://127.0.0.1:1", bucket: "telemetry"),
+            credentials: AWSCredentials(accessKeyID: "AK", secretAccessKey: "SK"),
+            clock: { Date(timeIntervalSince1970: 1_000_000) })
+        let error = S3Error(
+            method: "PUT", resource: "k", status: 403, code: "RequestTimeTooSkewed", message: "",
+            serverDate: Date(timeIntervalSince1970: 1_000_000 - 1200), requestDate: client.signingDate)
+        #expect(client.correctClock(from: error))
+        #expect(client.clockOffset == -1200)
+        #expect(client.signingDate == Date(timeIntervalSince1970: 1_000_000 - 1200))
+        let fatal = S3Error(method: "PUT", resource: "k", status: 403, code: "AccessDenied", message: "")
+        #expect(!client.correctClock(from: fatal))
+    }
+
+    // MARK: Transport
+
+    @Test func connectionRefusedIsRetryable() async throws {
+        let ports = try FreePorts(count: 1)
+        let port = ports.ports[0]
+        ports.release()
+        let client = S3Client(
+            endpoint: try S3Endpoint(url: "http://127.0.0.1:\(port)", bucket: "telemetry"),
+            credentials: AWSCredentials(accessKeyID: "AK", secretAccessKey: "SK"), requestTimeout: 10)
+        let started = Date()
+        do {
+            try await client.putObject(key: "k", body: Data("x".utf8))
+            Issue.record("PUT to a closed port succeeded")
+        } catch let error as S3Error {
+            #expect(error.classification == .retryable)
+            #expect(error.status == nil)
+            #expect(error.code == "ConnectionRefused", "\(error)")
+            #expect(error.description == "S3 PUT k failed: ConnectionRefused: connection refused (127.0.0.1:\(port))")
+            #expect(error.description.hasPrefix("S3 PUT k failed: "))
+            #expect(!error.description.contains("\n"))
+        }
+        #expect(Date().timeIntervalSince(started) < 2)
+    }
+
+    @Test func aStalledServerTimesOutRetryably() async throws {
+        // A listening socket that never accepts: the kernel completes the handshake, nobody answers.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 && listen(fd, 16) == 0
+            }
+        }
+        try #require(ok)
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let client = S3Client(
+            endpoint: try S3Endpoint(url: "http://127.0.0.1:\(port)", bucket: "telemetry"),
+            credentials: AWSCredentials(accessKeyID: "AK", secretAccessKey: "SK"), requestTimeout: 1)
+        let started = Date()
+        do {
+            try await client.putObject(key: "k", body: Data("x".utf8))
+            Issue.record("PUT to a stalled server succeeded")
+        } catch let error as S3Error {
+            #expect(error.classification == .retryable)
+            #expect(error.code == "Timeout", "\(error)")
+            #expect(error.description == "S3 PUT k failed: Timeout: no complete answer before the request timeout (127.0.0.1:\(port))")
+        }
+        #expect(Date().timeIntervalSince(started) < 5)
+    }
+
+    // MARK: On the wire
+
+    static func httpResponse(_ body: String = "", extra: String = "") -> String {
+        "HTTP/1.1 200 OK\r\nDate: Mon, 23 Nov 2026 18:56:57 GMT\r\n\(extra)Content-Length: \(body.utf8.count)\r\n"
+            + "Connection: close\r\n\r\n\(body)"
+    }
+
+    @Test func theKeyGoesOnTheWireExactlyAsSigned() async throws {
+        let capture = try WireCapture(response: Self.httpResponse(extra: "ETag: \"5d41402abc4b2a76b9719d911017c592\"\r\n"))
+        let credentials = AWSCredentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "secret", sessionToken: "token")
+        let now = Date(timeIntervalSince1970: 1_795_460_217)
+        let client = S3Client(
+            endpoint: try S3Endpoint(url: "http://127.0.0.1:\(capture.port)", bucket: "telemetry"),
+            credentials: credentials, clock: { now })
+        let body = Data("hello".utf8)
+        let response = try await client.putObject(
+            key: "tele metry+x=1/ü/50%/a b.ndjson.gz", body: body, contentType: "application/x-ndjson")
+        #expect(response.etag == "5d41402abc4b2a76b9719d911017c592")
+        #expect(response.serverDate == now)
+
+        let request = try #require(capture.request())
+        let path = "/telemetry/tele%20metry%2Bx%3D1/%C3%BC/50%25/a%20b.ndjson.gz"
+        #expect(request.requestLine == "PUT \(path) HTTP/1.1")
+        #expect(request.header("host") == "127.0.0.1:\(capture.port)")
+        #expect(request.header("content-md5") == "XUFAKrxLKna5cZ2REBfFkg==")
+        #expect(request.header("content-type") == "application/x-ndjson")
+        #expect(request.header("content-length") == "5")
+        let sha = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
+        #expect(request.header("x-amz-content-sha256") == sha)
+        #expect(request.header("x-amz-date") == "20261123T185657Z")
+        #expect(request.header("x-amz-security-token") == "token")
+        #expect(request.body == body)
+        let signable = SignableRequest(
+            method: "PUT", host: "127.0.0.1:\(capture.port)", path: path, query: [],
+            headers: [("content-md5", "XUFAKrxLKna5cZ2REBfFkg=="), ("content-type", "application/x-ndjson")],
+            payloadHash: sha)
+        let expected = SigV4Signer(credentials: credentials, region: "us-east-1").signedHeaders(for: signable, date: now)
+        #expect(request.header("authorization") == expected.first { $0.0 == "authorization" }?.1)
+        #expect(request.header("authorization")?.contains(
+            "SignedHeaders=content-md5;content-type;host;x-amz-content-sha256;x-amz-date;x-amz-security-token") == true)
+    }
+
+    @Test func listQueryIsEncodedOnceAndSorted() async throws {
+        let listing = """
+            <?xml version="1.0" encoding="UTF-8"?><ListBucketResult><IsTruncated>false</IsTruncated>\
+            <Contents><Key>a</Key><ETag>"e"</ETag><Size>1</Size></Contents></ListBucketResult>
+            """
+        let capture = try WireCapture(response: Self.httpResponse(listing))
+        let client = S3Client(
+            endpoint: try S3Endpoint(url: "http://127.0.0.1:\(capture.port)", bucket: "telemetry"),
+            credentials: AWSCredentials(accessKeyID: "AK", secretAccessKey: "SK"))
+        let page = try await client.listObjectsV2(prefix: "tele metry+x=1/ü/", continuationToken: "a/b=+", maxKeys: 1)
+        #expect(page.keys == ["a"])
+        #expect(page.serverDate == Date(timeIntervalSince1970: 1_795_460_217))
+        let request = try #require(capture.request())
+        #expect(request.requestLine == "GET /telemetry?continuation-token=a%2Fb%3D%2B&list-type=2&max-keys=1&prefix=tele%20metry%2Bx%3D1%2F%C3%BC%2F HTTP/1.1")
+    }
+
+    @Test func lifecyclePutSendsContentMD5() async throws {
+        let capture = try WireCapture(response: Self.httpResponse())
+        let client = S3Client(
+            endpoint: try S3Endpoint(url: "http://127.0.0.1:\(capture.port)", bucket: "telemetry"),
+            credentials: AWSCredentials(accessKeyID: "AK", secretAccessKey: "SK"))
+        let xml = "<LifecycleConfiguration/>"
+        try await client.putBucketLifecycle(xml)
+        let request = try #require(capture.request())
+        #expect(request.requestLine == "PUT /telemetry?lifecycle HTTP/1.1")
+        #expect(request.header("content-md5") == S3Client.contentMD5(Data(xml.utf8)))
+        #expect(request.header("content-type") == "application/xml")
+        #expect(request.body == Data(xml.utf8))
+    }
+
+    @Test func errorBodyIsParsedIntoS3Error() async throws {
+        let body = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message><RequestId>R1</RequestId></Error>
+            """
+        let capture = try WireCapture(
+            response: "HTTP/1.1 503 Slow Down\r\nDate: Mon, 23 Nov 2026 18:56:57 GMT\r\nContent-Length: \(body.utf8.count)\r\n"
+                + "Connection: close\r\n\r\n\(body)")
+        let client = S3Client(
+            endpoint: try S3Endpoint(url: "http://127.0.0.1:\(capture.port)", bucket: "telemetry"),
+            credentials: AWSCredentials(accessKeyID: "AK", secretAccessKey: "SK"))
+        do {
+            _ = try await client.getObject(key: "k")
+            Issue.record("a 503 succeeded")
+        } catch let error as S3Error {
+            #expect(error.status == 503)
+            #expect(error.code == "SlowDown")
+            #expect(error.requestID == "R1")
+            #expect(error.classification == .retryable)
+            #expect(error.serverDate == Date(timeIntervalSince1970: 1_795_460_217))
+            #expect(error.description == "S3 GET k failed: 503 SlowDown: Please reduce your request rate.")
+        }
+    }
+}
