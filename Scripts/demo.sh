@@ -86,6 +86,7 @@ for c in "push my-secret-app -m 1G" "create-service p-mysql 100mb my-db" "apps" 
   script -qec "cf $c" /dev/null | sed 's/^/   /' || true
 done
 
+sleep 1   # the shim records in a detached process after each command
 echo "== the spool (cfdev-telemetry show)"
 "$BIN/cfdev-telemetry" show
 echo "== cfdev-telemetry flush"
