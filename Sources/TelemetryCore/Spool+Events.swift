@@ -8,7 +8,7 @@ extension Spool {
         try write { db in
             for envelope in envelopes {
                 try db.execute(
-                    sql: "INSERT OR IGNORE INTO event (event_id, day, line) VALUES (?, ?, ?)",
+                    sql: "INSERT INTO event (event_id, day, line) VALUES (?, ?, ?)",
                     arguments: [envelope.eventID, envelope.day, envelope.jsonLine])
             }
             let pending = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event") ?? 0

@@ -17,7 +17,7 @@ enum SpoolSchema {
         );
         CREATE TABLE event (
             seq INTEGER PRIMARY KEY AUTOINCREMENT,
-            event_id TEXT NOT NULL UNIQUE,
+            event_id TEXT NOT NULL,
             day TEXT NOT NULL,
             line TEXT NOT NULL,
             batch_id TEXT REFERENCES batch(id)

@@ -26,7 +26,7 @@ public enum GzipError: Error, Equatable, CustomStringConvertible {
 /// no name, fixed OS byte, fixed level), so a re-sent batch is byte-identical.
 public enum Gzip {
     /// The deflate level used for every batch; part of the determinism contract.
-    public static let level: Int32 = 9
+    public static let level: Int32 = 6
     /// Raw-deflate window bits; +16 asks zlib for a gzip wrapper, +32 to auto-detect on inflate.
     static let windowBits: Int32 = 15
     /// The header's OS byte: 3 (Unix), whatever platform compressed the data.

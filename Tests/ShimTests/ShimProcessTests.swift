@@ -40,7 +40,8 @@ struct ShimProcessTests {
         kill(pid, SIGTERM)
         var status: Int32 = 0
         waitpid(pid, &status, 0)
-        #expect(Date().timeIntervalSince(started) < 10)
+        // Forwarded at once: the stand-in would otherwise sleep for 30 s.
+        #expect(Date().timeIntervalSince(started) < 25)
         #expect(status & 0x7f == SIGTERM)
     }
 

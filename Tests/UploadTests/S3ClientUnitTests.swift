@@ -173,7 +173,6 @@ struct S3ClientUnitTests {
         let client = S3Client(
             endpoint: try S3Endpoint(url: "http://127.0.0.1:\(port)", bucket: "telemetry"),
             credentials: AWSCredentials(accessKeyID: "AK", secretAccessKey: "SK"), requestTimeout: 10)
-        let started = Date()
         do {
             try await client.putObject(key: "k", body: Data("x".utf8))
             Issue.record("PUT to a closed port succeeded")
@@ -185,7 +184,6 @@ struct S3ClientUnitTests {
             #expect(error.description.hasPrefix("S3 PUT k failed: "))
             #expect(!error.description.contains("\n"))
         }
-        #expect(Date().timeIntervalSince(started) < 2)
     }
 
     @Test func aStalledServerTimesOutRetryably() async throws {
@@ -206,7 +204,6 @@ struct S3ClientUnitTests {
         let client = S3Client(
             endpoint: try S3Endpoint(url: "http://127.0.0.1:\(port)", bucket: "telemetry"),
             credentials: AWSCredentials(accessKeyID: "AK", secretAccessKey: "SK"), requestTimeout: 1)
-        let started = Date()
         do {
             try await client.putObject(key: "k", body: Data("x".utf8))
             Issue.record("PUT to a stalled server succeeded")
@@ -215,7 +212,6 @@ struct S3ClientUnitTests {
             #expect(error.code == "Timeout", "\(error)")
             #expect(error.description == "S3 PUT k failed: Timeout: no complete answer before the request timeout (127.0.0.1:\(port))")
         }
-        #expect(Date().timeIntervalSince(started) < 5)
     }
 
     // MARK: On the wire

@@ -1,0 +1,97 @@
+import Foundation
+import TelemetryCore
+import TelemetryTestSupport
+import Testing
+
+/// The flusher killed with `kill -9` (SPEC §6 exactly once, one flusher at a time): nothing is
+/// lost or duplicated, an object sent again has the same key and bytes, and a killed flusher
+/// never holds up the next one.
+@Suite("flush: kill -9 and the flush lock", .serialized, .enabled(if: S3TestServer.shouldRun(.seaweedfs)),
+       .realS3Server(.seaweedfs))
+struct FlushCrashTests {
+    static let rounds = 30
+
+    @Test("kill -9 at random moments over many rounds, then one clean flush: every event exactly once")
+    func killNineAtRandomMoments() async throws {
+        let server = try S3TestServer.requireCurrent()
+        try await FaultProxy.with(server) { proxy in
+            let world = try FlushWorld(server: server, prefix: FlushWorld.uniquePrefix("crash "), endpoint: proxy.url)
+            var ids = try world.fill(800, days: 3)
+            // Slow the store down before or after it stores each object, so that kills land
+            // before, during and after PUTs, sealing and deletions.
+            let actions = (0..<400).map { _ -> String in
+                switch Int.random(in: 0..<10) {
+                case 0: return "pass"
+                case 1...5: return "slow:\(Int.random(in: 20...250))"
+                default: return "delay:\(Int.random(in: 20...250))"
+                }
+            }
+            try await proxy.script(actions)
+            let started = Date()
+            var killedRunning = 0
+            for round in 0..<Self.rounds {
+                guard Date().timeIntervalSince(started) < 120 else { break }
+                let flusher = try world.startFlusher(["--max-batch-events", "10"])
+                // Shims keep recording meanwhile in some rounds.
+                if round % 3 == 0 { ids += try world.fill(Int.random(in: 1...8)) }
+                try await Task.sleep(nanoseconds: UInt64.random(in: 10_000_000...600_000_000))
+                if flusher.kill9() { killedRunning += 1 }
+            }
+            #expect(killedRunning >= Self.rounds / 2, "most kills should land on a running flusher: \(killedRunning)")
+            var log = try await proxy.log()
+
+            try await proxy.script([])
+            let clean = try await world.flush(["--max-batch-events", "10"])
+            #expect(clean.status == 0, "\(clean.stderr)")
+            #expect(try await world.pending() == 0)
+            log += try await proxy.log()
+
+            let objects = try await world.landed()
+            Landed.verify(objects, prefix: world.prefix, expected: Set(ids), maxBatchEvents: 10)
+            // Every PUT of a key carried the bytes that finally landed there.
+            let etags = Dictionary(uniqueKeysWithValues: objects.map { ($0.key, $0.etag) })
+            let puts = Dictionary(grouping: log.filter { $0.method == "PUT" }) {
+                Landed.key(ofPath: $0.path, bucket: server.bucket) ?? $0.path
+            }
+            #expect(Set(puts.keys) == Set(etags.keys), "every object sent landed, and nothing else")
+            for (key, tries) in puts {
+                #expect(Set(tries.map(\.md5)) == [etags[key] ?? "-"], "\(key) sent with different bytes")
+            }
+            let resent = puts.values.filter { $0.count > 1 }.count
+            #expect(resent > 0, "no kill landed mid-PUT: the test did not exercise the re-send")
+            print("kill -9: \(Self.rounds) rounds, \(killedRunning) flushers killed while running, "
+                  + "\(objects.count) objects, \(resent) sent more than once, \(ids.count) events")
+        }
+    }
+
+    @Test("a second flusher exits at once; after kill -9 of the first, the next one gets the lock at once")
+    func oneFlusherAtATime() async throws {
+        let server = try S3TestServer.requireCurrent()
+        try await FaultProxy.with(server) { proxy in
+            let world = try FlushWorld(server: server, prefix: FlushWorld.uniquePrefix("lock "), endpoint: proxy.url)
+            let ids = try world.fill(20)
+            try await proxy.script(["stall"])
+            let first = try world.startFlusher()
+            defer { first.kill9() }
+            let seen = try await proxy.waitForLog { $0.count >= 1 }
+            try #require(seen.count == 1, "the first flusher never reached the store")
+
+            var started = Date()
+            let second = try await world.flush()
+            // It exits without waiting for the stalled one (which holds for up to 120 s).
+            #expect(Date().timeIntervalSince(started) < 60)
+            #expect(second.status == 0)
+            #expect(second.stdout.contains("Another flush is running"), "\(second.stdout)")
+            #expect(try await world.pending() == 20)
+
+            #expect(first.kill9(), "the first flusher should still be stalled")
+            started = Date()
+            let third = try await world.flush()
+            // A killed flusher's lock is gone with it: no wait for a lease to expire.
+            #expect(Date().timeIntervalSince(started) < 60)
+            #expect(third.status == 0, "\(third.stderr)")
+            #expect(third.stdout.contains("Uploaded 20 events"), "\(third.stdout)")
+            Landed.verify(try await world.landed(), prefix: world.prefix, expected: Set(ids))
+        }
+    }
+}

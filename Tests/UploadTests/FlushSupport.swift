@@ -1,0 +1,333 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import TelemetryCore
+import TelemetryTestSupport
+import TelemetryUpload
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// One user's machine (a sandboxed HOME with consent on) pointed at a real test server, directly
+/// or through a fault proxy, under its own key prefix: runs `cfdev-telemetry flush`, the `cf`
+/// shim on a terminal, and fills the spool in-process for volume.
+struct FlushWorld: Sendable {
+    let sandbox: Sandbox
+    let server: S3TestServer
+    let prefix: String
+    /// The endpoint the flusher talks to: the server, or a proxy in front of it.
+    let endpoint: String
+    /// Environment for the CLI and the shim: credentials, endpoint, bucket, prefix. Shims started
+    /// with it launch `/bin/true` instead of a background flush unless a test says otherwise, so
+    /// that only the flushes a test runs itself touch the store.
+    let environment: [String: String]
+
+    init(server: S3TestServer, prefix: String, endpoint: String? = nil, machineID: String = FlushWorld.randomMachineID(),
+         extra: [String: String] = [:]) throws {
+        sandbox = try Sandbox(machineID: machineID)
+        self.server = server
+        self.prefix = prefix
+        self.endpoint = endpoint ?? server.url.absoluteString
+        var environment = [
+            "AWS_ACCESS_KEY_ID": server.credentials.accessKeyID,
+            "AWS_SECRET_ACCESS_KEY": server.credentials.secretAccessKey,
+            "AWS_REGION": server.region,
+            "CFDEV_TELEMETRY_ENDPOINT": self.endpoint,
+            "CFDEV_TELEMETRY_BUCKET": server.bucket,
+            "CFDEV_TELEMETRY_PREFIX": prefix,
+            "CFDEV_TELEMETRY_FLUSHER": "/bin/true",
+        ]
+        for (key, value) in extra { environment[key] = value }
+        self.environment = environment
+        try sandbox.setConsent(.on)
+    }
+
+    static func randomMachineID() -> String {
+        (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+    }
+
+    /// A fresh key prefix under `base` for one test on a shared server.
+    static func uniquePrefix(_ base: String) -> String {
+        "\(base)\(UUID().uuidString.prefix(8).lowercased())/"
+    }
+
+    // MARK: Running the products
+
+    /// `cfdev-telemetry flush ARGS` with pipes; run off the cooperative pool.
+    func flush(_ arguments: [String] = [], env extra: [String: String] = [:], timeout: Double = 120) async throws
+        -> ProcessResult
+    {
+        try await cli(["flush"] + arguments, env: extra, timeout: timeout)
+    }
+
+    func cli(_ arguments: [String], env extra: [String: String] = [:], timeout: Double = 120) async throws
+        -> ProcessResult
+    {
+        let environment = sandbox.environment(self.environment.merging(extra) { _, new in new })
+        return try await offPool {
+            try ChildRunner.run(ProductLocator.cli, arguments, environment: environment, timeout: timeout)
+        }
+    }
+
+    /// `status --json`, parsed.
+    func status() async throws -> [String: Any] {
+        let result = try await cli(["status", "--json"])
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
+        return try #require(object as? [String: Any], "status --json: \(result.stdout) \(result.stderr)")
+    }
+
+    /// Pending events, from `status --json`.
+    func pending() async throws -> Int {
+        try #require(try await status()["pending"] as? Int)
+    }
+
+    /// How the shim records a run.
+    enum Recording: String, Sendable, CaseIterable, CustomStringConvertible {
+        /// The default: the front runs the real `cf`, then a detached `cfdev-telemetry __record`
+        /// records (and starts a flush when due) after the shim has returned.
+        case detached
+        /// `CFDEV_TELEMETRY_DEBUG=1`: recorded in the foreground, each envelope echoed on the terminal.
+        case foreground
+        var description: String { rawValue }
+    }
+
+    /// Runs `cf ARGS` through the shim on a real terminal. In `.foreground` mode returns the
+    /// event IDs the shim says it recorded (its debug lines on the terminal); in `.detached`
+    /// mode none are known yet (see `waitForPending`).
+    func shim(_ arguments: [String], env extra: [String: String] = [:], recording: Recording = .foreground) async throws
+        -> (ProcessResult, [String])
+    {
+        var environment = self.environment
+        if recording == .foreground { environment["CFDEV_TELEMETRY_DEBUG"] = "1" }
+        environment.merge(extra) { _, new in new }
+        let sandbox = self.sandbox
+        let result = try await offPool { [environment] in try sandbox.cfOnTerminal(arguments, env: environment) }
+        return (result, recording == .foreground ? Self.recordedIDs(in: result.stdout) : [])
+    }
+
+    /// Waits (bounded) until `count` events are pending; returns the last count seen.
+    @discardableResult
+    func waitForPending(_ count: Int, timeout: TimeInterval = 30) async throws -> Int {
+        let deadline = Date().addingTimeInterval(timeout)
+        var pending = try await self.pending()
+        while pending != count && Date() < deadline {
+            try await Task.sleep(nanoseconds: 100_000_000)
+            pending = try await self.pending()
+        }
+        return pending
+    }
+
+    /// The pending events' IDs, from `cfdev-telemetry show --json`.
+    func pendingIDs() async throws -> [String] {
+        let sandbox = self.sandbox
+        return try await offPool { try sandbox.pendingEvents().compactMap { $0["event_id"] as? String } }
+    }
+
+    /// Event IDs in `cfdev-telemetry: recorded {…}` debug lines.
+    static func recordedIDs(in output: String) -> [String] {
+        output.split(whereSeparator: \.isNewline).compactMap { line -> String? in
+            guard let range = line.range(of: "cfdev-telemetry: recorded ") else { return nil }
+            let json = line[range.upperBound...].trimmingCharacters(in: .whitespacesAndNewlines)
+            let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+            return object?["event_id"] as? String
+        }
+    }
+
+    /// Records `count` events in-process (the shim's own `Recorder`), spread over `days` UTC days
+    /// ending today, oldest first; returns their event IDs.
+    @discardableResult
+    func fill(_ count: Int, days: Int = 1, cap: Int = 1_000_000) throws -> [String] {
+        guard count > 0 else { return [] }
+        let env = sandbox.environment(environment)
+        let home = sandbox.telemetryHome
+        let recorder = Recorder(home: home, environment: env, log: TelemetryLog(home: home))
+        let spool = try Spool.open(home: home)
+        let now = Timestamp.nowMilliseconds()
+        let kinds: [EventName] = [.appCreated, .stop, .serviceCreated, .routeCreated, .appRestage]
+        var ids: [String] = []
+        var occurrences: [Recorder.Occurrence] = []
+        for index in 0..<count {
+            let day = Int64(days - 1 - (index * days / count))
+            occurrences.append(Recorder.Occurrence(
+                event: kinds[index % kinds.count], milliseconds: now - day * 86_400_000 - Int64(count - index)))
+            if occurrences.count == 500 || index == count - 1 {
+                ids += try recorder.record(occurrences, in: spool, cap: cap).map(\.eventID)
+                occurrences.removeAll()
+            }
+        }
+        return ids
+    }
+
+    /// Starts `cfdev-telemetry flush ARGS` without waiting: stdio on /dev/null.
+    func startFlusher(_ arguments: [String] = [], env extra: [String: String] = [:]) throws -> ChildPID {
+        let environment = sandbox.environment(self.environment.merging(extra) { _, new in new })
+        return try ChildPID.spawn(ProductLocator.cli, ["flush"] + arguments, environment: environment)
+    }
+
+    // MARK: Reading back
+
+    /// Every object under this world's prefix, with bytes and lines (boto3).
+    func landed() async throws -> [S3Read.Object] {
+        let server = self.server
+        let prefix = self.prefix
+        return try await offPool { try S3Read.dump(server, prefix: prefix) }
+    }
+
+    /// Object keys under this world's prefix (boto3), without bodies.
+    func listed() async throws -> [S3Read.Object] {
+        let server = self.server
+        let prefix = self.prefix
+        return try await offPool { try S3Read.list(server, prefix: prefix) }
+    }
+}
+
+/// What landed under a prefix, checked the way the team reading the bucket depends on it.
+enum Landed {
+    /// Checks every object under `prefix`: the key layout `<prefix>events/v1/dt=YYYY-MM-DD/<id>.ndjson.gz`,
+    /// ETag == MD5 of the bytes, a gzip without timestamp, one UTC day per object (the key's), at
+    /// most `maxBatchEvents` events each; and that the event IDs in the bucket are exactly
+    /// `expected`, each once. Returns the objects.
+    @discardableResult
+    static func verify(
+        _ objects: [S3Read.Object], prefix: String, expected: Set<String>, maxBatchEvents: Int? = nil,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) -> [S3Read.Object] {
+        var seen: [String: Int] = [:]
+        for object in objects {
+            #expect(object.key.hasPrefix(prefix), "key \(object.key) outside \(prefix)", sourceLocation: sourceLocation)
+            let rest = String(object.key.dropFirst(prefix.count))
+            let match = rest.wholeMatch(of: /events\/v1\/dt=(\d{4}-\d\d-\d\d)\/([0-9A-Za-z-]+)\.ndjson\.gz/)
+            #expect(match != nil, "key layout: \(object.key)", sourceLocation: sourceLocation)
+            #expect(object.etag == object.md5, "ETag \(object.etag) != MD5 \(object.md5 ?? "-") of \(object.key)",
+                    sourceLocation: sourceLocation)
+            if let bytes = object.bytes {
+                #expect(bytes.count > 10 && bytes[0] == 0x1f && bytes[1] == 0x8b, "not gzip: \(object.key)",
+                        sourceLocation: sourceLocation)
+                if bytes.count > 8 {
+                    #expect(bytes[4..<8].allSatisfy { $0 == 0 }, "gzip MTIME set in \(object.key)",
+                            sourceLocation: sourceLocation)
+                }
+            }
+            let lines = object.lines ?? []
+            #expect(!lines.isEmpty, "no NDJSON lines in \(object.key)", sourceLocation: sourceLocation)
+            if let maxBatchEvents {
+                #expect(lines.count <= maxBatchEvents, "\(lines.count) events in \(object.key)",
+                        sourceLocation: sourceLocation)
+            }
+            let day = match.map { String($0.1) }
+            for line in lines {
+                let event = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
+                guard let id = event?["event_id"] as? String, let timestamp = event?["timestamp"] as? String else {
+                    Issue.record("not an envelope in \(object.key): \(line)", sourceLocation: sourceLocation)
+                    continue
+                }
+                seen[id, default: 0] += 1
+                #expect(String(timestamp.prefix(10)) == day, "event of \(timestamp) in \(object.key)",
+                        sourceLocation: sourceLocation)
+            }
+        }
+        let duplicated = seen.filter { $0.value > 1 }
+        #expect(duplicated.isEmpty, "\(duplicated.count) events landed more than once", sourceLocation: sourceLocation)
+        let missing = expected.subtracting(seen.keys)
+        #expect(missing.isEmpty, "\(missing.count) of \(expected.count) events never landed", sourceLocation: sourceLocation)
+        let unexpected = Set(seen.keys).subtracting(expected)
+        #expect(unexpected.isEmpty, "\(unexpected.count) events landed that were not recorded",
+                sourceLocation: sourceLocation)
+        return objects
+    }
+
+    /// The object key a proxy log path (`/bucket/percent-encoded-key`) names.
+    static func key(ofPath path: String, bucket: String) -> String? {
+        let stripped = path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? path
+        guard stripped.hasPrefix("/\(bucket)/") else { return nil }
+        return String(stripped.dropFirst(bucket.count + 2)).removingPercentEncoding
+    }
+}
+
+/// A child process started without waiting, for `kill -9` tests.
+struct ChildPID: Sendable {
+    let pid: pid_t
+
+    static func spawn(_ path: String, _ arguments: [String], environment: [String: String]) throws -> ChildPID {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        return ChildPID(pid: try ChildRunner.spawnLikeAShell(path, arguments, environment: environment, actions: &actions))
+    }
+
+    /// The exit status if it ended (reaped), nil if still running.
+    func poll() -> Int32? {
+        var status: Int32 = 0
+        let result = waitpid(pid, &status, WNOHANG)
+        return result == pid ? status : nil
+    }
+
+    /// `kill -9` and reap; returns whether it was still running.
+    @discardableResult
+    func kill9() -> Bool {
+        if poll() != nil { return false }
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return true
+    }
+
+    /// Waits (bounded) for the end; kills it past `timeout`. Returns the wait status.
+    func wait(timeout: Double) async -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let status = poll() { return status }
+            try? await Task.sleep(nanoseconds: 20_000_000)
+        }
+        kill9()
+        return nil
+    }
+}
+
+/// Runs blocking work (child processes, boto3) on its own thread, so that the tests' 2-core
+/// cooperative pool stays free for the others.
+func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        let thread = Thread {
+            do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
+        }
+        thread.stackSize = 4 << 20
+        thread.start()
+    }
+}
+
+extension S3TestServer {
+    /// moto 5.x checks a signature over werkzeug's decoded path without encoding it again, so
+    /// any key with `=` (every batch key has `dt=`) fails with SignatureDoesNotMatch, for boto3
+    /// too. For the flush tests on moto its signature check is turned off (`/moto-api/reset-auth`);
+    /// SeaweedFS and rclone check the flusher's signatures.
+    func disableMotoSignatureCheck() async throws {
+        guard kind == .moto else { return }
+        var request = HTTPClientRequest(url: url.absoluteString + "/moto-api/reset-auth")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/octet-stream")
+        request.body = .bytes(ByteBuffer(string: "inf"))
+        let response = try await S3Client.defaultHTTPClient.execute(request, timeout: .seconds(10))
+        _ = try await response.body.collect(upTo: 1 << 16)
+        guard response.status == .ok else {
+            throw ProcessGroupError(message: "moto reset-auth: \(response.status.code)")
+        }
+    }
+}
+
+/// Whether `faketime` (libfaketime) can run the flusher with a shifted clock.
+let faketimePath: String? = ["/usr/bin/faketime", "/usr/local/bin/faketime"].first {
+    FileManager.default.isExecutableFile(atPath: $0)
+}
+
+extension ProcessResult {
+    /// Non-empty lines of stderr.
+    var errorLines: [String] {
+        stderr.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+    }
+}

@@ -1,0 +1,117 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import TelemetryUpload
+
+/// `fault_proxy.py` on 127.0.0.1 in front of a real test server: answers each request by a
+/// scripted action (pass, 503 SlowDown, 500, 429, drop before/after forwarding, stall, delay,
+/// clock-skew check…; see the script's docstring) and logs what happened to each.
+/// `try await FaultProxy.with(server) { proxy in … }` stops it whatever the body does.
+final class FaultProxy: Sendable {
+    /// One request as the proxy saw it.
+    struct Entry: Decodable, Sendable {
+        var n: Int
+        var method: String
+        /// The raw request target (path and query, percent-encoded as sent).
+        var path: String
+        var action: String
+        /// What was answered (or what the server answered, for drop-after / stall-after); nil if nothing.
+        var status: Int?
+        /// Hex MD5 of the request body.
+        var md5: String
+        /// Whether the action ran to its end (false when the client went away mid-way).
+        var done: Bool
+    }
+
+    private struct Log: Decodable { var requests: [Entry] }
+
+    let port: Int
+    private let process: ProcessGroup
+    private let directory: URL
+
+    /// `http://127.0.0.1:PORT`: the endpoint to give the flusher.
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("fault_proxy.py")
+
+    /// Starts a proxy to `server`, runs `body`, stops the proxy.
+    static func with<T>(_ server: S3TestServer, _ body: (FaultProxy) async throws -> T) async throws -> T {
+        let proxy = try await FaultProxy(upstreamPort: server.url.port!)
+        do {
+            let result = try await body(proxy)
+            proxy.stop()
+            return result
+        } catch {
+            proxy.stop()
+            throw error
+        }
+    }
+
+    private init(upstreamPort: Int) async throws {
+        directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("fault-proxy-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let free = try FreePorts(count: 1)
+        port = free.ports[0]
+        free.release()
+        let logFile = directory.appendingPathComponent("proxy.log")
+        process = try ProcessGroup(
+            executable: "python3",
+            arguments: ["-u", Self.script.path, "--upstream-port", "\(upstreamPort)", "--port", "\(port)"],
+            logFile: logFile)
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline {
+            if process.logTail().contains("PORT \(port)") { return }
+            guard process.isRunning else { break }
+            try await Task.sleep(nanoseconds: 50_000_000)
+        }
+        let tail = process.logTail()
+        stop()
+        throw ProcessGroupError(message: "fault proxy did not start:\n\(tail)")
+    }
+
+    /// Replaces the script (and clears the log): `actions` for the next requests whose method is
+    /// in `methods`, in order, then `fallback` for the rest.
+    func script(_ actions: [String], default fallback: String = "pass", methods: [String] = ["PUT"]) async throws {
+        let body = try JSONSerialization.data(withJSONObject: ["actions": actions, "default": fallback, "methods": methods])
+        _ = try await control("POST", "/__fault__/script", body: body)
+    }
+
+    /// Every request since the last `script`, in arrival order.
+    func log() async throws -> [Entry] {
+        try JSONDecoder().decode(Log.self, from: try await control("GET", "/__fault__/log")).requests
+    }
+
+    /// Waits (bounded) until `predicate` holds for the log; returns the log then.
+    func waitForLog(timeout: TimeInterval = 20, _ predicate: ([Entry]) -> Bool) async throws -> [Entry] {
+        let deadline = Date().addingTimeInterval(timeout)
+        var entries = try await log()
+        while !predicate(entries) && Date() < deadline {
+            try await Task.sleep(nanoseconds: 50_000_000)
+            entries = try await log()
+        }
+        return entries
+    }
+
+    func stop() {
+        process.kill()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    private func control(_ method: String, _ path: String, body: Data? = nil) async throws -> Data {
+        var request = HTTPClientRequest(url: url + path)
+        request.method = HTTPMethod(rawValue: method)
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let response = try await S3Client.defaultHTTPClient.execute(request, timeout: .seconds(10))
+        let data = Data(try await response.body.collect(upTo: 16 << 20).readableBytesView)
+        guard response.status == .ok else {
+            throw ProcessGroupError(message: "fault proxy \(path): \(response.status.code)")
+        }
+        return data
+    }
+}
