@@ -3,9 +3,11 @@ import ShimFront
 import TelemetryCore
 
 /// `cf dev telemetry [--on|--off]`, which the shim handles itself and never passes on.
-enum TelemetryCommand {
-    /// Seconds the final flush of `--off` may take.
-    static let finalFlushSeconds = 3.0
+public enum TelemetryCommand {
+    /// Seconds the final flush of `--off` may take: 3, or `CFDEV_TELEMETRY_FINAL_FLUSH_SECONDS`.
+    public static func finalFlushSeconds(_ environment: [String: String]) -> Double {
+        environment["CFDEV_TELEMETRY_FINAL_FLUSH_SECONDS"].flatMap(Double.init).map { min(max($0, 0.5), 60) } ?? 3
+    }
 
     static func run(_ subcommand: TelemetrySubcommand, environment: [String: String]) -> Int32 {
         let home = TelemetryHome(environment: environment)
@@ -26,7 +28,7 @@ enum TelemetryCommand {
                 let recorder = Recorder(home: home, environment: environment, log: log)
                 let launcher = FlushLauncher(environment: environment, shimPath: RealCFLocator.ownExecutable())
                 let deleted = try TelemetrySwitch(recorder: recorder).turnOff(cap: cap) {
-                    do { try launcher.runFinal(seconds: finalFlushSeconds) } catch { log.write("final flush: \(error)") }
+                    do { try launcher.runFinal(seconds: finalFlushSeconds(environment)) } catch { log.write("final flush: \(error)") }
                 }
                 print("Telemetry is off: nothing more will be recorded or sent"
                       + (deleted > 0 ? "; \(deleted) pending event\(deleted == 1 ? " was" : "s were") not sent and deleted." : "."))

@@ -6,14 +6,18 @@ import TelemetryCore
 /// environment, terminal, CF Dev target), recorded after it ends, then a background flush
 /// when one is due.
 struct TrackedSession {
-    /// The longest the shim waits for a locked spool before giving up on the event.
-    static let busyTimeout: TimeInterval = 2
+    /// The longest the shim waits for a locked spool before giving up on the event: short
+    /// in the foreground, where the user waits; long in the detached recorder, where nobody
+    /// does and giving up would lose the event.
+    static let foregroundBusyTimeout: TimeInterval = 2
+    static let backgroundBusyTimeout: TimeInterval = 60
 
     let command: TrackedCommand
     let recorder: Recorder
     let settings: TelemetrySettings
     let shimPath: String?
     let startedMs: Int64
+    let busyTimeout: TimeInterval
 
     /// Nil when this run must not be recorded; then nothing is read or written beyond the
     /// checks themselves.
@@ -53,14 +57,15 @@ struct TrackedSession {
         }
         return TrackedSession(
             command: command, recorder: Recorder(home: home, environment: environment, log: log),
-            settings: settings, shimPath: shimPath, startedMs: startedMs)
+            settings: settings, shimPath: shimPath, startedMs: startedMs,
+            busyTimeout: mayAsk ? foregroundBusyTimeout : backgroundBusyTimeout)
     }
 
     /// Records the command's own event (with names hashed), called while the real `cf`
     /// runs. Returns the open spool for `finish`, or nil if recording failed (logged).
     func recordStart() -> Spool? {
         do {
-            return try recorder.withSpool(busyTimeout: Self.busyTimeout) { spool in
+            return try recorder.withSpool(busyTimeout: busyTimeout) { spool in
                 let start = Recorder.Occurrence(
                     event: command.event, data: command.recordedData(hasher: try spool.nameHasher()), milliseconds: startedMs)
                 try recorder.record([start], in: spool, cap: settings.maxPendingEvents)

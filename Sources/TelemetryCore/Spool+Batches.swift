@@ -86,7 +86,7 @@ extension Spool {
 
     /// `20261123T185020123Z-1f2e3d4c5b6a7980`: sortable by sealing time, unique by its random tail.
     static func newBatchID(now: Int64) -> String {
-        let stamp = Timestamp.iso8601(milliseconds: now).filter { $0 != "-" && $0 != ":" && $0 != "." }
+        let stamp = Timestamp.iso8601(milliseconds: now).filter { $0 != "-" && $0 != ":" && $0 != "." }  // 20261123T185020123Z
         var generator = SystemRandomNumberGenerator()
         return stamp + "-" + Hex.encode((0..<8).map { _ in UInt8.random(in: 0...255, using: &generator) })
     }

@@ -24,6 +24,11 @@ public enum Timestamp {
             + pad(Int(parts.tm_min), 2) + ":" + pad(Int(parts.tm_sec), 2) + "." + pad(millis, 3) + "Z"
     }
 
+    /// `20261123T185020Z` (ISO 8601 basic format, whole seconds): SigV4's `x-amz-date`.
+    public static func basicISO8601(seconds: Int64) -> String {
+        String(iso8601(milliseconds: seconds * 1000).prefix(19).filter { $0 != "-" && $0 != ":" }) + "Z"
+    }
+
     /// The UTC day (`YYYY-MM-DD`) of an envelope timestamp: its first ten characters.
     public static func day(ofISO8601 timestamp: String) -> String {
         String(timestamp.prefix(10))

@@ -1,3 +1,4 @@
+import TelemetryCore
 /// The JSON format: `{"from","to","by","k","rows":[…],"input":{…}}` with fields in a fixed order
 /// (documented in docs/REPORT.md). A suppressed row has `"suppressed": true` and no counts.
 enum JSONReport {
@@ -32,26 +33,8 @@ enum JSONReport {
 
     static func optional(_ value: String?) -> String { value.map(string) ?? "null" }
 
-    /// A JSON string literal.
+    /// A JSON string literal, safe to embed in HTML.
     static func string(_ value: String) -> String {
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "<": out += "\\u003c"  // safe to embed in HTML
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
+        JSONText.string(value, htmlSafe: true)
     }
 }

@@ -28,7 +28,7 @@ struct Off: ParsableCommand {
         let cap = (try? context.settings().maxPendingEvents) ?? TelemetrySettings().maxPendingEvents
         let launcher = FlushLauncher(environment: context.environment, shimPath: RealCFLocator.ownExecutable())
         let deleted = try TelemetrySwitch(recorder: context.recorder).turnOff(cap: cap) {
-            do { try launcher.runFinal(seconds: 3) } catch { context.log.write("final flush: \(error)") }
+            do { try launcher.runFinal(seconds: TelemetryCommand.finalFlushSeconds(context.environment)) } catch { context.log.write("final flush: \(error)") }
         }
         print("Telemetry is off: nothing more will be recorded or sent"
               + (deleted > 0 ? "; \(deleted) pending event\(deleted == 1 ? " was" : "s were") not sent and deleted." : "."))
