@@ -16,9 +16,14 @@ public enum ProcessExec {
 
     /// Writes one line to stderr with plain `write`.
     public static func writeError(_ line: String) {
-        var bytes = Array((line + "\n").utf8)[...]
+        writeAll(2, line + "\n")
+    }
+
+    /// Writes all of `text` to `fd` with plain `write` (retrying short writes and EINTR).
+    public static func writeAll(_ fd: Int32, _ text: String) {
+        var bytes = Array(text.utf8)[...]
         while !bytes.isEmpty {
-            let written = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+            let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
             if written < 0 && errno == EINTR { continue }
             if written <= 0 { return }
             bytes = bytes.dropFirst(written)

@@ -82,7 +82,7 @@ public enum ShimFront {
     }
 
     /// `cfdev-telemetry` beside the shim's resolved path.
-    static func recorderPath(selfPath: String?) -> String {
+    public static func recorderPath(selfPath: String?) -> String {
         guard let path = selfPath, let slash = path.lastIndex(of: "/") else { return "./cfdev-telemetry" }
         return String(path[..<slash]) + "/cfdev-telemetry"
     }

@@ -1,4 +1,5 @@
 import Foundation
+import ShimFront
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -23,7 +24,7 @@ public enum ConsentPrompt {
 
     /// Asks and returns the answer: true only for `y` or `yes`.
     public static func ask() -> Bool {
-        writeAll(2, text)
+        ProcessExec.writeAll(2, text)
         var line: [UInt8] = []
         var byte: UInt8 = 0
         while true {
@@ -34,17 +35,7 @@ public enum ConsentPrompt {
         }
         let answer = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespaces).lowercased()
         let yes = answer == "y" || answer == "yes"
-        writeAll(2, yes ? "Thank you: anonymous usage statistics are on.\n" : "Anonymous usage statistics stay off.\n")
+        ProcessExec.writeAll(2, yes ? "Thank you: anonymous usage statistics are on.\n" : "Anonymous usage statistics stay off.\n")
         return yes
-    }
-
-    static func writeAll(_ fd: Int32, _ text: String) {
-        var bytes = Array(text.utf8)[...]
-        while !bytes.isEmpty {
-            let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if written < 0 && errno == EINTR { continue }
-            if written <= 0 { return }
-            bytes = bytes.dropFirst(written)
-        }
     }
 }

@@ -16,10 +16,8 @@ public struct FlushLauncher: Sendable {
     public init(environment: [String: String], shimPath: String?) {
         if let explicit = environment["CFDEV_TELEMETRY_FLUSHER"], !explicit.isEmpty {
             flusherPath = explicit
-        } else if let shimPath, let slash = shimPath.lastIndex(of: "/") {
-            flusherPath = String(shimPath[..<slash]) + "/cfdev-telemetry"
         } else {
-            flusherPath = nil
+            flusherPath = shimPath.map { ShimFront.recorderPath(selfPath: $0) }
         }
     }
 

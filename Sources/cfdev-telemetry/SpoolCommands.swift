@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ShimFront
 import TelemetryCore
 
 /// `cfdev-telemetry show`: exactly what would be uploaded.
@@ -57,7 +58,7 @@ struct InstallShim: ParsableCommand {
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         let folder = dir ?? (TelemetryHome(environment: environment).directory.replacingSuffix("/telemetry", with: "/shims"))
-        guard let own = resolvedExecutable() else { throw ValidationError("cannot find this executable's own path") }
+        guard let own = RealCFLocator.ownExecutable() else { throw ValidationError("cannot find this executable's own path") }
         let shim = (own as NSString).deletingLastPathComponent + "/cf"
         guard FileManager.default.isExecutableFile(atPath: shim) else {
             throw ValidationError("the cf shim is not beside \(own); build or install both executables together")
@@ -74,14 +75,6 @@ struct InstallShim: ParsableCommand {
         print("Installed \(link) -> \(shim)")
         print("Add this line to your shell profile (~/.bashrc, ~/.zshrc) so that it comes first on PATH:")
         print("export PATH=\"\(folder):$PATH\"")
-    }
-
-    func resolvedExecutable() -> String? {
-        #if os(Linux)
-        return try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
-        #else
-        return CommandLine.arguments.first
-        #endif
     }
 }
 
