@@ -15,6 +15,11 @@ public enum MachineID {
     /// The OS machine ID, or nil when it is missing, empty or all zeros (then the caller
     /// falls back to a random ID generated once and kept in the spool).
     public static func readOSMachineID(environment: [String: String]) -> String? {
+        #if os(macOS)
+        if environment["CFDEV_TELEMETRY_MACHINE_ID_FILE"].map(\.isEmpty) ?? true, let id = platformUUID(), isUsable(id) {
+            return id
+        }
+        #endif
         for path in candidateFiles(environment: environment) {
             guard let raw = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
             let id = raw.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -22,6 +27,26 @@ public enum MachineID {
         }
         return nil
     }
+
+    #if os(macOS)
+    /// The IOPlatformUUID, as `ioreg -rd1 -c IOPlatformExpertDevice` prints it.
+    /// (Not exercised by the test suite, which runs on Linux.)
+    static func platformUUID() -> String? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/ioreg")
+        process.arguments = ["-rd1", "-c", "IOPlatformExpertDevice"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return nil }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        guard let line = text.split(separator: "\n").first(where: { $0.contains("\"IOPlatformUUID\"") }) else { return nil }
+        let quoted = line.split(separator: "\"")
+        return quoted.count >= 4 ? String(quoted[3]) : nil
+    }
+    #endif
 
     /// Empty or all-zero IDs identify nothing and must not be used.
     static func isUsable(_ id: String) -> Bool {
