@@ -53,12 +53,13 @@ public final class S3Client: Sendable {
     /// The date the next request will be signed with.
     public var signingDate: Date { clock().addingTimeInterval(clockOffset) }
 
-    /// For a `.clockSkew` error with both dates known: shifts `clockOffset` by the measured skew.
-    /// Returns whether it did.
+    /// For a `.clockSkew` error with the server's `Date`: sets `clockOffset` so that requests
+    /// are signed at the server's time. It sets rather than adds, so concurrent requests that
+    /// fail on the same skew correct it once, not once each. Returns whether it did.
     @discardableResult
     public func correctClock(from error: S3Error) -> Bool {
-        guard error.classification == .clockSkew, let skew = error.clockSkew else { return false }
-        clockOffset += skew
+        guard error.classification == .clockSkew, let serverDate = error.serverDate else { return false }
+        clockOffset = serverDate.timeIntervalSince(clock())
         return true
     }
 

@@ -160,6 +160,10 @@ struct S3ClientUnitTests {
         #expect(client.correctClock(from: error))
         #expect(client.clockOffset == -1200)
         #expect(client.signingDate == Date(timeIntervalSince1970: 1_000_000 - 1200))
+        // A second request that failed on the same skew (signed before the correction) does
+        // not correct it twice.
+        #expect(client.correctClock(from: error))
+        #expect(client.clockOffset == -1200)
         let fatal = S3Error(method: "PUT", resource: "k", status: 403, code: "AccessDenied", message: "")
         #expect(!client.correctClock(from: fatal))
     }
