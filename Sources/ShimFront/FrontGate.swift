@@ -7,16 +7,25 @@ import Darwin
 /// The checks the front makes with libc alone, before anything heavier is loaded: the
 /// environment's kill switches, the terminal, and the saved consent.
 public enum FrontGate {
-    /// `DO_NOT_TRACK`, `CFDEV_TELEMETRY_DISABLED` or `CI` set (and not 0/false/no).
+    /// The variables that turn telemetry off whatever was saved, in the order reported.
+    public static let killSwitches = ["DO_NOT_TRACK", "CFDEV_TELEMETRY_DISABLED", "CI"]
+
+    /// A kill switch set (and not 0/false/no).
     public static func disabledByEnvironment() -> Bool {
-        let names: [String] = ["DO_NOT_TRACK", "CFDEV_TELEMETRY_DISABLED", "CI"]
-        return names.contains { isSet(getenv($0)) }
+        killSwitches.contains { isSet(getenv($0)) }
+    }
+
+    /// Whether a flag variable's value means "set": non-empty and not 0, false or no
+    /// (case and surrounding blanks ignored).
+    public static func isSet(_ value: String?) -> Bool {
+        guard let value else { return false }
+        let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        let trimmed = String(value.drop(while: blank).reversed().drop(while: blank).reversed()).lowercased()
+        return !trimmed.isEmpty && trimmed != "0" && trimmed != "false" && trimmed != "no"
     }
 
     static func isSet(_ raw: UnsafeMutablePointer<CChar>?) -> Bool {
-        guard let raw else { return false }
-        let value = String(cString: raw).lowercased().filter { $0 != " " && $0 != "\t" }
-        return !value.isEmpty && value != "0" && value != "false" && value != "no"
+        isSet(raw.map { String(cString: $0) })
     }
 
     /// `CFDEV_TELEMETRY_DEBUG` (print each event as it is recorded) or

@@ -69,19 +69,15 @@ public enum EnvironmentGate {
     /// Why telemetry is off whatever was saved, or nil when the environment allows it:
     /// `DO_NOT_TRACK`, `CFDEV_TELEMETRY_DISABLED`, or `CI`.
     public static func disabledReason(_ environment: [String: String]) -> String? {
-        for name in ["DO_NOT_TRACK", "CFDEV_TELEMETRY_DISABLED", "CI"] where isSet(environment[name]) {
-            return name
-        }
-        return nil
+        FrontGate.killSwitches.first { isSet(environment[$0]) }
     }
 
     public static func isSet(_ value: String?) -> Bool {
-        guard let value = value?.trimmingCharacters(in: .whitespaces).lowercased(), !value.isEmpty else { return false }
-        return value != "0" && value != "false" && value != "no"
+        FrontGate.isSet(value)
     }
 
     /// Interactive means a person is there: stdin and stderr are both terminals.
     public static func isInteractive() -> Bool {
-        isatty(0) == 1 && isatty(2) == 1
+        FrontGate.isInteractive()
     }
 }
