@@ -120,11 +120,6 @@ public enum ChildProcess {
         return ChildExit(waitStatus: status)
     }
 
-    /// Spawns `path` and waits for it.
-    public static func run(path: String, arguments: [String]) throws -> ChildExit {
-        try wait(try start(path: path, arguments: arguments))
-    }
-
     private static func restore(_ running: inout Running) {
         forwardedChildPID = 0
         for (signal, var old) in running.previousActions { sigaction(signal, &old, nil) }

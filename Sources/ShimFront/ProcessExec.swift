@@ -7,11 +7,10 @@ import Darwin
 /// `execv` with Swift strings: replaces this process. Returns the `errno` if it failed.
 public enum ProcessExec {
     public static func exec(path: String, arguments: [String]) -> Int32 {
-        var pointers: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
-        pointers.append(nil)
-        defer { for pointer in pointers { free(pointer) } }
-        execv(path, pointers)
-        return errno
+        ChildProcess.withCStrings(arguments) { argv in
+            execv(path, argv)
+            return errno
+        }
     }
 
     /// Writes one line to stderr with plain `write`.

@@ -31,10 +31,7 @@ public enum ShimFront {
             ProcessExec.writeError("cf dev telemetry: cannot run \(recorder), which handles this command (install cf and cfdev-telemetry side by side)")
             exit(1)
         }
-        guard let realCF else {
-            ProcessExec.writeError("cf: the real cf CLI was not found on PATH (this `cf` is the cfdev-telemetry shim; install the CF CLI or set CFDEV_TELEMETRY_REAL_CF)")
-            exit(127)
-        }
+        guard let realCF else { exitRealCFMissing() }
         switch decide(verdict) {
         case .passThrough:
             break
@@ -91,7 +88,14 @@ public enum ShimFront {
         _ = ProcessExec.exec(path: path, arguments: arguments)
     }
 
-    static func runRealCF(_ realCF: String, _ arguments: [String]) -> Never {
+    /// No real `cf` to run: one line, and 127 as a shell says for a missing command.
+    public static func exitRealCFMissing() -> Never {
+        ProcessExec.writeError("cf: the real cf CLI was not found on PATH (this `cf` is the cfdev-telemetry shim; install the CF CLI or set CFDEV_TELEMETRY_REAL_CF)")
+        exit(127)
+    }
+
+    /// Replaces this process with the real `cf`; if that fails, one line and 126.
+    public static func runRealCF(_ realCF: String, _ arguments: [String]) -> Never {
         let code = ProcessExec.exec(path: realCF, arguments: arguments)
         ProcessExec.writeError("cf: cannot run \(realCF): \(String(cString: strerror(code)))")
         exit(126)

@@ -15,17 +15,10 @@ public enum Shim {
             exit(TelemetryCommand.run(subcommand, environment: environment))
         }
         let shimPath = RealCFLocator.ownExecutable()
-        guard !realCF.isEmpty else {
-            ProcessExec.writeError("cf: the real cf CLI was not found on PATH (this `cf` is the cfdev-telemetry shim; install the CF CLI or set CFDEV_TELEMETRY_REAL_CF)")
-            exit(127)
-        }
+        guard !realCF.isEmpty else { ShimFront.exitRealCFMissing() }
         guard case .tracked(let command) = action,
               let session = TrackedSession.begin(command, environment: environment, shimPath: shimPath)
-        else {
-            let code = ProcessExec.exec(path: realCF, arguments: arguments)
-            ProcessExec.writeError("cf: cannot run \(realCF): \(String(cString: strerror(code)))")
-            exit(126)
-        }
+        else { ShimFront.runRealCF(realCF, arguments) }
         let running: ChildProcess.Running
         do {
             running = try ChildProcess.start(path: realCF, arguments: arguments)

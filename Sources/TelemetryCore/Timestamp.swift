@@ -1,3 +1,4 @@
+import ShimFront
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -8,9 +9,7 @@ import Darwin
 public enum Timestamp {
     /// Milliseconds since the Unix epoch, from the system clock.
     public static func nowMilliseconds() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+        ShimFront.nowMilliseconds()
     }
 
     /// `2026-11-23T18:50:20.123Z` for the given epoch milliseconds.
