@@ -24,14 +24,7 @@ public enum TelemetryCommand {
                 try ConsentStore(home: home).save(.on)
                 print("Telemetry is on. Thank you! Turn it off any time with `cf dev telemetry --off`." + overridden)
             case .off:
-                let cap = (try? SettingsLoader.load(home: home, environment: environment).maxPendingEvents) ?? TelemetrySettings().maxPendingEvents
-                let recorder = Recorder(home: home, environment: environment, log: log)
-                let launcher = FlushLauncher(environment: environment, shimPath: RealCFLocator.ownExecutable())
-                let deleted = try TelemetrySwitch(recorder: recorder).turnOff(cap: cap) {
-                    do { try launcher.runFinal(seconds: finalFlushSeconds(environment)) } catch { log.write("final flush: \(error)") }
-                }
-                print("Telemetry is off: nothing more will be recorded or sent"
-                      + (deleted > 0 ? "; \(deleted) pending event\(deleted == 1 ? " was" : "s were") not sent and deleted." : "."))
+                print(try turnOff(recorder: Recorder(home: home, environment: environment, log: log)))
             case .invalid(let message):
                 FileHandle.standardError.write(Data((message + "\n").utf8))
                 return 1
@@ -41,6 +34,25 @@ public enum TelemetryCommand {
             FileHandle.standardError.write(Data(("cf dev telemetry: \(error)\n").utf8))
             return 1
         }
+    }
+
+    /// Turns telemetry off as `cf dev telemetry --off` and `cfdev-telemetry off` do: records
+    /// `telemetry_off`, runs the bounded final flush, deletes what is pending. Returns the
+    /// line to print.
+    public static func turnOff(recorder: Recorder) throws -> String {
+        let environment = recorder.environment
+        let cap = (try? SettingsLoader.load(home: recorder.home, environment: environment).maxPendingEvents)
+            ?? TelemetrySettings().maxPendingEvents
+        let launcher = FlushLauncher(environment: environment, shimPath: RealCFLocator.ownExecutable())
+        let deleted = try TelemetrySwitch(recorder: recorder).turnOff(cap: cap) {
+            do {
+                try launcher.runFinal(seconds: finalFlushSeconds(environment))
+            } catch {
+                recorder.log.write("final flush: \(error)")
+            }
+        }
+        return "Telemetry is off: nothing more will be recorded or sent"
+            + (deleted > 0 ? "; \(deleted) pending event\(deleted == 1 ? " was" : "s were") not sent and deleted." : ".")
     }
 
     static func describe(_ state: ConsentState) -> String {

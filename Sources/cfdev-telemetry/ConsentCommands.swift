@@ -24,13 +24,6 @@ struct Off: ParsableCommand {
         abstract: "Turn telemetry off: one short final upload, then everything pending is deleted.")
 
     func run() throws {
-        let context = Context()
-        let cap = (try? context.settings().maxPendingEvents) ?? TelemetrySettings().maxPendingEvents
-        let launcher = FlushLauncher(environment: context.environment, shimPath: RealCFLocator.ownExecutable())
-        let deleted = try TelemetrySwitch(recorder: context.recorder).turnOff(cap: cap) {
-            do { try launcher.runFinal(seconds: TelemetryCommand.finalFlushSeconds(context.environment)) } catch { context.log.write("final flush: \(error)") }
-        }
-        print("Telemetry is off: nothing more will be recorded or sent"
-              + (deleted > 0 ? "; \(deleted) pending event\(deleted == 1 ? " was" : "s were") not sent and deleted." : "."))
+        print(try TelemetryCommand.turnOff(recorder: Context().recorder))
     }
 }
