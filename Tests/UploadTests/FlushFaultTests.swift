@@ -20,11 +20,9 @@ struct FlushFaultTests {
             // but the answer is lost, then sent again. Batch 3: a mix of both kinds.
             let script = ["503", "500", "429", "drop-before", "pass", "drop-after", "pass", "503", "drop-after", "500", "pass"]
             try await proxy.script(script)
-            let started = Date()
             let result = try await world.flush(["--max-batch-events", "10"])
             #expect(result.status == 0, "\(result.stderr)")
             #expect(result.stdout.contains("Uploaded 30 events in 3 objects"), "\(result.stdout)")
-            #expect(Date().timeIntervalSince(started) < 30)
             #expect(try await world.pending() == 0)
 
             let log = try await proxy.log()
