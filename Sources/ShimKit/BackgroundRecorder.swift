@@ -1,25 +1,23 @@
 import Foundation
 import ShimFront
 import TelemetryCore
+import TelemetryRules
 
-/// `cfdev-telemetry __record START_MS END_MS OUTCOME ARGV0 ARGS…`: started detached by the
-/// shim's front after the real `cf` finished, it records that run (the command's event and
-/// its outcome) exactly as the foreground path would, then starts a flush when one is due.
-/// It has no terminal: problems go to the telemetry log.
+/// `cfdev-telemetry __record`, started detached by the shim's front after the real `cf`
+/// finished, with a `RecordRequest` on its stdin (never the command line in its own argv,
+/// which other users can read): records that run (the command's event and its outcome)
+/// exactly as the foreground path would, then starts a flush when one is due. It has no
+/// terminal: problems go to the telemetry log.
 public enum BackgroundRecorder {
-    public static func main(_ arguments: ArraySlice<String>) -> Never {
-        let fields = Array(arguments)
-        guard fields.count >= 4, let startedMs = Int64(fields[0]), let endedMs = Int64(fields[1]),
-              let outcome = ChildExit(encoded: fields[2])
-        else { exit(2) }
-        let commandLine = Array(fields.dropFirst(3))
+    public static func main() -> Never {
+        guard let request = RecordRequest.read(from: 0) else { exit(2) }
         let environment = ProcessInfo.processInfo.environment
-        guard case .tracked(let command) = CommandClassifier.classify(Array(commandLine.dropFirst())),
+        guard case .tracked(let command) = CommandClassifier.classify(Array(request.commandLine.text.dropFirst())),
               let session = TrackedSession.begin(
                 command, environment: environment, shimPath: RealCFLocator.ownExecutable(),
-                mayAsk: false, startedMs: startedMs)
+                mayAsk: false, startedMs: request.startedMs)
         else { exit(0) }
-        session.finish(outcome, prepared: session.recordStart(), endedMs: endedMs)
+        session.finish(request.outcome, prepared: session.recordStart(), endedMs: request.endedMs)
         exit(0)
     }
 }

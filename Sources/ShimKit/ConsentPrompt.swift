@@ -1,10 +1,5 @@
 import Foundation
-import ShimFront
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import TelemetryRules
 
 /// The one question the shim ever asks, on the first interactive `cf dev start`.
 /// It goes to stderr and reads one line from stdin, byte by byte, so that nothing typed
@@ -24,7 +19,7 @@ public enum ConsentPrompt {
 
     /// Asks and returns the answer: true only for `y` or `yes`.
     public static func ask() -> Bool {
-        ProcessExec.writeAll(2, text)
+        SafeFile.writeAll(2, Array(text.utf8))
         var line: [UInt8] = []
         var byte: UInt8 = 0
         while true {
@@ -35,7 +30,7 @@ public enum ConsentPrompt {
         }
         let answer = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespaces).lowercased()
         let yes = answer == "y" || answer == "yes"
-        ProcessExec.writeAll(2, yes ? "Thank you: anonymous usage statistics are on.\n" : "Anonymous usage statistics stay off.\n")
+        SafeFile.writeAll(2, Array((yes ? "Thank you: anonymous usage statistics are on.\n" : "Anonymous usage statistics stay off.\n").utf8))
         return yes
     }
 }

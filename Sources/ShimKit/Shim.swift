@@ -1,16 +1,18 @@
 import Foundation
 import ShimFront
 import TelemetryCore
+import TelemetryRules
 
 /// The recording half of the `cf` shim, run as `cfdev-telemetry __shim REAL_CF ARGV…` after
 /// the lean front (`ShimFront`) found a candidate: classify exactly, and either run the
 /// real `cf` untouched, or run it as a child and record its events. No telemetry failure
 /// ever reaches the terminal or the exit status.
 public enum Shim {
-    /// `arguments`: the command line as the user typed it (`cf`, then its arguments).
-    public static func main(realCF: String, arguments: [String]) -> Never {
+    /// `commandLine`: the command line exactly as the user typed it (`cf`, then its
+    /// arguments), which the real `cf` receives byte for byte.
+    public static func main(realCF: [UInt8], commandLine: CommandLineBytes) -> Never {
         let environment = ProcessInfo.processInfo.environment
-        let action = CommandClassifier.classify(Array(arguments.dropFirst()))
+        let action = CommandClassifier.classify(Array(commandLine.text.dropFirst()))
         if case .telemetry(let subcommand) = action {
             exit(TelemetryCommand.run(subcommand, environment: environment))
         }
@@ -18,10 +20,10 @@ public enum Shim {
         guard !realCF.isEmpty else { ShimFront.exitRealCFMissing() }
         guard case .tracked(let command) = action,
               let session = TrackedSession.begin(command, environment: environment, shimPath: shimPath)
-        else { ShimFront.runRealCF(realCF, arguments) }
+        else { ShimFront.runRealCF(realCF, commandLine) }
         let running: ChildProcess.Running
         do {
-            running = try ChildProcess.start(path: realCF, arguments: arguments)
+            running = try ChildProcess.start(path: realCF, arguments: commandLine)
         } catch {
             ProcessExec.writeError("cf: \(error)")
             exit(126)

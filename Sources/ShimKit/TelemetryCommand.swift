@@ -4,9 +4,17 @@ import TelemetryCore
 
 /// `cf dev telemetry [--on|--off]`, which the shim handles itself and never passes on.
 public enum TelemetryCommand {
-    /// Seconds the final flush of `--off` may take: 3, or `CFDEV_TELEMETRY_FINAL_FLUSH_SECONDS`.
-    public static func finalFlushSeconds(_ environment: [String: String]) -> Double {
-        environment["CFDEV_TELEMETRY_FINAL_FLUSH_SECONDS"].flatMap(Double.init).map { min(max($0, 0.5), 60) } ?? 3
+    /// Seconds the final flush of `--off` may take: 3, or `CFDEV_TELEMETRY_FINAL_FLUSH_SECONDS`
+    /// (0.5 to 60). A value that is not a number in that range is named in a warning and
+    /// the default is used: turning off never fails because of a setting.
+    public static func finalFlushSeconds(_ environment: [String: String], warn: (String) -> Void = { _ in }) -> Double {
+        let name = "CFDEV_TELEMETRY_FINAL_FLUSH_SECONDS"
+        guard let text = environment[name] else { return 3 }
+        guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite, (0.5...60).contains(value) else {
+            warn("\(name)=\(text.prefix(40).unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7f }.map(String.init).joined()) is not a number of seconds from 0.5 to 60; using 3")
+            return 3
+        }
+        return value
     }
 
     static func run(_ subcommand: TelemetrySubcommand, environment: [String: String]) -> Int32 {
@@ -24,10 +32,15 @@ public enum TelemetryCommand {
                 try ConsentStore(home: home).save(.on)
                 print("Telemetry is on. Thank you! Turn it off any time with `cf dev telemetry --off`." + overridden)
             case .off:
-                print(try turnOff(recorder: Recorder(home: home, environment: environment, log: log)))
+                print(try turnOff(recorder: Recorder(home: home, environment: environment, log: log)) { warning in
+                    FileHandle.standardError.write(Data(("cf dev telemetry: " + warning + "\n").utf8))
+                })
+            case .help:
+                print(usage)
             case .invalid(let message):
-                FileHandle.standardError.write(Data((message + "\n").utf8))
-                return 1
+                // A usage error: 64 (EX_USAGE), as argument-parser's commands exit.
+                FileHandle.standardError.write(Data((message + " (see `cf dev telemetry --help`)\n").utf8))
+                return 64
             }
             return 0
         } catch {
@@ -39,27 +52,45 @@ public enum TelemetryCommand {
     /// Turns telemetry off as `cf dev telemetry --off` and `cfdev-telemetry off` do: records
     /// `telemetry_off`, runs the bounded final flush, deletes what is pending. Returns the
     /// line to print.
-    public static func turnOff(recorder: Recorder) throws -> String {
+    public static func turnOff(recorder: Recorder, warn: (String) -> Void) throws -> String {
         let environment = recorder.environment
         let cap = (try? SettingsLoader.load(home: recorder.home, environment: environment).maxPendingEvents)
             ?? TelemetrySettings().maxPendingEvents
+        let seconds = finalFlushSeconds(environment, warn: warn)
         let launcher = FlushLauncher(environment: environment, shimPath: RealCFLocator.ownExecutable())
-        let deleted = try TelemetrySwitch(recorder: recorder).turnOff(cap: cap) {
+        let outcome = try TelemetrySwitch(recorder: recorder).turnOff(cap: cap) {
             do {
-                try launcher.runFinal(seconds: finalFlushSeconds(environment))
+                try launcher.runFinal(seconds: seconds)
             } catch {
                 recorder.log.write("final flush: \(error)")
             }
+        }
+        let deleted = outcome.deletedUnsent
+        if outcome.purgeFailure != nil {
+            return "Telemetry is off: nothing more will be recorded or sent. The pending events could not be deleted now"
+                + " (see \(recorder.log.path)); they are never sent, and `cfdev-telemetry purge` deletes them."
         }
         return "Telemetry is off: nothing more will be recorded or sent"
             + (deleted > 0 ? "; \(deleted) pending event\(deleted == 1 ? " was" : "s were") not sent and deleted." : ".")
     }
 
+    static let usage = """
+        USAGE: cf dev telemetry [--on | --off]
+
+        Anonymous usage statistics of CF Dev.
+          cf dev telemetry        show whether they are on
+          cf dev telemetry --on   turn them on
+          cf dev telemetry --off  turn them off: one short final upload, then everything pending is deleted
+
+        DO_NOT_TRACK=1 or CFDEV_TELEMETRY_DISABLED=1 in the environment turns them off whatever is set here.
+        `cfdev-telemetry --help` lists everything else (show, status, flush, purge, ...).
+        """
+
     static func describe(_ state: ConsentState) -> String {
         switch state {
         case .on: return "Telemetry is on. Turn it off with `cf dev telemetry --off`."
         case .off: return "Telemetry is off. Turn it on with `cf dev telemetry --on`."
-        case .unknown: return "Telemetry is not set: you will be asked on the next `cf dev start`, or run `cf dev telemetry --on`."
+        case .unknown: return "Telemetry: not asked yet. You will be asked on the next `cf dev start`, or run `cf dev telemetry --on`."
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import ShimFront
 import TelemetryCore
+import TelemetryRules
 
 /// One recorded run of a catalog command: decided before the real `cf` starts (consent,
 /// environment, terminal, CF Dev target), recorded after it ends, then a background flush
@@ -85,7 +86,10 @@ struct TrackedSession {
         switch child {
         case .exited(0):
             guard command.event == .startBegin else { return [] }
-            return [Recorder.Occurrence(event: .startEnd, data: ["duration_ms": .int(Int(endedMs - startedMs))], milliseconds: endedMs)]
+            // A clock that moved back (or absurd times handed to `__record`) gives no duration.
+            let (duration, overflow) = endedMs.subtractingReportingOverflow(startedMs)
+            let data: EventData = overflow || duration < 0 ? [:] : ["duration_ms": .int(Int(duration))]
+            return [Recorder.Occurrence(event: .startEnd, data: data, milliseconds: endedMs)]
         case .exited:
             return [Recorder.Occurrence(event: .error, data: failure, milliseconds: endedMs)]
         case .signaled(let signal):

@@ -1,4 +1,5 @@
 import Crypto
+import TelemetryRules
 import Foundation
 
 /// The app-specific derivation of the machine ID that is sent as `anonymous_id`:
@@ -29,8 +30,7 @@ public struct NameHasher: Sendable {
 
     /// 32 random bytes for a new install's salt.
     public static func newSalt() -> [UInt8] {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        RandomBytes.make(32)
     }
 }
 

@@ -36,7 +36,7 @@ enum CFCommands {
         var data = flagData(args)
         if let memory = args.flags["memory"].flatMap(Sizes.megabytes) { data["memory_mb"] = .int(memory) }
         if let disk = args.flags["disk"].flatMap(Sizes.megabytes) { data["disk_mb"] = .int(disk) }
-        if let instances = args.flags["instances"].flatMap({ Int($0) }) { data["instances"] = .int(instances) }
+        if let instances = args.flags["instances"].flatMap(Sizes.count) { data["instances"] = .int(instances) }
         return TrackedCommand(event: .appCreated, requiresCFDevTarget: true, data: data,
                               namesToHash: names(["app_hash": args.positionals.first]))
     }

@@ -19,7 +19,7 @@ enum CFDevCommands {
         let args = CommandLineArguments(arguments, spec: startFlags)
         var data: EventData = [:]
         if !args.flags.isEmpty { data["flags"] = .strings(args.knownFlagNames) }
-        if let cpus = args.flags["cpus"].flatMap({ Int($0) }) { data["cpus"] = .int(cpus) }
+        if let cpus = args.flags["cpus"].flatMap(Sizes.count) { data["cpus"] = .int(cpus) }
         if let memory = args.flags["memory"].flatMap(Sizes.megabytes) { data["memory_mb"] = .int(memory) }
         if let services = args.flags["services"] {
             let known = services.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
@@ -45,17 +45,33 @@ enum CFDevCommands {
     }
 }
 
-/// Sizes as the CF CLI writes them (`512`, `512M`, `1G`, `1024MB`), in megabytes.
+/// Numbers from a command line, which may hold anything: a value that is not a plain
+/// number, or is out of range, is recorded as absent, never a crash.
 enum Sizes {
+    /// The largest number kept: integers up to this survive a JSON reader's doubles exactly.
+    static let maxRecorded = (1 << 53) - 1
+
+    /// Sizes as the CF CLI writes them (`512`, `512M`, `1G`, `1024MB`), in megabytes.
     static func megabytes(_ text: String) -> Int? {
         let upper = text.uppercased().trimmingCharacters(in: .whitespaces)
-        let digits = upper.prefix { $0.isNumber }
-        guard let number = Int(digits), number >= 0 else { return nil }
+        let digits = upper.prefix { $0.isASCII && $0.isNumber }
+        guard let number = count(String(digits)) else { return nil }
+        let factor: Int
         switch upper.dropFirst(digits.count) {
-        case "", "M", "MB": return number
-        case "G", "GB": return number * 1024
-        case "T", "TB": return number * 1024 * 1024
+        case "", "M", "MB": factor = 1
+        case "G", "GB": factor = 1024
+        case "T", "TB": factor = 1024 * 1024
         default: return nil
         }
+        let (megabytes, overflow) = number.multipliedReportingOverflow(by: factor)
+        return overflow || megabytes > maxRecorded ? nil : megabytes
+    }
+
+    /// A plain non-negative count (`-i 3`, `--cpus 4`) within `maxRecorded`.
+    static func count(_ text: String) -> Int? {
+        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+              let number = Int(text), number <= maxRecorded
+        else { return nil }
+        return number
     }
 }

@@ -1,18 +1,22 @@
 import Foundation
+import TelemetryRules
 
 /// The API the CF CLI currently targets, read from its own config
 /// (`$CF_HOME/.cf/config.json`, field `Target`; `CF_HOME` defaults to `$HOME`).
 public enum CFTarget {
     public static func configPath(environment: [String: String]) -> String {
         let base = environment["CF_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+            ?? TelemetryHomePath.userHome { environment[$0] }
         return base + "/.cf/config.json"
     }
 
+    /// The CF CLI's config is a few kilobytes; past this it is not read.
+    static let maxConfigBytes = 4 << 20
+
     /// The target URL, or nil when there is no readable config or no target.
     public static func current(environment: [String: String]) -> String? {
-        guard let data = FileManager.default.contents(atPath: configPath(environment: environment)),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+        guard case .contents(let bytes) = SafeFile.read(configPath(environment: environment), limit: maxConfigBytes, followingLinks: true),
+              let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
               let target = object["Target"] as? String, !target.isEmpty
         else { return nil }
         return target

@@ -1,4 +1,4 @@
-/// Maps a `cf` command line (without the leading `cf`) to the catalog (SPEC §2), with the
+/// Maps a `cf` command line (without the leading `cf`) to the catalog of events, with the
 /// CLI's aliases. Anything else passes through untouched and unrecorded.
 public enum CommandClassifier {
     public static func classify(_ arguments: [String]) -> ShimAction {
@@ -42,8 +42,9 @@ public enum CommandClassifier {
         case []: return .status
         case ["--on"], ["-on"]: return .on
         case ["--off"], ["-off"]: return .off
+        case ["--help"], ["-h"], ["help"]: return .help
         default:
-            return .invalid("cf dev telemetry: expected no argument, --on or --off")
+            return .invalid("cf dev telemetry: expected no argument, --on, --off or --help")
         }
     }
 }

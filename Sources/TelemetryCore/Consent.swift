@@ -1,34 +1,13 @@
 import Foundation
-import ShimFront
+import TelemetryRules
 
 /// The user's saved answer. `unknown` means never asked (or asked under an older policy).
 public enum ConsentState: String, Sendable, Codable {
     case unknown, on, off
 }
 
-/// What was agreed to, when, under which policy version; kept in `consent.json` in the
-/// telemetry home, apart from the spool, so that a recreated spool never loses it.
-public struct ConsentRecord: Sendable, Codable, Equatable {
-    /// Bump when what is collected changes: everyone is asked again.
-    public static let currentPolicyVersion = ConsentPolicy.version
-
-    public var state: ConsentState
-    public var time: String
-    public var policyVersion: Int
-
-    enum CodingKeys: String, CodingKey {
-        case state, time
-        case policyVersion = "policy_version"
-    }
-
-    public init(state: ConsentState, time: String, policyVersion: Int = ConsentRecord.currentPolicyVersion) {
-        self.state = state
-        self.time = time
-        self.policyVersion = policyVersion
-    }
-}
-
-/// Reads and writes `consent.json`.
+/// Reads and writes `consent.json` (its format is `ConsentFile`'s, shared with the shim's
+/// front), kept apart from the spool so that a recreated spool never loses it.
 public struct ConsentStore: Sendable {
     public let home: TelemetryHome
 
@@ -36,48 +15,64 @@ public struct ConsentStore: Sendable {
         self.home = home
     }
 
-    /// The saved record, or nil when there is none (or it cannot be read).
-    public func load() -> ConsentRecord? {
-        guard let data = FileManager.default.contents(atPath: home.consentPath) else { return nil }
-        return try? JSONDecoder().decode(ConsentRecord.self, from: data)
+    /// The saved record, or nil when there is none (or it is not a readable consent file).
+    public func load() -> ConsentFile? {
+        ConsentFile.read(directory: home.directory)
     }
 
     /// The state in force: a record saved under another policy version counts as never asked.
     public func state() -> ConsentState {
-        guard let record = load(), record.policyVersion == ConsentRecord.currentPolicyVersion else { return .unknown }
-        return record.state
+        guard let record = load(), record.policyVersion == ConsentPolicy.version else { return .unknown }
+        return record.state == .on ? .on : .off
     }
 
-    /// Saves the answer atomically (write a private temporary file, then rename).
-    public func save(_ state: ConsentState, now: Int64 = Timestamp.nowMilliseconds()) throws {
+    /// Saves the answer atomically: a new private temporary file (created exclusively, so a
+    /// link planted at its name is never written through), synced, then renamed. On a full
+    /// disk, where no new file can be made, the existing consent file is rewritten in place
+    /// (a few bytes in the block it already has), so that `off` still takes effect.
+    public func save(_ state: ConsentState, now: Int64 = Clock.nowMilliseconds()) throws {
+        guard state != .unknown else { return }
         try home.ensureExists()
-        let record = ConsentRecord(state: state, time: Timestamp.iso8601(milliseconds: now))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let data = try encoder.encode(record)
-        let temporary = home.consentPath + ".tmp"
-        try TelemetryHome.ensurePrivateFile(temporary)
-        try data.write(to: URL(fileURLWithPath: temporary))
-        guard rename(temporary, home.consentPath) == 0 else {
-            throw TelemetryError.io("cannot save \(home.consentPath) (errno \(errno))")
+        let text = Array(ConsentFile(state: state == .on ? .on : .off, time: Timestamp.iso8601(milliseconds: now)).text.utf8)
+        let temporary = home.consentPath + ".tmp-" + RandomBytes.hex(8)
+        var failure: FileProblem
+        switch SafeFile.createExclusive(temporary) {
+        case .failure(let problem): failure = problem
+        case .success(let fd):
+            let written = SafeFile.writeAll(fd, text) && fsync(fd) == 0
+            let code = errno
+            close(fd)
+            if written && rename(temporary, home.consentPath) == 0 { return }
+            failure = FileProblem(path: home.consentPath, code: written ? errno : code, reason: SafeFile.describe(written ? errno : code))
+            unlink(temporary)
         }
+        if failure.code == ENOSPC || failure.code == EDQUOT, rewriteInPlace(text) { return }
+        throw TelemetryError.io("cannot save \(home.consentPath): \(failure.reason)")
+    }
+
+    /// Overwrites the existing consent file's bytes (never through a link); false if there
+    /// is none or it could not be done.
+    private func rewriteInPlace(_ text: [UInt8]) -> Bool {
+        guard case .success(let fd) = SafeFile.openRegular(home.consentPath, flags: O_WRONLY) else { return false }
+        defer { close(fd) }
+        return SafeFile.writeAll(fd, text) && ftruncate(fd, off_t(text.count)) == 0 && fsync(fd) == 0
     }
 }
 
-/// The environment's word on telemetry, which always wins over the saved state (SPEC §4).
+/// The environment's word on telemetry, which always wins over the saved state.
 public enum EnvironmentGate {
     /// Why telemetry is off whatever was saved, or nil when the environment allows it:
     /// `DO_NOT_TRACK`, `CFDEV_TELEMETRY_DISABLED`, or `CI`.
     public static func disabledReason(_ environment: [String: String]) -> String? {
-        FrontGate.killSwitches.first { isSet(environment[$0]) }
+        EnvironmentSwitches.disabledReason { environment[$0] }
     }
 
     public static func isSet(_ value: String?) -> Bool {
-        FrontGate.isSet(value)
+        EnvironmentSwitches.isSet(value)
     }
 
     /// Interactive means a person is there: stdin and stderr are both terminals.
     public static func isInteractive() -> Bool {
-        FrontGate.isInteractive()
+        EnvironmentSwitches.isInteractive()
     }
 }

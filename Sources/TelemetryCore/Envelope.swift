@@ -1,6 +1,8 @@
 import Foundation
+import TelemetryRules
 
-/// One recorded event, exactly the eight data points of SPEC §3. Its `jsonLine` is the
+/// One recorded event, exactly eight data points (schema, event_id, event,
+/// timestamp, anonymous_id, os, build, data). Its `jsonLine` is the
 /// byte-for-byte line that is stored in the spool, shown by `show --json` and uploaded.
 public struct Envelope: Sendable, Equatable {
     /// The envelope version carried in `schema`.
@@ -37,9 +39,9 @@ public struct Envelope: Sendable, Equatable {
 
     /// The NDJSON line (without the newline), fields in a fixed order.
     public var jsonLine: String {
-        "{\"schema\":\(schema),\"event_id\":\(JSONText.string(eventID)),\"event\":\(JSONText.string(event.rawValue)),"
-            + "\"timestamp\":\(JSONText.string(timestamp)),\"anonymous_id\":\(JSONText.string(anonymousID)),"
-            + "\"os\":\(JSONText.string(os)),\"build\":\(JSONText.string(build)),\"data\":\(JSONText.object(data))}"
+        "{\"schema\":\(schema),\"event_id\":\(FlatJSON.string(eventID)),\"event\":\(FlatJSON.string(event.rawValue)),"
+            + "\"timestamp\":\(FlatJSON.string(timestamp)),\"anonymous_id\":\(FlatJSON.string(anonymousID)),"
+            + "\"os\":\(FlatJSON.string(os)),\"build\":\(FlatJSON.string(build)),\"data\":\(JSONText.object(data))}"
     }
 
     /// The UTC day the event belongs to (`YYYY-MM-DD`), which decides its upload partition.

@@ -1,4 +1,5 @@
-/// The catalog: the only events that are ever recorded (SPEC §2).
+/// The catalog: the only events that are ever recorded; any other command passes through
+/// untouched and unrecorded.
 public enum EventName: String, CaseIterable, Sendable, Codable {
     case startBegin = "start_begin"
     case startEnd = "start_end"

@@ -1,4 +1,5 @@
 import Foundation
+import TelemetryRules
 
 /// Reads the operating system's machine ID, which is never stored nor sent as it is:
 /// only `AnonymousID.derive(from:)` of it leaves this module.
@@ -12,6 +13,9 @@ public enum MachineID {
         return ["/etc/machine-id", "/var/lib/dbus/machine-id"]
     }
 
+    /// A machine-id file holds 33 bytes; anything much longer is not one.
+    static let maxFileBytes = 512
+
     /// The OS machine ID, or nil when it is missing, empty or all zeros (then the caller
     /// falls back to a random ID generated once and kept in the spool).
     public static func readOSMachineID(environment: [String: String]) -> String? {
@@ -21,7 +25,9 @@ public enum MachineID {
         }
         #endif
         for path in candidateFiles(environment: environment) {
-            guard let raw = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
+            // A regular file of at most a few hundred bytes: never a FIFO, a device or a link's target.
+            guard case .contents(let bytes) = SafeFile.read(path, limit: maxFileBytes, followingLinks: true),
+                  let raw = String(validating: bytes, as: UTF8.self) else { continue }
             let id = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             if isUsable(id) { return id }
         }
@@ -55,10 +61,6 @@ public enum MachineID {
 
     /// A random 128-bit ID in the machine-id format (32 lower-case hex digits).
     public static func generateRandom() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<16).map { _ in
-            let byte = UInt8.random(in: 0...255, using: &generator)
-            return byte < 16 ? "0" + String(byte, radix: 16) : String(byte, radix: 16)
-        }.joined()
+        RandomBytes.hex(16)
     }
 }

@@ -8,9 +8,9 @@ public enum ShimAction: Sendable, Equatable {
     case tracked(TrackedCommand)
 }
 
-/// `cf dev telemetry` alone, `--on`, `--off`, or something it does not understand.
+/// `cf dev telemetry` alone, `--on`, `--off`, `--help`, or something it does not understand.
 public enum TelemetrySubcommand: Sendable, Equatable {
-    case status, on, off
+    case status, on, off, help
     case invalid(String)
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import TelemetryRules
 
 /// An upload batch whose membership, ID, key and bytes are persisted before its PUT, so a
 /// flusher killed at any point re-sends the same key with the same bytes.
@@ -87,8 +88,7 @@ extension Spool {
     /// `20261123T185020123Z-1f2e3d4c5b6a7980`: sortable by sealing time, unique by its random tail.
     static func newBatchID(now: Int64) -> String {
         let stamp = Timestamp.iso8601(milliseconds: now).filter { $0 != "-" && $0 != ":" && $0 != "." }  // 20261123T185020123Z
-        var generator = SystemRandomNumberGenerator()
-        return stamp + "-" + Hex.encode((0..<8).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        return stamp + "-" + RandomBytes.hex(8)
     }
 
     static func batch(from row: Row) -> SealedBatch {

@@ -1,7 +1,8 @@
 import Foundation
 import GRDB
+import TelemetryRules
 
-/// The local SQLite spool (SPEC §5): pending events, sealed upload batches and a little
+/// The local SQLite spool: pending events, sealed upload batches and a little
 /// state. WAL, immediate transactions and a busy timeout let concurrent shims and a
 /// running flusher share it without losing an event to "database is locked"; every change
 /// is one transaction, so `kill -9` at any point loses nothing that was committed.
@@ -23,6 +24,9 @@ public final class Spool: Sendable {
     public static func open(home: TelemetryHome, log: TelemetryLog? = nil,
                             busyTimeout: TimeInterval = defaultBusyTimeout) throws -> Spool {
         try home.ensureExists()
+        if let aside = try moveAsideIfNotRegular(path: home.spoolPath) {
+            log?.write("spool \(home.spoolPath) was not a regular file; moved aside to \(aside) and recreated")
+        }
         do {
             return try openOnce(path: home.spoolPath, busyTimeout: busyTimeout)
         } catch let error as DatabaseError where error.isCorruption {
@@ -56,6 +60,49 @@ public final class Spool: Sendable {
         return Spool(path: path, queue: queue)
     }
 
+    /// Opens the spool of `home` read-only, creating nothing: nil when there is none (or the
+    /// telemetry folder or the spool is refused: a link, a FIFO, a foreign owner). For
+    /// `status` and `show`, which must work on a read-only home and before consent.
+    public static func openExisting(home: TelemetryHome) throws -> Spool? {
+        guard PrivateDirectory.check(home.directory) == nil else { return nil }
+        func isRegularFile(_ path: String) -> Bool {
+            var info = stat()
+            return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+        }
+        func isAbsent(_ path: String) -> Bool {
+            var info = stat()
+            return lstat(path, &info) != 0 && errno == ENOENT
+        }
+        guard isRegularFile(home.spoolPath),
+              ["-wal", "-shm"].allSatisfy({ isAbsent(home.spoolPath + $0) || isRegularFile(home.spoolPath + $0) })
+        else { return nil }
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(defaultBusyTimeout)
+        configuration.label = "cfdev-telemetry.spool.read"
+        let queue = try DatabaseQueue(path: home.spoolPath, configuration: configuration)
+        let version = try queue.read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 }
+        guard version == SpoolSchema.latestVersion else { return nil }
+        return Spool(path: home.spoolPath, queue: queue)
+    }
+
+    /// A spool path that holds a link, FIFO, folder or device is renamed aside (the entry
+    /// itself, never what a link points to), and so are such WAL/SHM companions, so that
+    /// SQLite only ever opens regular files. Returns the spool's new name if it moved.
+    static func moveAsideIfNotRegular(path: String) throws -> String? {
+        var moved: String?
+        for suffix in ["", "-wal", "-shm"] {
+            var info = stat()
+            guard lstat(path + suffix, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG else { continue }
+            let aside = path + suffix + ".refused-\(Timestamp.nowMilliseconds())"
+            guard rename(path + suffix, aside) == 0 else {
+                throw TelemetryError.spool("\(path + suffix) is not a regular file and cannot be moved aside (\(SafeFile.describe(errno)))")
+            }
+            if suffix.isEmpty { moved = aside }
+        }
+        return moved
+    }
+
     /// Renames the database and its WAL/SHM files aside; returns the new name.
     static func moveAside(path: String) throws -> String {
         let aside = path + ".corrupt-\(Timestamp.nowMilliseconds())"
@@ -68,16 +115,9 @@ public final class Spool: Sendable {
         return aside
     }
 
-    /// Runs `body` in one immediate (write-locking) transaction.
+    /// Runs `body` in one immediate (write-locking) transaction: GRDB's `write`.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
-        try queue.writeWithoutTransaction { db in
-            var result: T?
-            try db.inTransaction(.immediate) {
-                result = try body(db)
-                return .commit
-            }
-            return result!
-        }
+        try queue.write(body)
     }
 
     func read<T>(_ body: (Database) throws -> T) throws -> T {

@@ -1,7 +1,9 @@
 import Foundation
+import TelemetryRules
 
 /// Where the telemetry files live: `$CFDEV_HOME/telemetry`, `CFDEV_HOME` defaulting to
-/// `~/.cfdev`. The folder is 0700 and every file in it 0600.
+/// `~/.cfdev` (`TelemetryHomePath`). The folder must be the user's own and private
+/// (`PrivateDirectory`); files in it are opened without following links (`SafeFile`).
 public struct TelemetryHome: Sendable, Equatable {
     public let directory: String
 
@@ -10,40 +12,43 @@ public struct TelemetryHome: Sendable, Equatable {
     }
 
     public init(environment: [String: String]) {
-        let cfdevHome: String
-        if let value = environment["CFDEV_HOME"], !value.isEmpty {
-            cfdevHome = value
-        } else {
-            let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
-            cfdevHome = home + "/.cfdev"
-        }
-        directory = cfdevHome + "/telemetry"
+        directory = TelemetryHomePath.directory { environment[$0] }
     }
 
     public var spoolPath: String { directory + "/spool.sqlite" }
-    public var consentPath: String { directory + "/consent.json" }
+    public var consentPath: String { directory + "/" + ConsentFile.fileName }
     public var configPath: String { directory + "/config.json" }
     public var logPath: String { directory + "/telemetry.log" }
     public var flushLockPath: String { directory + "/flush.lock" }
 
-    /// Creates the folder (and its parents) if needed and makes it private (0700).
+    /// Creates the folder (0700, with its parents) if needed, or checks the one that is
+    /// there: not a link, owned by the user running, writable by nobody else.
     public func ensureExists() throws {
-        let fm = FileManager.default
-        var isDirectory: ObjCBool = false
-        if !fm.fileExists(atPath: directory, isDirectory: &isDirectory) {
-            try fm.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        }
-        if chmod(directory, 0o700) != 0 {
-            throw TelemetryError.io("cannot make \(directory) private (errno \(errno))")
+        do {
+            try PrivateDirectory.ensure(directory)
+        } catch {
+            throw TelemetryError.io("the telemetry folder \(error)")
         }
     }
 
-    /// Creates `path` empty with mode 0600 if it does not exist, and forces 0600 if it does.
+    /// Why the folder may not be used (one line), or nil when it may (or does not exist yet).
+    public func refusal() -> String? {
+        guard let problem = PrivateDirectory.check(directory), problem.code != ENOENT else { return nil }
+        return "the telemetry folder \(problem)"
+    }
+
+    /// Opens (creating it 0600 if missing) the regular file at `path` for writing, never
+    /// through a link and never blocking on a FIFO. An existing file's mode is left alone.
+    public static func openPrivateFile(_ path: String, flags: Int32 = O_WRONLY) throws -> Int32 {
+        switch SafeFile.openRegular(path, flags: flags | O_CREAT, mode: 0o600) {
+        case .success(let fd): return fd
+        case .failure(let problem): throw TelemetryError.io("cannot open \(problem)")
+        }
+    }
+
+    /// Creates `path` empty (0600) if it does not exist; refuses a link, FIFO or device.
     public static func ensurePrivateFile(_ path: String) throws {
-        let fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw TelemetryError.io("cannot create \(path) (errno \(errno))") }
-        defer { close(fd) }
-        if fchmod(fd, 0o600) != 0 { throw TelemetryError.io("cannot make \(path) private (errno \(errno))") }
+        close(try openPrivateFile(path))
     }
 }
 

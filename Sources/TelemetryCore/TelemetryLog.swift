@@ -1,43 +1,38 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import TelemetryRules
 
 /// The small local log where telemetry problems go instead of the user's terminal. Capped:
-/// past `maxBytes` the file is rotated to `telemetry.log.1` (one generation kept).
+/// past `maxBytes` the file is rotated to `telemetry.log.1` (one generation kept). Written
+/// only into a telemetry folder that passes `PrivateDirectory`'s checks, never through a
+/// link or into a FIFO.
 public struct TelemetryLog: Sendable {
     public let path: String
+    let directory: String
     public let maxBytes: Int
     /// Also copy each line to stderr (`CFDEV_TELEMETRY_DEBUG=1`).
     public let echoToStderr: Bool
 
     public init(home: TelemetryHome, maxBytes: Int = 256 * 1024, echoToStderr: Bool = false) {
         path = home.logPath
+        directory = home.directory
         self.maxBytes = maxBytes
         self.echoToStderr = echoToStderr
     }
 
     /// Appends one line; never throws and never writes to the terminal unless debugging.
     public func write(_ message: String) {
-        let line = Timestamp.iso8601(milliseconds: Timestamp.nowMilliseconds()) + " [\(getpid())] "
+        let line = Timestamp.iso8601(milliseconds: Clock.nowMilliseconds()) + " [\(getpid())] "
             + message.replacingOccurrences(of: "\n", with: " ") + "\n"
         if echoToStderr {
-            FileHandle.standardError.write(Data(("cfdev-telemetry: " + message + "\n").utf8))
+            SafeFile.writeAll(2, Array(("cfdev-telemetry: " + message + "\n").utf8))
         }
+        guard PrivateDirectory.check(directory) == nil else { return }
         var info = stat()
-        if stat(path, &info) == 0 && Int(info.st_size) > maxBytes {
+        if lstat(path, &info) == 0 && Int(info.st_size) > maxBytes {
             _ = rename(path, path + ".1")
         }
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { return }
+        guard case .success(let fd) = SafeFile.openRegular(path, flags: O_WRONLY | O_APPEND | O_CREAT, mode: 0o600) else { return }
         defer { close(fd) }
-        let bytes = Array(line.utf8)
-        _ = bytes.withUnsafeBytes { systemWrite(fd, $0.baseAddress, $0.count) }
+        SafeFile.writeAll(fd, Array(line.utf8))
     }
-}
-
-private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int {
-    write(fd, buffer, count)
 }

@@ -1,4 +1,6 @@
-/// Turning telemetry on and off (SPEC §4), shared by `cf dev telemetry --on/--off` and
+import TelemetryRules
+
+/// Turning telemetry on and off, shared by `cf dev telemetry --on/--off` and
 /// `cfdev-telemetry on/off`.
 public struct TelemetrySwitch: Sendable {
     public let recorder: Recorder
@@ -14,26 +16,57 @@ public struct TelemetrySwitch: Sendable {
         try ConsentStore(home: home).save(.on)
     }
 
+    /// Why turning off failed: one plain line that also says how to stop telemetry anyway.
+    public struct TurnOffFailure: Error, CustomStringConvertible {
+        public let reason: String
+        public var description: String {
+            "telemetry could not be turned off: \(reason). To stop it anyway, set DO_NOT_TRACK=1 in your environment (for example in ~/.profile)"
+        }
+    }
+
+    /// What turning off did.
+    public struct TurnOffOutcome: Sendable, Equatable {
+        /// The user's events deleted unsent (`telemetry_off` itself not counted).
+        public var deletedUnsent: Int
+        /// Why pending events could not be deleted (a full disk, say), if they could not:
+        /// they stay in the spool and are never sent, since consent is off.
+        public var purgeFailure: String?
+    }
+
     /// Saves `off` first (so nothing more is recorded even if what follows fails), records
     /// `telemetry_off` when telemetry was on and the environment allows it, runs the
     /// bounded final flush, then deletes everything still pending, whatever the flush did.
-    /// Returns how many pending events were deleted.
-    @discardableResult
-    public func turnOff(cap: Int, finalFlush: () -> Void) throws -> Int {
+    /// Throws `TurnOffFailure` when `off` could not be saved.
+    public func turnOff(cap: Int, finalFlush: () -> Void) throws -> TurnOffOutcome {
         let store = ConsentStore(home: home)
         let wasOn = store.state() == .on
-        try store.save(.off)
-        let allowed = EnvironmentGate.disabledReason(recorder.environment) == nil
-        if wasOn && allowed {
+        do {
+            try store.save(.off)
+        } catch {
+            throw TurnOffFailure(reason: "\(error)")
+        }
+        var ownEventID: String?
+        if wasOn && EnvironmentSwitches.disabledReason({ recorder.environment[$0] }) == nil {
             do {
-                try recorder.withSpool { spool in
-                    try recorder.record([Recorder.Occurrence(event: .telemetryOff)], in: spool, cap: cap)
+                ownEventID = try recorder.withSpool { spool in
+                    try recorder.record([Recorder.Occurrence(event: .telemetryOff)], in: spool, cap: cap).first?.eventID
                 }
                 finalFlush()
             } catch {
                 recorder.log.write("could not record telemetry_off: \(error)")
             }
         }
-        return try recorder.withSpool { try $0.purge() }
+        var info = stat()
+        guard lstat(home.spoolPath, &info) == 0 else { return TurnOffOutcome(deletedUnsent: 0) }
+        do {
+            let deleted = try recorder.withSpool { spool in
+                let ownStillPending = try ownEventID.map { id in try spool.pendingLines().contains { $0.contains(id) } } ?? false
+                return max(0, try spool.purge() - (ownStillPending ? 1 : 0))
+            }
+            return TurnOffOutcome(deletedUnsent: deleted)
+        } catch {
+            recorder.log.write("could not delete the pending events: \(error)")
+            return TurnOffOutcome(deletedUnsent: 0, purgeFailure: "\(error)")
+        }
     }
 }

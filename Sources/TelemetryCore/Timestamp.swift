@@ -1,15 +1,10 @@
-import ShimFront
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import TelemetryRules
 
 /// UTC timestamps as the envelope carries them: ISO 8601 with milliseconds and `Z`.
 public enum Timestamp {
     /// Milliseconds since the Unix epoch, from the system clock.
     public static func nowMilliseconds() -> Int64 {
-        ShimFront.nowMilliseconds()
+        Clock.nowMilliseconds()
     }
 
     /// `2026-11-23T18:50:20.123Z` for the given epoch milliseconds.

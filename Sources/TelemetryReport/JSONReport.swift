@@ -1,4 +1,6 @@
 import TelemetryCore
+import TelemetryRules
+
 /// The JSON format: `{"from","to","by","k","rows":[…],"input":{…}}` with fields in a fixed order
 /// (documented in docs/REPORT.md). A suppressed row has `"suppressed": true` and no counts.
 enum JSONReport {
@@ -35,6 +37,6 @@ enum JSONReport {
 
     /// A JSON string literal, safe to embed in HTML.
     static func string(_ value: String) -> String {
-        JSONText.string(value, htmlSafe: true)
+        FlatJSON.string(value, htmlSafe: true)
     }
 }

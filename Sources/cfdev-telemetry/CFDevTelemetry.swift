@@ -2,6 +2,7 @@ import ArgumentParser
 import ShimFront
 import ShimKit
 import TelemetryCore
+import TelemetryRules
 
 /// `cfdev-telemetry`: consent, transparency, the spool, the upload and the report.
 @main
@@ -21,16 +22,17 @@ struct CFDevTelemetry: AsyncParsableCommand {
     )
 
     /// `cfdev-telemetry __shim REAL_CF ARGV…` (the shim in the foreground, handed over by
-    /// the shim's lean front with `exec`) and `cfdev-telemetry __record …` (the shim's
-    /// detached recorder) are dispatched before any argument parsing; everything else is
+    /// the shim's lean front with `exec`) and `cfdev-telemetry __record` (the shim's
+    /// detached recorder, its request on stdin) are dispatched before any argument parsing; everything else is
     /// the command-line interface.
     static func main() async {
-        let arguments = CommandLine.arguments
-        if arguments.count >= 3 && arguments[1] == ShimFront.handoffCommand {
-            Shim.main(realCF: arguments[2], arguments: Array(arguments.dropFirst(3)))
+        let commandLine = CommandLineBytes.current()
+        let words = commandLine.text
+        if words.count >= 3 && words[1] == ShimFront.handoffCommand {
+            Shim.main(realCF: commandLine.arguments[2], commandLine: commandLine.dropFirst(3))
         }
-        if arguments.count >= 2 && arguments[1] == ShimFront.recordCommand {
-            BackgroundRecorder.main(arguments.dropFirst(2))
+        if words.count == 2 && words[1] == ShimFront.recordCommand {
+            BackgroundRecorder.main()
         }
         await runCommandLine(Self.self)
     }

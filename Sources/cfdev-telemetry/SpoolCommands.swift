@@ -14,20 +14,20 @@ struct Show: ParsableCommand {
     func run() throws {
         let context = Context()
         var count = 0
-        try context.withSpool { spool in
-            try spool.forEachPendingLine { line in
-                count += 1
-                if json {
-                    print(line)
-                } else if let data = line.data(using: .utf8),
-                          let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
-                    let event = object["event"] as? String ?? "?"
-                    let time = object["timestamp"] as? String ?? "?"
-                    let payload = (object["data"] as? [String: Any]).flatMap {
-                        try? JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys])
-                    }.map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-                    print("\(time)  \(event.padding(toLength: 30, withPad: " ", startingAt: 0))  \(payload)")
-                }
+        // Read-only and creating nothing: `show` works on a read-only home and before consent.
+        if let refusal = context.home.refusal() { printError("cfdev-telemetry: \(refusal)") }
+        try Spool.openExisting(home: context.home)?.forEachPendingLine { line in
+            count += 1
+            if json {
+                print(line)
+            } else if let data = line.data(using: .utf8),
+                      let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+                let event = object["event"] as? String ?? "?"
+                let time = object["timestamp"] as? String ?? "?"
+                let payload = (object["data"] as? [String: Any]).flatMap {
+                    try? JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys])
+                }.map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+                print("\(time)  \(event.padding(toLength: 30, withPad: " ", startingAt: 0))  \(payload)")
             }
         }
         if !json {

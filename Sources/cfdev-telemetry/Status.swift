@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TelemetryCore
+import TelemetryRules
 
 /// `cfdev-telemetry status`: consent, what is pending, where, and how uploads are going.
 struct Status: ParsableCommand {
@@ -25,13 +26,16 @@ struct Status: ParsableCommand {
 /// Everything `status` shows. Secrets are masked; the raw machine ID is never included.
 struct StatusReport {
     var consent: ConsentState
-    var consentRecord: ConsentRecord?
+    var consentRecord: ConsentFile?
     var disabledBy: String?
     var pending: Int
     var droppedUnreported: Int
     var droppedTotal: Int
     var spoolPath: String
-    var anonymousID: String
+    /// Shown only once consent is on and the spool exists: nothing is derived before.
+    var anonymousID: String?
+    /// Why the telemetry folder is refused (a link, a foreign owner, open to others), if it is.
+    var homeRefusal: String?
     var lastFlushMs: Int64?
     var lastAttemptMs: Int64?
     var nextAttemptMs: Int64?
@@ -44,17 +48,23 @@ struct StatusReport {
         var settings: TelemetrySettings?
         var settingsError: String?
         do { settings = try SettingsLoader.load(home: context.home, environment: context.environment) } catch { settingsError = "\(error)" }
-        return try context.withSpool { spool in
-            let dropped = try spool.droppedCounts()
-            return StatusReport(
-                consent: store.state(), consentRecord: store.load(),
-                disabledBy: EnvironmentGate.disabledReason(context.environment),
-                pending: try spool.pendingCount(), droppedUnreported: dropped.unreported, droppedTotal: dropped.total,
-                spoolPath: spool.path, anonymousID: try context.recorder.anonymousID(spool: spool),
-                lastFlushMs: try spool.intMeta(.lastFlushSuccessMs), lastAttemptMs: try spool.intMeta(.lastFlushAttemptMs),
-                nextAttemptMs: try spool.intMeta(.nextAttemptMs), lastError: try spool.meta(.lastError),
-                settings: settings, settingsError: settingsError)
-        }
+        let consent = store.state()
+        var report = StatusReport(
+            consent: consent, consentRecord: store.load(), disabledBy: EnvironmentGate.disabledReason(context.environment),
+            pending: 0, droppedUnreported: 0, droppedTotal: 0, spoolPath: context.home.spoolPath,
+            homeRefusal: context.home.refusal(), settings: settings, settingsError: settingsError)
+        // Read-only, creating nothing: `status` works on a read-only home and before consent.
+        guard let spool = try Spool.openExisting(home: context.home) else { return report }
+        let dropped = try spool.droppedCounts()
+        report.pending = try spool.pendingCount()
+        report.droppedUnreported = dropped.unreported
+        report.droppedTotal = dropped.total
+        if consent == .on { report.anonymousID = try? context.recorder.anonymousID(spool: spool) }
+        report.lastFlushMs = try spool.intMeta(.lastFlushSuccessMs)
+        report.lastAttemptMs = try spool.intMeta(.lastFlushAttemptMs)
+        report.nextAttemptMs = try spool.intMeta(.nextAttemptMs)
+        report.lastError = try spool.meta(.lastError)
+        return report
     }
 
     static func time(_ ms: Int64?) -> String? { ms.map(Timestamp.iso8601(milliseconds:)) }
@@ -66,11 +76,12 @@ struct StatusReport {
             "dropped": droppedTotal,
             "dropped_unreported": droppedUnreported,
             "spool": spoolPath,
-            "anonymous_id": anonymousID,
             "build": BuildInfo.version,
         ]
+        object["anonymous_id"] = anonymousID ?? NSNull()
+        object["telemetry_folder_refused"] = homeRefusal ?? NSNull()
         object["consent_time"] = consentRecord?.time ?? NSNull()
-        object["policy_version"] = ConsentRecord.currentPolicyVersion
+        object["policy_version"] = ConsentPolicy.version
         object["disabled_by_environment"] = disabledBy ?? NSNull()
         object["last_flush"] = Self.time(lastFlushMs) ?? NSNull()
         object["last_attempt"] = Self.time(lastAttemptMs) ?? NSNull()
@@ -97,14 +108,15 @@ struct StatusReport {
         switch consent {
         case .on: consentLine = "on" + (consentRecord.map { " (since \($0.time))" } ?? "")
         case .off: consentLine = "off" + (consentRecord.map { " (since \($0.time))" } ?? "")
-        case .unknown: consentLine = "not set (asked on the next interactive `cf dev start`)"
+        case .unknown: consentLine = "not asked yet (asked on the next interactive `cf dev start`; nothing is recorded until then)"
         }
         lines.append("Telemetry:       \(consentLine)")
         if let disabledBy { lines.append("                 disabled by \(disabledBy) in the environment: nothing is recorded or sent") }
         lines.append("Pending events:  \(pending)")
         lines.append("Dropped events:  \(droppedTotal) (at the cap; \(droppedUnreported) not yet reported)")
         lines.append("Spool:           \(spoolPath)")
-        lines.append("Anonymous ID:    \(anonymousID)")
+        if let anonymousID { lines.append("Anonymous ID:    \(anonymousID)") }
+        if let homeRefusal { lines.append("Refused:         \(homeRefusal); nothing is recorded until it is fixed") }
         lines.append("Last upload:     \(Self.time(lastFlushMs) ?? "never")")
         if let next = Self.time(nextAttemptMs) { lines.append("Next attempt:    not before \(next)") }
         if let lastError { lines.append("Last error:      \(lastError)") }

@@ -26,12 +26,16 @@ struct CLITests {
         #expect(fresh["consent"] as? String == "unknown")
         #expect(fresh["pending"] as? Int == 0)
         #expect(fresh["spool"] as? String == sandbox.telemetryHome.spoolPath)
-        #expect((fresh["anonymous_id"] as? String)?.count == 64)
+        // Before consent nothing is derived, and nothing is written.
+        #expect(fresh["anonymous_id"] is NSNull)
+        #expect(!FileManager.default.fileExists(atPath: sandbox.telemetryHome.directory))
+        #expect(try sandbox.cli(["status"]).stdout.contains("not asked yet"))
         #expect(try sandbox.cli(["on"]).status == 0)
         _ = try sandbox.cfOnTerminal(["dev", "stop"])
         let after = try status()
         #expect(after["consent"] as? String == "on")
         #expect(after["pending"] as? Int == 1)
+        #expect((after["anonymous_id"] as? String)?.count == 64)
     }
 
     @Test func statusNeverPrintsSecrets() throws {
@@ -74,7 +78,8 @@ struct CLITests {
         _ = try sandbox.cfOnTerminal(["dev", "stop"])
         let off = try sandbox.cli(["off"], env: ["CFDEV_TELEMETRY_FLUSHER": "/nonexistent"])
         #expect(off.status == 0)
-        #expect(off.stdout.contains("2 pending events were not sent and deleted"))
+        // Its own telemetry_off is not counted among the user's events.
+        #expect(off.stdout.contains("1 pending event was not sent and deleted"))
         #expect(ConsentStore(home: sandbox.telemetryHome).state() == .off)
         #expect(try sandbox.pendingEvents().isEmpty)
     }

@@ -83,7 +83,7 @@ struct ShimConsentTests {
 
     @Test func telemetryOnOffStatusThroughTheShim() throws {
         let sandbox = try Sandbox()
-        #expect(try sandbox.cfWithPipes(["dev", "telemetry"]).stdout.contains("not set"))
+        #expect(try sandbox.cfWithPipes(["dev", "telemetry"]).stdout.contains("not asked yet"))
         #expect(try sandbox.cfWithPipes(["dev", "telemetry", "--on"]).stdout.contains("Telemetry is on"))
         #expect(try sandbox.cfWithPipes(["dev", "telemetry"]).stdout.contains("Telemetry is on"))
         _ = try sandbox.cfOnTerminal(["dev", "stop"])
@@ -91,14 +91,22 @@ struct ShimConsentTests {
         #expect(try sandbox.pendingEvents().count == 2)
         let off = try sandbox.cfOnTerminal(["dev", "telemetry", "--off"], env: ["CFDEV_TELEMETRY_FLUSHER": "/nonexistent"])
         #expect(off.stdout.contains("Telemetry is off"))
-        #expect(off.stdout.contains("3 pending events were not sent and deleted"))
+        #expect(off.stdout.contains("2 pending events were not sent and deleted"))
         #expect(try sandbox.pendingEvents().isEmpty)
         _ = try sandbox.cfOnTerminal(["dev", "stop"])
         #expect(try sandbox.pendingEvents().isEmpty)
         let passedOn = (try? String(contentsOfFile: sandbox.fakeCFLog, encoding: .utf8)) ?? ""
         #expect(!passedOn.contains("telemetry"))
         let bad = try sandbox.cfWithPipes(["dev", "telemetry", "--sometimes"])
-        #expect(bad.status == 1)
+        #expect(bad.status == 64)
         #expect(bad.stderr.split(separator: "\n").count == 1)
+        for help in [["--help"], ["-h"]] {
+            let shown = try sandbox.cfWithPipes(["dev", "telemetry"] + help)
+            #expect(shown.status == 0)
+            #expect(shown.stdout.contains("USAGE: cf dev telemetry"))
+            #expect(shown.stderr.isEmpty)
+        }
+        // Turning off with nothing pending says nothing about deleted events.
+        #expect(try sandbox.cfWithPipes(["dev", "telemetry", "--off"]).stdout == "Telemetry is off: nothing more will be recorded or sent.\n")
     }
 }

@@ -1,7 +1,7 @@
 import Testing
 @testable import TelemetryCore
 
-@Suite("The catalog: every row and alias of SPEC §2")
+@Suite("The catalog: every event and CLI alias")
 struct CommandClassifierTests {
     static let rows: [([String], EventName, Bool)] = [
         (["dev", "start"], .startBegin, false),

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TelemetryRules
 @testable import TelemetryCore
 
 @Suite("The envelope: eight fields, their formats, deterministic bytes")
@@ -41,7 +42,7 @@ struct EnvelopeTests {
     }
 
     @Test func stringsAreEscaped() {
-        #expect(JSONText.string("a\"b\\c\nd\u{1}é") == "\"a\\\"b\\\\c\\nd\\u0001é\"")
+        #expect(FlatJSON.string("a\"b\\c\nd\u{1}é") == "\"a\\\"b\\\\c\\nd\\u0001é\"")
     }
 
     @Test func osIsCoarse() {

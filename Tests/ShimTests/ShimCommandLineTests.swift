@@ -1,0 +1,133 @@
+import Foundation
+import Testing
+import TelemetryCore
+import TelemetryTestSupport
+
+/// Whatever the command line holds, the real `cf` gets exactly those bytes, nothing
+/// crashes, and the command line never shows in another process's `argv`.
+@Suite("Any command line, byte for byte")
+struct ShimCommandLineTests {
+    /// Runs `cf` through bash, so that `$'\xff'` puts raw bytes into its argv.
+    func cfRaw(_ sandbox: Sandbox, _ words: String, env: [String: String] = [:], terminal: Bool) throws -> ProcessResult {
+        let script = "exec cf \(words)"
+        return terminal
+            ? try ChildRunner.runOnTerminal("/bin/bash", ["-c", script], environment: sandbox.environment(env))
+            : try ChildRunner.run("/bin/bash", ["-c", script], environment: sandbox.environment(env))
+    }
+
+    func fakeCFLogBytes(_ sandbox: Sandbox) -> [UInt8] {
+        Array(FileManager.default.contents(atPath: sandbox.fakeCFLog) ?? Data())
+    }
+
+    @Test("bytes that are not UTF-8 reach the real cf unchanged", arguments: ["sync", "background", "pipes"])
+    func nonUTF8Arguments(_ mode: String) throws {
+        let sandbox = try Sandbox()
+        try sandbox.setConsent(.on)
+        let env = mode == "background" ? ["CFDEV_TELEMETRY_SYNC": ""] : [:]
+        let terminal = mode != "pipes"
+        #expect(try cfRaw(sandbox, "pu$'\\xff'sh a", env: env, terminal: terminal).status == 0)
+        #expect(try cfRaw(sandbox, "push $'\\xff\\xfeapp' -m $'1G\\xc3'", env: env, terminal: terminal).status == 0)
+        let expected: [UInt8] = Array("pu".utf8) + [0xff] + Array("sh a\npush ".utf8) + [0xff, 0xfe] + Array("app -m 1G".utf8) + [0xc3, 0x0a]
+        #expect(fakeCFLogBytes(sandbox) == expected)
+        if terminal {
+            let events = try sandbox.waitForPendingEvents(1)
+            #expect(events.map { $0["event"] as? String } == ["app_created"])
+        }
+    }
+
+    @Test("an absurd number in a flag is recorded as absent", arguments: [
+        ["push", "a", "-m", "9999999999999999T"], ["push", "a", "-k", "9999999999999999T"],
+        ["push", "a", "-m", "99999999999999999999999"], ["push", "a", "-i", "99999999999999999999"],
+        ["push", "a", "-i", "-5"], ["dev", "start", "-m", "9999999999999999T", "-c", "99999999999999999999"],
+    ])
+    func absurdNumbers(_ command: [String]) throws {
+        for env in [["CFDEV_TELEMETRY_SYNC": "1"], ["CFDEV_TELEMETRY_DEBUG": "1"], ["CFDEV_TELEMETRY_SYNC": ""]] {
+            let sandbox = try Sandbox()
+            try sandbox.setConsent(.on)
+            let result = try sandbox.cfOnTerminal(command, env: env.merging(["FAKE_CF_EXIT": "7"]) { $1 })
+            #expect(result.status == 7, "\(env)")
+            #expect(try String(contentsOfFile: sandbox.fakeCFLog, encoding: .utf8) == command.joined(separator: " ") + "\n")
+            let events = try sandbox.waitForPendingEvents(2)
+            #expect(events.count == 2, "\(env)")
+            let data = events.first?["data"] as? [String: Any] ?? [:]
+            #expect(data["memory_mb"] == nil && data["disk_mb"] == nil && data["instances"] == nil && data["cpus"] == nil)
+            #expect((data["flags"] as? [String])?.isEmpty == false)
+        }
+    }
+
+    @Test func theFirstDevStartWithAnAbsurdNumberAsksAndRecords() throws {
+        let sandbox = try Sandbox()
+        let result = try sandbox.cfOnTerminal(["dev", "start", "-m", "9999999999999999T"], input: "y\n", inputDelay: 0.5)
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("[y/N]"))
+        let events = try sandbox.pendingEvents()
+        #expect(events.map { $0["event"] as? String } == ["start_begin", "start_end"])
+    }
+
+    @Test func theDetachedRecorderNeverShowsTheCommandLineInItsArgv() throws {
+        let sandbox = try Sandbox()
+        try sandbox.setConsent(.on)
+        // Create the spool, then hold its write lock so that the recorder has to wait.
+        #expect(try sandbox.cfOnTerminal(["dev", "stop"]).status == 0)
+        let secret = "pw-\(UInt32.random(in: 0...UInt32.max))"
+        let lock = try SpoolLockHolder(path: sandbox.telemetryHome.spoolPath)
+        let result = try sandbox.cfOnTerminal(["create-user", "bob", secret], env: ["CFDEV_TELEMETRY_SYNC": ""])
+        #expect(result.status == 0)
+        // The recorder is waiting for the lock now: look at every process's argv.
+        let deadline = Date().addingTimeInterval(10)
+        var recorders: [String] = []
+        while recorders.isEmpty && Date() < deadline {
+            usleep(20_000)
+            recorders = Self.commandLines().filter { $0.contains("__record") }
+        }
+        #expect(!Self.commandLines().contains { $0.contains(secret) })
+        lock.release()
+        #expect(recorders.count == 1)
+        #expect(recorders.allSatisfy { !$0.contains(secret) && !$0.contains("bob") })
+        let events = try sandbox.waitForPendingEvents(2)
+        #expect(events.map { $0["event"] as? String } == ["stop", "user_created"])
+        #expect(!sandbox.telemetryFilesContents().contains(Data(secret.utf8)))
+    }
+
+    /// Every process's `/proc/PID/cmdline`, NULs shown as spaces.
+    static func commandLines() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { pid in
+            guard pid.allSatisfy(\.isNumber), let bytes = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return nil }
+            return String(decoding: bytes.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
+        }
+    }
+}
+
+/// Another process holding the spool's write lock (`BEGIN IMMEDIATE`) until released (it
+/// polls for a release file: a pipe would stay open in the children spawned meanwhile).
+final class SpoolLockHolder {
+    let process = Process()
+    let releaseFile: String
+
+    init(path: String) throws {
+        releaseFile = path + ".release-lock"
+        let output = Pipe()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", """
+            import os, sqlite3, sys, time
+            c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
+            c.execute("BEGIN IMMEDIATE")
+            print("locked", flush=True)
+            deadline = time.time() + 120
+            while not os.path.exists(sys.argv[2]) and time.time() < deadline:
+                time.sleep(0.02)
+            """, path, releaseFile]
+        process.standardOutput = output
+        try process.run()
+        let line = output.fileHandleForReading.availableData
+        guard String(decoding: line, as: UTF8.self).hasPrefix("locked") else { throw POSIXError(.EBUSY) }
+    }
+
+    func release() {
+        FileManager.default.createFile(atPath: releaseFile, contents: nil)
+        process.waitUntilExit()
+        unlink(releaseFile)
+    }
+
+    deinit { if process.isRunning { release() } }
+}

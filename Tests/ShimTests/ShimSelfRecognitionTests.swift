@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+import TelemetryCore
+import TelemetryTestSupport
+
+/// The shim never runs itself: copies of it on PATH, a different build installed twice, or
+/// `CFDEV_TELEMETRY_REAL_CF` naming it are recognised, and the real `cf` runs once.
+@Suite("The shim recognises every copy of itself")
+struct ShimSelfRecognitionTests {
+    /// A folder holding `cf` made by `make` (a copy, a link chain, a modified copy).
+    static func folder(_ sandbox: Sandbox, _ name: String, _ make: (String) throws -> Void) throws -> String {
+        let dir = sandbox.root + "/" + name
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try make(dir + "/cf")
+        return dir
+    }
+
+    static func copyOfShim(to path: String, appending extra: Data = Data()) throws {
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: ProductLocator.shim))
+        bytes.append(extra)
+        try bytes.write(to: URL(fileURLWithPath: path))
+        chmod(path, 0o755)
+    }
+
+    func fakeCFRuns(_ sandbox: Sandbox) -> [String] {
+        ((try? String(contentsOfFile: sandbox.fakeCFLog, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    }
+
+    @Test("a copy, a different build and a link chain on PATH are all skipped", arguments: ["copy", "modified", "chain"])
+    func otherShimsOnPathAreSkipped(_ kind: String) throws {
+        let sandbox = try Sandbox()
+        try sandbox.setConsent(.on)
+        let other = try Self.folder(sandbox, "other-\(kind)") { path in
+            switch kind {
+            case "copy": try Self.copyOfShim(to: path)
+            // Another build of the shim: different bytes and size (an ELF runs with bytes appended).
+            case "modified": try Self.copyOfShim(to: path, appending: Data("another build".utf8))
+            default:
+                try FileManager.default.createSymbolicLink(atPath: path + "-1", withDestinationPath: ProductLocator.shim)
+                try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: path + "-1")
+            }
+        }
+        // The other shim comes first, then ours, then the real cf.
+        let path = "\(other):\(sandbox.shimDir):\(sandbox.binDir):/usr/bin:/bin"
+        let passed = try sandbox.cfWithPipes(["apps"], env: ["PATH": path])
+        #expect(passed.status == 0)
+        #expect(passed.stderr.isEmpty)
+        let tracked = try sandbox.cfOnTerminal(["push", "app"], env: ["PATH": "\(sandbox.shimDir):\(other):\(sandbox.binDir):/usr/bin:/bin",
+                                                                      "FAKE_CF_EXIT": "3"])
+        #expect(tracked.status == 3)
+        #expect(fakeCFRuns(sandbox) == ["apps", "push app"])
+        #expect(try sandbox.pendingEvents().map { $0["event"] as? String } == ["app_created", "error"])
+    }
+
+    @Test func onlyShimsOnPathIsOneLineAnd127() throws {
+        let sandbox = try Sandbox()
+        try sandbox.setConsent(.on)
+        let copy = try Self.folder(sandbox, "copy") { try Self.copyOfShim(to: $0) }
+        let modified = try Self.folder(sandbox, "modified") { try Self.copyOfShim(to: $0, appending: Data([1, 2, 3])) }
+        for command in [["apps"], ["push", "app"]] {
+            let result = try sandbox.cfOnTerminal(command, env: ["PATH": "\(sandbox.shimDir):\(copy):\(modified):/usr/bin:/bin"])
+            #expect(result.status == 127)
+            let lines = result.stdout.split(whereSeparator: \.isNewline)
+            #expect(lines.count == 1)
+            #expect(lines.first?.contains("real cf") == true)
+        }
+        #expect(fakeCFRuns(sandbox).isEmpty)
+    }
+
+    @Test("CFDEV_TELEMETRY_REAL_CF naming the shim is ignored", arguments: ["direct", "chain", "copy"])
+    func realCFNamingTheShim(_ kind: String) throws {
+        let sandbox = try Sandbox()
+        try sandbox.setConsent(.on)
+        let named: String
+        switch kind {
+        case "direct": named = sandbox.shimDir + "/cf"
+        case "chain":
+            named = sandbox.root + "/link-2"
+            try FileManager.default.createSymbolicLink(atPath: sandbox.root + "/link-1", withDestinationPath: sandbox.shimDir + "/cf")
+            try FileManager.default.createSymbolicLink(atPath: named, withDestinationPath: sandbox.root + "/link-1")
+        default:
+            named = sandbox.root + "/cf-copy"
+            try Self.copyOfShim(to: named)
+        }
+        let env = ["CFDEV_TELEMETRY_REAL_CF": named]
+        #expect(try sandbox.cfWithPipes(["apps"], env: env).status == 0)
+        #expect(try sandbox.cfOnTerminal(["push", "app"], env: env).status == 0)
+        #expect(fakeCFRuns(sandbox) == ["apps", "push app"])
+        #expect(try sandbox.pendingEvents().map { $0["event"] as? String } == ["app_created"])
+        // And with no real cf left at all.
+        try FileManager.default.removeItem(atPath: sandbox.binDir + "/cf")
+        let missing = try sandbox.cfWithPipes(["apps"], env: env)
+        #expect(missing.status == 127)
+        #expect(missing.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test func aCommandTheRealCFRunsThroughTheShimIsNotRecordedTwice() throws {
+        let sandbox = try Sandbox()
+        try sandbox.setConsent(.on)
+        // A real cf that calls `cf create-org` itself (as a plugin might), through the shim on PATH.
+        try Data("""
+            #!/bin/sh
+            printf '%s\\n' "$*" >> "$FAKE_CF_LOG"
+            if [ "$1" = push ]; then cf create-org nested; fi
+            exit 0
+            """.utf8).write(to: URL(fileURLWithPath: sandbox.binDir + "/cf"))
+        let result = try sandbox.cfOnTerminal(["push", "app"])
+        #expect(result.status == 0)
+        #expect(fakeCFRuns(sandbox) == ["push app", "create-org nested"])
+        #expect(try sandbox.pendingEvents().map { $0["event"] as? String } == ["app_created"])
+    }
+}
