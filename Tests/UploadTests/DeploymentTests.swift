@@ -108,6 +108,20 @@ struct DeploymentTests {
                 #expect((parsed?["input"] as? [String: Any])?["objects"] as? Int == all.count, "\(report.stdout) \(report.stderr) \(all.map(\.key))")
                 let asReader = S3Client(endpoint: try server.endpoint(), credentials: reader)
                 await expectDenied("reader PUT") { try await asReader.putObject(key: "fleet/events/v1/x", body: Data("x".utf8)) }
+
+                // The final flush of `off` needs nothing more: telemetry_off lands with PUTs only.
+                try await proxy.script([], methods: ["PUT", "GET", "HEAD", "POST", "DELETE"])
+                let off = try await offPool { try package.cli(["off"], env: ["CFDEV_TELEMETRY_FINAL_FLUSH_SECONDS": "30"]) }
+                #expect(off.status == 0, "\(off.stderr)")
+                #expect(!off.stdout.contains("not sent and deleted"), "\(off.stdout)")
+                let offLog = try await proxy.log()
+                #expect(!offLog.isEmpty && offLog.allSatisfy { $0.method == "PUT" && $0.ifNoneMatch == "*" && $0.status == 200 },
+                        "\(offLog.map { "\($0.method) \($0.status ?? 0)" })")
+                let afterOff = try await offPool { try S3Read.dump(server, prefix: "fleet/") }
+                let events = afterOff.flatMap { $0.lines ?? [] }.compactMap {
+                    (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["event"] as? String
+                }
+                #expect(events.filter { $0 == "telemetry_off" }.count == 1)
             }
         }
     }
