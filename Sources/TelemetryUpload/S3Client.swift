@@ -19,6 +19,8 @@ public final class S3Client: Sendable {
 
     /// The most a response body may hold (GET of a batch, a listing page).
     public static let maxResponseBytes = 256 << 20
+    /// The most a listing page may hold (1000 keys take a few hundred KiB).
+    public static let maxListingBytes = 16 << 20
     /// The most kept of any other answer's body (an error document, a PUT's answer); the rest
     /// is not read.
     public static let maxSmallResponseBytes = 64 << 10
@@ -159,7 +161,7 @@ public final class S3Client: Sendable {
         if let continuationToken { query.append(("continuation-token", continuationToken)) }
         if let maxKeys { query.append(("max-keys", String(maxKeys))) }
         let resource = "\(endpoint.bucket)?list-type=2" + (prefix.map { "&prefix=\($0)" } ?? "")
-        let response = try await send("GET", key: nil, query: query, resource: resource)
+        let response = try await send("GET", key: nil, query: query, resource: resource, maxBody: Self.maxListingBytes)
         guard var page = ListObjectsParser.parse(response.body) else {
             throw S3Error(
                 method: "GET", resource: resource, status: response.status, code: "MalformedResponse",
@@ -184,7 +186,7 @@ public final class S3Client: Sendable {
     /// `S3Error` with code `NoSuchLifecycleConfiguration`.
     public func getBucketLifecycle() async throws -> String {
         let response = try await send(
-            "GET", key: nil, query: [("lifecycle", "")], resource: "\(endpoint.bucket)?lifecycle")
+            "GET", key: nil, query: [("lifecycle", "")], resource: "\(endpoint.bucket)?lifecycle", maxBody: 1 << 20)
         return String(decoding: response.body, as: UTF8.self)
     }
 
@@ -202,7 +204,7 @@ public final class S3Client: Sendable {
 
     func send(
         _ method: String, key: String?, query: [(String, String)] = [], headers: [(String, String)] = [],
-        body: Data? = nil, resource: String, timeout: TimeInterval? = nil
+        body: Data? = nil, resource: String, timeout: TimeInterval? = nil, maxBody: Int? = nil
     ) async throws -> S3Response {
         let target = S3RequestTarget(endpoint: endpoint, key: key, query: query)
         let date = signingDate
@@ -223,7 +225,7 @@ public final class S3Client: Sendable {
         do {
             let exchange = BoundedExchange(httpClient: httpClient, timeLimit: timeout ?? requestTimeout)
             answer = try await exchange.perform(request) { status in
-                Self.bodyLimit(method: method, status: status)
+                min(maxBody ?? Int.max, Self.bodyLimit(method: method, status: status))
             }
         } catch {
             throw S3TransportFailure.error(
@@ -240,7 +242,7 @@ public final class S3Client: Sendable {
         if answer.truncated && method == "GET" {
             throw S3Error(
                 method: method, resource: resource, status: status, code: "ResponseTooLarge",
-                message: "the answer is larger than \(Self.maxResponseBytes >> 20) MiB",
+                message: "the answer is larger than \(min(maxBody ?? Int.max, Self.maxResponseBytes) >> 10) KiB",
                 serverDate: S3Response.header("date", in: responseHeaders).flatMap(HTTPDate.parse), requestDate: date,
                 classification: .fatal)
         }

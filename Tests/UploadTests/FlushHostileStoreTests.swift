@@ -143,21 +143,39 @@ struct FlushHostileStoreTests {
         }
     }
 
-    @Test("a 200 with a 1 GiB body to a PUT is not read: the batch counts as sent, exactly once")
-    func hugeAnswerIsNotBuffered() async throws {
+    @Test("a 1 GiB answer to a PUT is not read: a 200 counts as sent, a 500 is retried; exactly once",
+          arguments: ["big200", "big500"])
+    func hugeAnswerIsNotBuffered(action: String) async throws {
         let server = try S3TestServer.requireCurrent()
         try await FaultProxy.with(server) { proxy in
-            let world = try FlushWorld(server: server, prefix: FlushWorld.uniquePrefix("big200 "), endpoint: proxy.url)
+            let world = try FlushWorld(server: server, prefix: FlushWorld.uniquePrefix("\(action) "), endpoint: proxy.url)
             let ids = try world.fill(3)
-            try await proxy.script(["big200"])
+            try await proxy.script([action])
             let flush = try await world.flush(timeout: Self.harnessBound)
             #expect(flush.status == 0, "\(flush.stderr)")
             let log = try await proxy.waitForLog { $0.first?.ended == true }
             let sent = try #require(log.first?.sent)
-            print("big200: the proxy wrote \(sent >> 10) KiB of the 1 GiB body before the flusher went away")
+            print("\(action): the proxy wrote \(sent >> 10) KiB of the 1 GiB body before the flusher went away")
+            #expect(try await proxy.log().map { $0.status ?? 0 } == (action == "big200" ? [200] : [500, 200]))
             #expect(sent < 64 << 20, "the flusher read \(sent) bytes of the answer")
             #expect(try await world.pending() == 0)
             Landed.verify(try await world.landed(), prefix: world.prefix, expected: Set(ids))
+        }
+    }
+
+    @Test("a 1 GiB listing to doctor is cut at 16 MiB: one FAIL line, not a buffered gigabyte")
+    func hugeListingIsBounded() async throws {
+        let server = try S3TestServer.requireCurrent()
+        try await FaultProxy.with(server) { proxy in
+            let world = try FlushWorld(server: server, prefix: FlushWorld.uniquePrefix("biglist "), endpoint: proxy.url)
+            try await proxy.script(["big200"], methods: ["GET"])
+            let doctor = try await world.cli(["doctor"], timeout: Self.harnessBound)
+            #expect(doctor.status == 1, "\(doctor.stdout)")
+            #expect(doctor.stdout.contains("ResponseTooLarge"), "\(doctor.stdout)")
+            let log = try await proxy.waitForLog { $0.first?.ended == true }
+            let sent = try #require(log.first?.sent)
+            print("listing: the proxy wrote \(sent >> 20) MiB of the 1 GiB listing before doctor went away")
+            #expect(sent < 96 << 20)
         }
     }
 

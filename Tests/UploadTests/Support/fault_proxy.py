@@ -27,6 +27,7 @@ sequence of actions, one action per request whose method is in the script's `met
     big200        forward, then answer 200 with a 1 GiB body of zeros, streamed while the
                   client reads (`sent` in the log: body bytes written before it went away;
                   `ended` once it did)
+    big500        answer 500 with a 1 GiB body of zeros without forwarding (streamed as big200)
     skew9999      answer 403 RequestTimeTooSkewed with `Date: Fri, 31 Dec 9999 23:59:59 GMT`
     escapes       answer 403 with terminal escape sequences in its Code and Message
 
@@ -94,19 +95,20 @@ def skew9999():
 
 
 async def stream_answer(writer, entry, action):
-    """The 200 of body-stall, body-drip and big200 (the store already has the object)."""
-    length = (1 << 30) if action == "big200" else 100000
+    """The 200 of body-stall, body-drip and big200 (the store already has the object), the 500 of big500."""
+    length = (1 << 30) if action in ("big200", "big500") else 100000
+    status_line = b"HTTP/1.1 500 Internal Server Error" if action == "big500" else b"HTTP/1.1 200 OK"
     writer.write(
-        b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n"
+        status_line + b"\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n"
         + f"Date: {email.utils.formatdate(usegmt=True)}\r\nContent-Length: {length}\r\n\r\n".encode())
     await writer.drain()
-    entry["status"] = 200
+    entry["status"] = 500 if action == "big500" else 200
     entry["sent"] = 0
     deadline = time.time() + MAX_WAIT
     if action == "body-stall":
         await asyncio.sleep(MAX_WAIT)
         return
-    chunk = b"\0" * (64 << 10) if action == "big200" else b"\0"
+    chunk = b"\0" * (64 << 10) if action in ("big200", "big500") else b"\0"
     try:
         while entry["sent"] < length and time.time() < deadline:
             writer.write(chunk)
@@ -226,6 +228,9 @@ async def handle(reader, writer, upstream_port):
             answer = CANNED[action]()
         elif action == "skew9999":
             answer = skew9999()
+        elif action == "big500":
+            await stream_answer(writer, entry, action)
+            answer = None
         elif action == "drop-before":
             answer = None
         elif action == "stall":
