@@ -22,15 +22,18 @@ public struct FlushLauncher: Sendable {
     }
 
     /// Starts `flush --background` in its own session, with no terminal and stdio on
-    /// /dev/null, and does not wait for it. Returns its pid.
+    /// /dev/null, and does not wait for it. Returns its pid. The flush bounds its own run
+    /// (`flush_timeout_seconds`) and ends itself past it.
     @discardableResult
     public func startBackground() throws -> pid_t {
         try spawnDetached(["flush", "--background"])
     }
 
-    /// Runs `flush --final`, waiting at most `seconds`; a flusher still running then is
-    /// killed (what it had not uploaded stays pending until it is purged).
-    public func runFinal(seconds: Double) throws {
+    /// Runs `flush --final`, waiting at most `seconds` (a value that is not a finite number in
+    /// 0.5…60 is replaced by the default, 3); a flusher still running then is killed (what it
+    /// had not uploaded stays pending until it is purged).
+    public func runFinal(seconds requested: Double) throws {
+        let seconds = Self.boundedFinalSeconds(requested)
         let pid = try spawnDetached(["flush", "--final", "--timeout", String(seconds)])
         let deadline = Timestamp.nowMilliseconds() + Int64(seconds * 1000) + 500
         var status: Int32 = 0
@@ -41,6 +44,11 @@ public struct FlushLauncher: Sendable {
         }
         kill(pid, SIGKILL)
         _ = waitpid(pid, &status, 0)
+    }
+
+    /// `seconds` when finite and within `ValueRange.finalFlushSeconds`, else the default.
+    static func boundedFinalSeconds(_ seconds: Double) -> Double {
+        seconds.isFinite && ValueRange.finalFlushSeconds.contains(seconds) ? seconds : TelemetrySettings().finalFlushSeconds
     }
 
     func spawnDetached(_ arguments: [String]) throws -> pid_t {

@@ -1,4 +1,4 @@
-/// A JSON value of the config file, decoded strictly so that `true` is never a number and
+/// A JSON value of the settings files, decoded strictly so that `true` is never a number and
 /// `1` never a boolean; its accessors produce the one-line errors of the settings loader.
 enum ConfigValue: Decodable {
     case bool(Bool)
@@ -28,16 +28,32 @@ enum ConfigValue: Decodable {
         return b
     }
 
-    func int(_ source: String, min: Int) throws -> Int {
-        guard case .int(let i) = self, i >= min else {
-            throw TelemetryError.configuration("\(source): expected a whole number of at least \(min)")
+    func int(_ source: String, in range: ClosedRange<Int>) throws -> Int {
+        guard case .int(let i) = self, range.contains(i) else {
+            throw TelemetryError.configuration(
+                "\(source): expected a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
         return i
     }
 
+    /// A finite number within `range` (whole or not).
+    func seconds(_ source: String, in range: ClosedRange<Double>) throws -> Double {
+        let value: Double
+        switch self {
+        case .int(let i): value = Double(i)
+        case .double(let d): value = d
+        default: value = .nan
+        }
+        guard value.isFinite, range.contains(value) else {
+            throw TelemetryError.configuration(
+                "\(source): expected a number of seconds from \(ValueParsing.format(range.lowerBound)) to \(ValueParsing.format(range.upperBound))")
+        }
+        return value
+    }
+
     func strings(_ source: String) throws -> [String] {
-        guard case .array(let items) = self, !items.isEmpty else {
-            throw TelemetryError.configuration("\(source): expected a non-empty list of strings")
+        guard case .array(let items) = self, !items.isEmpty, items.count <= 100 else {
+            throw TelemetryError.configuration("\(source): expected a list of 1 to 100 strings")
         }
         return try items.map { try $0.string(source) }
     }

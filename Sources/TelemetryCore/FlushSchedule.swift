@@ -2,6 +2,7 @@ import GRDB
 
 /// When the shim starts a background flush: events are pending, the flush interval has
 /// passed since the last attempt, and no backoff (persisted by the flusher) is in force.
+/// Times read from the spool may be anything: the arithmetic saturates instead of trapping.
 public struct FlushSchedule {
     public let spool: Spool
 
@@ -11,10 +12,26 @@ public struct FlushSchedule {
 
     public func isDue(intervalSeconds: Int, now: Int64) throws -> Bool {
         try spool.read { db in
-            let lastAttempt = try Spool.intMeta(db, .lastFlushAttemptMs) ?? 0
-            let nextAttempt = try Spool.intMeta(db, .nextAttemptMs) ?? 0
-            guard now >= Int64(lastAttempt) + Int64(intervalSeconds) * 1000, now >= Int64(nextAttempt) else { return false }
+            let lastAttempt = Int64(try Spool.intMeta(db, .lastFlushAttemptMs) ?? 0)
+            let nextAttempt = Int64(try Spool.intMeta(db, .nextAttemptMs) ?? 0)
+            guard Self.hasPassed(intervalSeconds: intervalSeconds, since: lastAttempt, now: now),
+                  now >= nextAttempt || nextAttempt - now > Self.maxBackoffMs
+            else { return false }
             return try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM event)") ?? false
         }
     }
+
+    /// Whether `intervalSeconds` have passed since `since` (ms); a time in the future (a clock
+    /// set back) counts as passed, so that it never blocks flushing.
+    static func hasPassed(intervalSeconds: Int, since: Int64, now: Int64) -> Bool {
+        guard since <= now else { return true }
+        let elapsed = now.subtractingReportingOverflow(since)
+        let interval = Int64(intervalSeconds).multipliedReportingOverflow(by: 1000)
+        if elapsed.overflow { return true }
+        if interval.overflow { return false }
+        return elapsed.partialValue >= interval.partialValue
+    }
+
+    /// A persisted backoff longer than this (more than the flusher ever sets) is not believed.
+    static let maxBackoffMs: Int64 = 7 * 86_400_000
 }

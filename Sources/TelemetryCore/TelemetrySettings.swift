@@ -1,8 +1,8 @@
 import Foundation
 
-/// Every setting of the product, resolved from built-in defaults < the config file in the
-/// telemetry home < the environment (< flags, applied by the commands). Secrets are held
-/// here but never printed: use `masked` for display.
+/// Every setting of the product, resolved from built-in defaults < the shipped defaults file <
+/// the config file in the telemetry home < the environment (< flags, applied by the commands).
+/// Secrets are held here but never printed: use `masked` for display.
 public struct TelemetrySettings: Sendable, Equatable {
     public var endpoint = "https://s3.us-east-1.amazonaws.com"
     public var bucket = "cfdev-telemetry"
@@ -21,6 +21,10 @@ public struct TelemetrySettings: Sendable, Equatable {
     public var maxPendingEvents = 10_000
     public var maxBatchEvents = 5_000
     public var maxBatchBytes = 4 * 1024 * 1024
+    /// The longest one flush run may take (background, or by hand without `--timeout`).
+    public var flushTimeoutSeconds = 120.0
+    /// The longest the final flush of `off` may take.
+    public var finalFlushSeconds = 3.0
     /// Hosts of the CF Dev API: other `cf` commands are recorded only when targeting one.
     public var cfdevAPIHosts = ["api.dev.cfdev.sh", "api.v3.pcfdev.io"]
 
@@ -29,6 +33,7 @@ public struct TelemetrySettings: Sendable, Equatable {
     /// `AKIA…` → `AKIA************`: enough to recognise a key, never the secret.
     public static func mask(_ secret: String?) -> String {
         guard let secret, !secret.isEmpty else { return "(not set)" }
-        return String(secret.prefix(4)) + String(repeating: "*", count: max(4, secret.count - 4))
+        let shown = DisplayText.sanitized(String(secret.prefix(4)))
+        return shown + String(repeating: "*", count: max(4, min(secret.count, 64) - 4))
     }
 }

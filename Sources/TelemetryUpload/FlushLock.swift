@@ -2,8 +2,8 @@ import Foundation
 import TelemetryCore
 
 /// One flusher at a time: an exclusive `flock` on `flush.lock` in the telemetry home. The
-/// kernel releases it when the holder dies, even by `kill -9`, so a crashed flusher never
-/// blocks the next one.
+/// kernel releases it when the holder ends, even by `kill -9` or its own hard deadline, so a
+/// flusher that died never blocks the next one.
 public final class FlushLock {
     private let fd: Int32
 
@@ -14,13 +14,23 @@ public final class FlushLock {
     /// The lock, or nil at once when another flusher holds it.
     public static func acquire(home: TelemetryHome) throws -> FlushLock? {
         try home.ensureExists()
-        let fd = open(home.flushLockPath, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        let fd = open(home.flushLockPath, O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o600)
         guard fd >= 0 else { throw TelemetryError.io("cannot open \(home.flushLockPath) (errno \(errno))") }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             close(fd)
             return nil
         }
         return FlushLock(fd: fd)
+    }
+
+    /// The lock, waiting for another flusher to let go of it until `deadline`; nil if it still
+    /// holds it then.
+    public static func acquire(home: TelemetryHome, waitingUntil deadline: Date) async throws -> FlushLock? {
+        while true {
+            if let lock = try acquire(home: home) { return lock }
+            if Date() >= deadline { return nil }
+            try? await Task.sleep(nanoseconds: 100_000_000)
+        }
     }
 
     deinit {

@@ -1,21 +1,23 @@
 import Foundation
 import TelemetryCore
 
-/// Drains the spool to the store, exactly once (SPEC §6): each batch's membership, ID, key
-/// and gzip bytes are persisted before its PUT; its events leave the spool only after the
-/// store's 2xx; a flusher killed at any point re-sends the same key with the same bytes.
+/// Drains the spool to the store, exactly once: each batch's membership, ID, key and gzip
+/// bytes are persisted before its PUT; its events leave the spool only after the store's 2xx;
+/// a flusher killed at any point re-sends the same key with the same bytes. Every PUT carries
+/// `If-None-Match: *` (write-once), and a 412 to the flusher's own sealed key means an earlier
+/// attempt landed: the batch counts as stored. It needs no permission but PutObject.
 public struct Flusher: Sendable {
     public let spool: Spool
     public let target: UploadTarget
     public let limits: BatchLimits
     public let policy: RetryPolicy
     public let log: TelemetryLog
-    /// Stop starting new requests after this moment (`flush --final`, `--timeout`).
-    public let deadline: Date?
+    /// Stop starting new requests after this moment; no request outlives it.
+    public let deadline: Date
     public let clock: @Sendable () -> Date
 
     public init(spool: Spool, target: UploadTarget, limits: BatchLimits, policy: RetryPolicy = RetryPolicy(),
-                log: TelemetryLog, deadline: Date? = nil, clock: @escaping @Sendable () -> Date = Date.init) {
+                log: TelemetryLog, deadline: Date, clock: @escaping @Sendable () -> Date = Date.init) {
         self.spool = spool
         self.target = target
         self.limits = limits
@@ -31,6 +33,10 @@ public struct Flusher: Sendable {
         public var events = 0
         public var bytes = 0
         public var puts = 0
+        /// Batches the store already held (412 to the conditional PUT): an earlier answer was lost.
+        public var alreadyStored = 0
+        /// The clock offset in force at the end (seconds; 0: none).
+        public var clockOffset: TimeInterval = 0
         /// Why the run stopped early, as one line; nil when everything pending was sent.
         public var failure: String?
         /// Whether the failure was a store's 4xx that retrying will not fix.
@@ -45,7 +51,7 @@ public struct Flusher: Sendable {
         var outcome = Outcome()
         let startedMs = Int64(clock().timeIntervalSince1970 * 1000)
         let client = target.client(requestTimeout: requestTimeout(), clock: clock)
-        if let offset = try? spool.intMeta(.clockOffsetMs) { client.clockOffset = Double(offset) / 1000 }
+        client.clockOffset = ClockOffsetRecord.load(spool: spool, log: log)
         do {
             try spool.setMeta(.lastFlushAttemptMs, String(startedMs))
             while let batch = try nextBatch() {
@@ -58,6 +64,7 @@ public struct Flusher: Sendable {
         } catch {
             outcome.failure = "spool: \(error)"
         }
+        outcome.clockOffset = client.clockOffset
         record(outcome, startedMs: startedMs, client: client)
         return outcome
     }
@@ -75,35 +82,47 @@ public struct Flusher: Sendable {
         var fatal: Bool
     }
 
-    /// PUTs one batch, retrying what can be retried; on 2xx removes its events.
+    /// PUTs one batch, retrying what can be retried; on 2xx (or 412: already there) removes its events.
     func upload(_ batch: SealedBatch, with client: S3Client, outcome: inout Outcome) async -> Failure? {
-        var headers = [("content-md5", S3Client.contentMD5(batch.body)), ("content-type", Self.contentType)]
+        var headers = [
+            ("content-md5", S3Client.contentMD5(batch.body)), ("content-type", Self.contentType),
+            ("if-none-match", "*"),
+        ]
         if batch.droppedReported > 0 { headers.append((Self.droppedHeader, String(batch.droppedReported))) }
         var attempt = 0
         var skewCorrections = 0
         while true {
             attempt += 1
-            if let deadline, clock() >= deadline { return Failure(message: "stopped at the time limit", fatal: false) }
+            if clock() >= deadline { return Failure(message: "stopped at the time limit", fatal: false) }
             do {
                 outcome.puts += 1
-                _ = try await client.send("PUT", key: batch.objectKey, headers: headers, body: batch.body, resource: batch.objectKey)
-                try spool.completeBatch(id: batch.id)
-                outcome.batches += 1
-                outcome.events += batch.eventCount
-                outcome.bytes += batch.body.count
-                log.write("uploaded \(batch.eventCount) events (\(batch.body.count) bytes) to \(batch.objectKey)")
+                let response = try await client.send(
+                    "PUT", key: batch.objectKey, headers: headers, body: batch.body, resource: batch.objectKey,
+                    timeout: requestTimeout())
+                if client.settleClock(serverDate: response.serverDate) {
+                    log.write("the local clock agrees with the store's again: clock offset dropped")
+                }
+                try stored(batch, outcome: &outcome, note: "")
                 return nil
+            } catch let error as S3Error where error.status == 412 {
+                do {
+                    try stored(batch, outcome: &outcome, note: " (already stored: an earlier answer was lost)")
+                    outcome.alreadyStored += 1
+                    return nil
+                } catch {
+                    return Failure(message: "spool: \(error)", fatal: false)
+                }
             } catch let error as S3Error {
                 log.write("\(error) (attempt \(attempt))")
                 switch error.classification {
                 case .clockSkew where skewCorrections < 2 && client.correctClock(from: error):
                     skewCorrections += 1
-                    try? spool.setMeta(.clockOffsetMs, String(Int64(client.clockOffset * 1000)))
                     log.write("corrected the clock by the store's Date: offset now \(Int(client.clockOffset)) s")
                     attempt -= 1
-                case .retryable where attempt < policy.maxAttempts:
+                case .retryable where attempt < policy.maxAttempts, .clockSkew where attempt < policy.maxAttempts:
+                    // (A skew answer whose Date is not believable is retried as it is.)
                     let wait = policy.delay(afterAttempt: attempt, random: Double.random(in: 0...1))
-                    if let deadline, clock().addingTimeInterval(wait) >= deadline {
+                    if clock().addingTimeInterval(wait) >= deadline {
                         return Failure(message: error.description, fatal: false)
                     }
                     try? await Task.sleep(nanoseconds: UInt64(wait * 1_000_000_000))
@@ -118,20 +137,31 @@ public struct Flusher: Sendable {
         }
     }
 
+    /// The store holds the batch: its events leave the spool.
+    func stored(_ batch: SealedBatch, outcome: inout Outcome, note: String) throws {
+        try spool.completeBatch(id: batch.id)
+        outcome.batches += 1
+        outcome.events += batch.eventCount
+        outcome.bytes += batch.body.count
+        log.write("uploaded \(batch.eventCount) events (\(batch.body.count) bytes) to \(batch.objectKey)\(note)")
+    }
+
+    /// Each request gets what is left of the run, at most 30 s, at least 0.5 s.
     func requestTimeout() -> TimeInterval {
-        guard let deadline else { return 30 }
-        return max(0.5, min(30, deadline.timeIntervalSince(clock())))
+        let left = deadline.timeIntervalSince(clock())
+        return left.isFinite ? max(0.5, min(30, left)) : 30
     }
 
     /// Persists the run's result for `status`, `doctor` and the shim's schedule.
     func record(_ outcome: Outcome, startedMs: Int64, client: S3Client) {
         let nowMs = Int64(clock().timeIntervalSince1970 * 1000)
+        ClockOffsetRecord.save(client.clockOffset, spool: spool, log: log)
         do {
             if let failure = outcome.failure {
                 let failedRuns = Int(try spool.intMeta(.consecutiveFailures) ?? 0) + 1
                 let delay = policy.nextRunDelay(failedRuns: failedRuns, random: Double.random(in: 0...1))
                 try spool.setMeta([
-                    .lastError: Timestamp.iso8601(milliseconds: nowMs) + " " + failure,
+                    .lastError: Timestamp.iso8601(milliseconds: nowMs) + " " + DisplayText.maskingUserInfo(failure),
                     .consecutiveFailures: String(failedRuns),
                     .nextAttemptMs: String(nowMs + Int64(delay * 1000)),
                 ])

@@ -19,6 +19,19 @@ public final class S3Client: Sendable {
 
     /// The most a response body may hold (GET of a batch, a listing page).
     public static let maxResponseBytes = 256 << 20
+    /// The most a listing page may hold (1000 keys take a few hundred KiB).
+    public static let maxListingBytes = 16 << 20
+    /// The most kept of any other answer's body (an error document, a PUT's answer); the rest
+    /// is not read.
+    public static let maxSmallResponseBytes = 64 << 10
+
+    /// How much of an answer's body is read: nothing for HEAD, `maxResponseBytes` for a
+    /// successful GET, `maxSmallResponseBytes` otherwise.
+    static func bodyLimit(method: String, status: Int) -> Int {
+        if method == "HEAD" { return 0 }
+        if method == "GET" && (200..<300).contains(status) { return maxResponseBytes }
+        return maxSmallResponseBytes
+    }
     /// Shared by all clients not given one: connect timeout 5 s, no redirects, never shut down.
     /// A refused connection fails at once (no silent re-dialling until the connect timeout):
     /// the flusher has its own bounded backoff.
@@ -53,13 +66,43 @@ public final class S3Client: Sendable {
     /// The date the next request will be signed with.
     public var signingDate: Date { clock().addingTimeInterval(clockOffset) }
 
+    /// The largest clock correction believed: a store's `Date` further than this from the local
+    /// clock is wrong (or hostile), not a skewed clock, and is never applied.
+    public static let maxClockCorrection: TimeInterval = 24 * 3600
+
+    /// Whether `offset` (seconds) is one this client would apply.
+    public static func isPlausibleOffset(_ offset: TimeInterval) -> Bool {
+        offset.isFinite && abs(offset) <= maxClockCorrection
+    }
+
     /// For a `.clockSkew` error with the server's `Date`: sets `clockOffset` so that requests
     /// are signed at the server's time. It sets rather than adds, so concurrent requests that
-    /// fail on the same skew correct it once, not once each. Returns whether it did.
+    /// fail on the same skew correct it once, not once each (each is told to retry). A `Date`
+    /// more than `maxClockCorrection` away is wrong (or hostile) and never applied. Returns
+    /// whether a retry is signed differently: false when the failed request was already signed
+    /// with the offset in force (the store's complaint is then about something else).
     @discardableResult
     public func correctClock(from error: S3Error) -> Bool {
         guard error.classification == .clockSkew, let serverDate = error.serverDate else { return false }
-        clockOffset = serverDate.timeIntervalSince(clock())
+        let measured = serverDate.timeIntervalSince(clock())
+        guard Self.isPlausibleOffset(measured) else { return false }
+        if abs(measured - clockOffset) >= 2 {
+            clockOffset = measured
+            return true
+        }
+        // Already in force: the failed request was signed with an older offset if its own skew shows it.
+        guard let skew = error.clockSkew else { return false }
+        return abs(skew) >= 2
+    }
+
+    /// After a successful answer with the store's `Date`: an offset in force that the local
+    /// clock no longer needs (it is within `S3Error.skewThreshold` of the store's) is dropped.
+    /// Returns whether the offset changed.
+    @discardableResult
+    public func settleClock(serverDate: Date?) -> Bool {
+        guard clockOffset != 0, let serverDate else { return false }
+        guard abs(serverDate.timeIntervalSince(clock())) < S3Error.skewThreshold else { return false }
+        clockOffset = 0
         return true
     }
 
@@ -118,7 +161,7 @@ public final class S3Client: Sendable {
         if let continuationToken { query.append(("continuation-token", continuationToken)) }
         if let maxKeys { query.append(("max-keys", String(maxKeys))) }
         let resource = "\(endpoint.bucket)?list-type=2" + (prefix.map { "&prefix=\($0)" } ?? "")
-        let response = try await send("GET", key: nil, query: query, resource: resource)
+        let response = try await send("GET", key: nil, query: query, resource: resource, maxBody: Self.maxListingBytes)
         guard var page = ListObjectsParser.parse(response.body) else {
             throw S3Error(
                 method: "GET", resource: resource, status: response.status, code: "MalformedResponse",
@@ -143,7 +186,7 @@ public final class S3Client: Sendable {
     /// `S3Error` with code `NoSuchLifecycleConfiguration`.
     public func getBucketLifecycle() async throws -> String {
         let response = try await send(
-            "GET", key: nil, query: [("lifecycle", "")], resource: "\(endpoint.bucket)?lifecycle")
+            "GET", key: nil, query: [("lifecycle", "")], resource: "\(endpoint.bucket)?lifecycle", maxBody: 1 << 20)
         return String(decoding: response.body, as: UTF8.self)
     }
 
@@ -161,7 +204,7 @@ public final class S3Client: Sendable {
 
     func send(
         _ method: String, key: String?, query: [(String, String)] = [], headers: [(String, String)] = [],
-        body: Data? = nil, resource: String
+        body: Data? = nil, resource: String, timeout: TimeInterval? = nil, maxBody: Int? = nil
     ) async throws -> S3Response {
         let target = S3RequestTarget(endpoint: endpoint, key: key, query: query)
         let date = signingDate
@@ -178,25 +221,30 @@ public final class S3Client: Sendable {
         request.headers.add(name: "User-Agent", value: "cfdev-telemetry")
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
 
-        let status: Int
-        let responseHeaders: [(String, String)]
-        let data: Data
+        let answer: BoundedExchange.Answer
         do {
-            let deadline = NIODeadline.now() + .nanoseconds(Int64(requestTimeout * 1_000_000_000))
-            let response = try await httpClient.execute(request, deadline: deadline)
-            status = Int(response.status.code)
-            responseHeaders = response.headers.map { ($0.name, $0.value) }
-            let limit = (200..<300).contains(status) ? Self.maxResponseBytes : 1 << 20
-            let buffer = method == "HEAD" ? ByteBuffer() : try await response.body.collect(upTo: limit)
-            data = Data(buffer.readableBytesView)
+            let exchange = BoundedExchange(httpClient: httpClient, timeLimit: timeout ?? requestTimeout)
+            answer = try await exchange.perform(request) { status in
+                min(maxBody ?? Int.max, Self.bodyLimit(method: method, status: status))
+            }
         } catch {
             throw S3TransportFailure.error(
                 error, method: method, resource: resource, target: target.host, requestDate: date)
         }
+        let status = answer.status
+        let responseHeaders = answer.headers
+        let data = answer.body
         guard (200..<300).contains(status) else {
             throw S3ErrorResponse.error(
                 method: method, resource: resource, status: status, headers: responseHeaders, body: data,
                 requestDate: date)
+        }
+        if answer.truncated && method == "GET" {
+            throw S3Error(
+                method: method, resource: resource, status: status, code: "ResponseTooLarge",
+                message: "the answer is larger than \(min(maxBody ?? Int.max, Self.maxResponseBytes) >> 10) KiB",
+                serverDate: S3Response.header("date", in: responseHeaders).flatMap(HTTPDate.parse), requestDate: date,
+                classification: .fatal)
         }
         return S3Response(status: status, headers: responseHeaders, body: data)
     }

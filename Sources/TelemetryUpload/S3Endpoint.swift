@@ -47,14 +47,23 @@ public struct S3Endpoint: Sendable, Equatable {
         return raw.hasPrefix("[") && raw.hasSuffix("]") ? String(raw.dropFirst().dropLast()) : raw
     }
 
-    /// Whether the host is loopback: 127.0.0.0/8, `localhost` (and `*.localhost`), `::1`.
+    /// Whether the host is loopback: a literal 127.0.0.0/8 or `::1` address, or `localhost`.
     public var isLoopback: Bool { Self.isLoopback(host: host) }
 
-    /// Loopback test used by validation: 127.0.0.0/8, `localhost`, `*.localhost`, `::1`.
+    /// Loopback test used by validation, without any name lookup: literal IPv4 127.0.0.0/8
+    /// (dotted quad), literal `::1` (any spelling, or IPv4-mapped 127.x), and the name
+    /// `localhost` itself. `evil.localhost` is an ordinary name resolved by DNS: not loopback.
     public static func isLoopback(host: String) -> Bool {
-        let lower = host.lowercased()
-        if lower == "localhost" || lower.hasSuffix(".localhost") { return true }
-        if lower == "::1" || lower == "[::1]" || lower == "0:0:0:0:0:0:0:1" { return true }
+        var lower = host.lowercased()
+        if lower.hasPrefix("[") && lower.hasSuffix("]") { lower = String(lower.dropFirst().dropLast()) }
+        if lower == "localhost" { return true }
+        if lower.contains(":") {
+            var address = in6_addr()
+            guard !lower.contains("%"), inet_pton(AF_INET6, lower, &address) == 1 else { return false }
+            let bytes = withUnsafeBytes(of: &address) { Array($0) }
+            if bytes[0..<15].allSatisfy({ $0 == 0 }) && bytes[15] == 1 { return true }
+            return bytes[0..<10].allSatisfy { $0 == 0 } && bytes[10] == 0xff && bytes[11] == 0xff && bytes[12] == 127
+        }
         let parts = lower.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 4, parts.allSatisfy({ part in
             !part.isEmpty && part.count <= 3 && part.allSatisfy(\.isASCIIDigit) && Int(part)! <= 255

@@ -1,4 +1,5 @@
 import Foundation
+import TelemetryCore
 
 /// A failed S3 request: the store's error (`<Code>`, `<Message>`, HTTP status, `Date`) or a
 /// transport failure (timeout, refused, reset), classified for the retry policy.
@@ -40,13 +41,14 @@ public struct S3Error: Error, Sendable, CustomStringConvertible {
         classification: Classification? = nil
     ) {
         self.method = method
-        self.resource = resource
+        self.resource = DisplayText.sanitized(resource, limit: 300)
         self.status = status
-        self.code = code
-        self.message = message
+        // What a store says is shown and saved: no control characters, bounded.
+        self.code = DisplayText.sanitized(code, limit: 80)
+        self.message = DisplayText.maskingUserInfo(DisplayText.sanitized(message, limit: 400))
         self.serverDate = serverDate
         self.requestDate = requestDate
-        self.requestID = requestID
+        self.requestID = requestID.map { DisplayText.sanitized($0, limit: 120) }
         self.classification = classification
             ?? Self.classify(status: status, code: code, serverDate: serverDate, requestDate: requestDate)
     }

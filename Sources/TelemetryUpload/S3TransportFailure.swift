@@ -17,6 +17,7 @@ enum S3TransportFailure {
     }
 
     static func classify(_ error: any Error) -> (String, S3Error.Classification) {
+        if error is BoundedExchange.TimeLimitExceeded { return ("Timeout", .retryable) }
         if let client = error as? HTTPClientError {
             switch client {
             case .connectTimeout, .tlsHandshakeTimeout, .getConnectionFromPoolTimeout:
@@ -71,6 +72,7 @@ enum S3TransportFailure {
 
     /// A short lower-case phrase; the target is appended by the caller.
     static func describe(_ error: any Error) -> String {
+        if let limit = error as? BoundedExchange.TimeLimitExceeded { return limit.description }
         if let connection = error as? NIOConnectionError {
             if let first = connection.connectionErrors.first { return describe(first.error) }
             return "cannot resolve \(connection.host)"

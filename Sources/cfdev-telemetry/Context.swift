@@ -16,13 +16,27 @@ struct Context {
 
     var recorder: Recorder { Recorder(home: home, environment: environment, log: log) }
 
-    /// The resolved settings; a malformed config file or variable is a one-line error.
+    /// The resolved settings; a malformed file or variable is a one-line error. Unknown keys
+    /// are printed as warnings on stderr.
     func settings() throws -> TelemetrySettings {
+        try resolvedSettings(upload: nil).settings
+    }
+
+    /// The settings with their origins, `upload`'s flags applied. Warnings go to stderr, or
+    /// only to the log when `quiet`.
+    func resolvedSettings(upload: UploadOptions?, quiet: Bool = false) throws -> ResolvedSettings {
+        var resolved: ResolvedSettings
         do {
-            return try SettingsLoader.load(home: home, environment: environment)
+            resolved = try SettingsLoader.resolve(home: home, environment: environment)
         } catch {
             throw CommandFailure("\(error)")
         }
+        upload?.apply(to: &resolved)
+        for warning in resolved.warnings {
+            log.write("settings: \(warning)")
+            if !quiet { printError("warning: \(warning)") }
+        }
+        return resolved
     }
 
     /// Opens the spool, recovering from corruption, and runs `body`.

@@ -13,6 +13,7 @@ struct Doctor: AsyncParsableCommand {
     func run() async throws {
         let context = Context()
         var problems = 0
+        var uploadOnly = false
         func check(_ ok: Bool, _ label: String, _ detail: String) {
             print("\(ok ? "ok  " : "FAIL") \(label): \(detail)")
             if !ok { problems += 1 }
@@ -21,15 +22,16 @@ struct Doctor: AsyncParsableCommand {
             print("note \(reason) is set: nothing is recorded or sent in this environment.")
         }
         print("note consent: \(ConsentStore(home: context.home).state().rawValue)")
-        let settings: TelemetrySettings
+        let resolved: ResolvedSettings
         do {
-            settings = upload.apply(to: try SettingsLoader.load(home: context.home, environment: context.environment))
+            resolved = try context.resolvedSettings(upload: upload)
         } catch {
             check(false, "configuration", "\(error)")
             throw ExitCode.failure
         }
-        print("note endpoint \(settings.endpoint), bucket \(settings.bucket), prefix \"\(settings.prefix)\", region \(settings.region), \(settings.pathStyle ? "path-style" : "virtual-hosted")")
-        print("note access key \(TelemetrySettings.mask(settings.accessKeyID)), secret \(settings.secretAccessKey == nil ? "not set" : "set (hidden)")\(settings.sessionToken == nil ? "" : ", session token set (hidden)")")
+        let settings = resolved.settings
+        print("note settings (value, and where it came from):")
+        for line in SettingsDisplay(resolved).lines { print(line) }
         let target: UploadTarget
         do {
             target = try UploadTarget(settings: settings)
@@ -39,58 +41,80 @@ struct Doctor: AsyncParsableCommand {
             throw ExitCode.failure
         }
         let client = target.client(requestTimeout: 10)
+        let offset = (try? context.withSpool { StatusReport.savedOffset($0) }) ?? 0
+        client.clockOffset = offset
+        print("note clock offset in force: " + (offset == 0
+            ? "none (requests are signed with the local clock)"
+            : "\(ClockOffsetRecord.describe(offset)) (saved by the last flush; doctor signs with it too)"))
+        let endpoint = DisplayText.maskingUserInfo(settings.endpoint)
+        let bucket = DisplayText.sanitized(settings.bucket)
         let sent = Date()
         do {
             let page = try await client.listObjectsV2(prefix: target.prefix + "events/v1/", maxKeys: 1)
-            check(true, "endpoint", "reached \(settings.endpoint)")
-            check(true, "credentials and signing", "the store accepted a signed listing of bucket \(settings.bucket)")
-            reportSkew(page.serverDate, sent: sent, check: check)
+            check(true, "endpoint", "reached \(endpoint)")
+            check(true, "credentials and signing", "the store accepted a signed listing of bucket \(bucket)")
+            print("note this key may list the bucket: uploads need only PutObject under \(DisplayText.sanitized(target.prefix))events/v1/ (see `cfdev-telemetry policy`)")
+            reportSkew(page.serverDate, sent: sent, offset: offset, check: check)
         } catch let error as S3Error {
-            explain(error, settings: settings, check: check)
-            reportSkew(error.serverDate, sent: sent, check: check)
+            explain(error, settings: settings, offset: offset, check: check)
+            uploadOnly = error.code == "AccessDenied"
+            reportSkew(error.serverDate, sent: sent, offset: offset, check: check)
         }
         if let lastError = try? context.withSpool({ try $0.meta(.lastError) }) {
-            print("note last upload error: \(lastError)")
+            print("note last upload error: \(DisplayText.maskingUserInfo(lastError))")
         }
         if problems > 0 {
             print("\(problems) problem\(problems == 1 ? "" : "s") found.")
             throw ExitCode.failure
         }
-        print("Everything looks right.")
+        print(uploadOnly ? "Everything an upload-only key can check looks right." : "Everything looks right.")
     }
 
-    func reportSkew(_ serverDate: Date?, sent: Date, check: (Bool, String, String) -> Void) {
+    /// The store's clock against the local one, and whether the offset in force covers the difference.
+    func reportSkew(_ serverDate: Date?, sent: Date, offset: TimeInterval, check: (Bool, String, String) -> Void) {
         guard let serverDate else {
             print("note clock: the store sent no Date header; skew unknown")
             return
         }
         // The Date header has whole seconds: allow the request's own duration and rounding.
         let skew = serverDate.timeIntervalSince(sent)
-        let ok = abs(skew) < 5 * 60
-        check(ok, "clock", String(format: "local clock is %@ the store's by about %.0f s%@", skew > 0 ? "behind" : "ahead of",
-                                  abs(skew), ok ? "" : " (uploads correct for this, but fix the system clock: NTP)"))
+        let direction = skew > 0 ? "behind" : "ahead of"
+        let measured = String(format: "local clock is %@ the store's by about %.0f s", direction, abs(skew))
+        if abs(skew) < S3Error.skewThreshold {
+            check(true, "clock", measured)
+            if offset != 0 {
+                print("note the saved clock offset (\(ClockOffsetRecord.describe(offset))) is no longer needed: the next flush drops it")
+            }
+        } else if abs(skew - offset) < S3Error.skewThreshold {
+            check(true, "clock", measured + " (uploads sign at the store's time with the offset in force; still, fix the system clock: NTP)")
+        } else {
+            check(false, "clock", measured + " (uploads correct for this from the store's Date, but fix the system clock: NTP)")
+        }
     }
 
-    func explain(_ error: S3Error, settings: TelemetrySettings, check: (Bool, String, String) -> Void) {
+    func explain(_ error: S3Error, settings: TelemetrySettings, offset: TimeInterval, check: (Bool, String, String) -> Void) {
+        let endpoint = DisplayText.maskingUserInfo(settings.endpoint)
+        let bucket = DisplayText.sanitized(settings.bucket)
         switch error.code {
         case "SignatureDoesNotMatch":
-            check(true, "endpoint", "reached \(settings.endpoint)")
+            check(true, "endpoint", "reached \(endpoint)")
             check(false, "credentials and signing", "the store rejected the signature: the secret access key is probably wrong (\(error.message))")
         case "InvalidAccessKeyId":
-            check(true, "endpoint", "reached \(settings.endpoint)")
+            check(true, "endpoint", "reached \(endpoint)")
             check(false, "credentials", "the store does not know access key \(TelemetrySettings.mask(settings.accessKeyID))")
         case "NoSuchBucket":
-            check(true, "endpoint", "reached \(settings.endpoint)")
-            check(false, "bucket", "bucket \(settings.bucket) does not exist: create it or fix the bucket name")
+            check(true, "endpoint", "reached \(endpoint)")
+            check(false, "bucket", "bucket \(bucket) does not exist: create it or fix the bucket name")
         case "AccessDenied":
-            check(true, "endpoint", "reached \(settings.endpoint)")
-            check(true, "credentials and signing", "accepted, but these credentials may not list the bucket (uploads need only PutObject)")
+            check(true, "endpoint", "reached \(endpoint)")
+            check(true, "credentials and signing", "the store accepted the signature; this key may not list the bucket (an upload-only key)")
+            print("note an upload-only key cannot check that bucket \(bucket) exists, that uploads can be read back, or the lifecycle rules: `cfdev-telemetry report` with the reader's key checks those (if this key should be able to upload, `cfdev-telemetry flush` shows whether it can)")
         case "RequestTimeTooSkewed":
-            check(true, "endpoint", "reached \(settings.endpoint)")
-            check(false, "clock", "the store rejected the request time: fix the system clock (uploads correct for it from the store's Date)")
+            check(true, "endpoint", "reached \(endpoint)")
+            check(false, "clock", "the store rejected the request time" + (offset == 0 ? "" : ", signed with the saved offset \(ClockOffsetRecord.describe(offset))") + ": fix the system clock (uploads correct for it from the store's Date)")
         default:
             if error.status == nil {
-                check(false, "endpoint", "cannot reach \(settings.endpoint): \(error.message)")
+                check(false, "endpoint", "cannot reach \(endpoint): \(error.message)")
             } else {
                 check(false, "store", error.description)
             }

@@ -9,16 +9,19 @@ struct Flush: AsyncParsableCommand {
         abstract: "Upload pending events to the store now.",
         discussion: """
             Events go up as gzip NDJSON objects under <prefix>events/v1/dt=YYYY-MM-DD/, one UTC
-            day per object, exactly once. Failures are retried with backoff; what cannot be sent
-            stays pending. Only one flush runs at a time: a second exits at once.
+            day per object, exactly once (each PUT is conditional: If-None-Match: *). Failures
+            are retried with backoff; what cannot be sent stays pending. Every run is bounded
+            (--timeout, else flush_timeout_seconds, 120 s). Only one flush runs at a time: run by
+            hand, it waits (bounded) for another to finish and then sends what is left; it exits 0
+            only when every event pending when it started has been sent.
             """)
 
     @OptionGroup var upload: UploadOptions
 
-    @Option(help: "Events per uploaded object at most.")
+    @Option(help: "Events per uploaded object at most (1 to 100000).")
     var maxBatchEvents: Int?
 
-    @Option(help: "Give up after this many seconds.")
+    @Option(help: "Give up after this many seconds, waiting for another flush included (0.5 to 3600).")
     var timeout: Double?
 
     @Flag(help: "Started by the shim: print nothing, log to the telemetry home.")
@@ -28,11 +31,16 @@ struct Flush: AsyncParsableCommand {
     var final = false
 
     func validate() throws {
-        if let maxBatchEvents, maxBatchEvents < 1 { throw ValidationError("--max-batch-events must be at least 1") }
-        if let timeout, timeout <= 0 { throw ValidationError("--timeout must be a positive number of seconds") }
+        if let maxBatchEvents, !ValueRange.batchEvents.contains(maxBatchEvents) {
+            throw ValidationError("--max-batch-events: expected a whole number from 1 to \(ValueRange.batchEvents.upperBound)")
+        }
+        if let timeout, !(timeout.isFinite && ValueRange.runSeconds.contains(timeout)) {
+            throw ValidationError("--timeout: expected a number of seconds from 0.5 to \(Int(ValueRange.runSeconds.upperBound))")
+        }
     }
 
     func run() async throws {
+        let started = Date()
         let context = Context()
         if let reason = EnvironmentGate.disabledReason(context.environment) {
             say("Nothing sent: \(reason) is set in the environment.")
@@ -42,14 +50,19 @@ struct Flush: AsyncParsableCommand {
             say("Nothing sent: telemetry is not on (turn it on with `cfdev-telemetry on`).")
             return
         }
-        guard let lock = try FlushLock.acquire(home: context.home) else {
-            say("Another flush is running; nothing to do.")
-            return
-        }
-        defer { withExtendedLifetime(lock) {} }
-        var settings = upload.apply(to: try context.settings())
+        let resolved = try context.resolvedSettings(upload: upload, quiet: background)
+        var settings = resolved.settings
         if let maxBatchEvents { settings.maxBatchEvents = maxBatchEvents }
+        let runSeconds = timeout ?? settings.flushTimeoutSeconds
         let spool = try Spool.open(home: context.home, log: context.log)
+        let scope = try FlushScope(spool: spool)
+        let lock = try await acquireLock(context, started: started, runSeconds: runSeconds, settings: settings, scope: scope, spool: spool)
+        guard let lock else { return }
+        defer { withExtendedLifetime(lock) {} }
+        // With --timeout the whole command is bounded by it; otherwise the run by the setting.
+        let deadline = timeout != nil ? started.addingTimeInterval(runSeconds) : Date().addingTimeInterval(runSeconds)
+        HardDeadline.arm(at: deadline, log: context.log, background: background)
+
         let target: UploadTarget
         do {
             target = try UploadTarget(settings: settings)
@@ -61,10 +74,11 @@ struct Flush: AsyncParsableCommand {
         let flusher = Flusher(
             spool: spool, target: target,
             limits: BatchLimits(maxEvents: settings.maxBatchEvents, maxBytes: settings.maxBatchBytes),
-            log: context.log, deadline: timeout.map { Date().addingTimeInterval($0) })
+            log: context.log, deadline: deadline)
         let outcome = await flusher.run()
         let pending = (try? spool.pendingCount()) ?? 0
-        let destination = "s3://\(settings.bucket)/\(target.prefix)events/v1/"
+        let unsent = (try? scope.unsent(in: spool)) ?? pending
+        let destination = "s3://\(DisplayText.sanitized(settings.bucket))/\(DisplayText.sanitized(target.prefix))events/v1/"
         if let failure = outcome.failure {
             context.log.write("flush stopped: \(failure); \(pending) pending")
             if !background {
@@ -73,7 +87,41 @@ struct Flush: AsyncParsableCommand {
             }
             throw ExitCode.failure
         }
-        say("Uploaded \(outcome.events) event\(outcome.events == 1 ? "" : "s") in \(outcome.batches) object\(outcome.batches == 1 ? "" : "s") (\(outcome.bytes) bytes) to \(destination); \(pending) pending.")
+        let stored = outcome.alreadyStored > 0
+            ? " (\(outcome.alreadyStored) of them already in the store from an earlier attempt)" : ""
+        say("Uploaded \(outcome.events) event\(outcome.events == 1 ? "" : "s") in \(outcome.batches) object\(outcome.batches == 1 ? "" : "s") (\(outcome.bytes) bytes) to \(destination)\(stored); \(pending) pending.")
+        if unsent > 0 {
+            context.log.write("flush: \(unsent) events pending at the start are still unsent")
+            if !background { printError("cfdev-telemetry: \(unsent) of the events pending when this flush started are still unsent") }
+            throw ExitCode.failure
+        }
+    }
+
+    /// The flush lock. In the background, nil at once when another flush holds it. By hand,
+    /// waits for the other (bounded: the other's own run limit, or --timeout) and says so;
+    /// fails when it is still held then.
+    func acquireLock(
+        _ context: Context, started: Date, runSeconds: Double, settings: TelemetrySettings, scope: FlushScope, spool: Spool
+    ) async throws -> FlushLock? {
+        if let lock = try FlushLock.acquire(home: context.home) { return lock }
+        if background {
+            say("Another flush is running; nothing to do.")
+            return nil
+        }
+        let waitUntil = timeout != nil
+            ? started.addingTimeInterval(runSeconds)
+            : started.addingTimeInterval(settings.flushTimeoutSeconds + HardDeadline.grace + 1)
+        let seconds = max(0, Int(waitUntil.timeIntervalSinceNow.rounded(.up)))
+        say("Another flush is running; waiting up to \(seconds) s for it to finish, then sending what is left.")
+        if let lock = try await FlushLock.acquire(home: context.home, waitingUntil: waitUntil) { return lock }
+        let unsent = (try? scope.unsent(in: spool)) ?? 0
+        if unsent == 0 {
+            say("Nothing left to send: the other flush sent it.")
+            return nil
+        }
+        context.log.write("flush: another flush still held the lock after \(seconds) s; \(unsent) unsent")
+        printError("cfdev-telemetry: another flush was still running after \(seconds) s; \(unsent) event\(unsent == 1 ? "" : "s") not sent yet (try again later)")
+        throw ExitCode.failure
     }
 
     func say(_ message: String) {

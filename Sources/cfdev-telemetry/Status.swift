@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TelemetryCore
 import TelemetryRules
+import TelemetryUpload
 
 /// `cfdev-telemetry status`: consent, what is pending, where, and how uploads are going.
 struct Status: ParsableCommand {
@@ -40,19 +41,27 @@ struct StatusReport {
     var lastAttemptMs: Int64?
     var nextAttemptMs: Int64?
     var lastError: String?
-    var settings: TelemetrySettings?
+    var resolved: ResolvedSettings?
     var settingsError: String?
+    /// The clock offset the next upload signs with (seconds; 0: none).
+    var clockOffset: TimeInterval
+
+    var settings: TelemetrySettings? { resolved?.settings }
 
     static func gather(_ context: Context) throws -> StatusReport {
         let store = ConsentStore(home: context.home)
-        var settings: TelemetrySettings?
+        var resolved: ResolvedSettings?
         var settingsError: String?
-        do { settings = try SettingsLoader.load(home: context.home, environment: context.environment) } catch { settingsError = "\(error)" }
+        do {
+            resolved = try SettingsLoader.resolve(home: context.home, environment: context.environment)
+        } catch {
+            settingsError = "\(error)"
+        }
         let consent = store.state()
         var report = StatusReport(
             consent: consent, consentRecord: store.load(), disabledBy: EnvironmentGate.disabledReason(context.environment),
             pending: 0, droppedUnreported: 0, droppedTotal: 0, spoolPath: context.home.spoolPath,
-            homeRefusal: context.home.refusal(), settings: settings, settingsError: settingsError)
+            homeRefusal: context.home.refusal(), resolved: resolved, settingsError: settingsError, clockOffset: 0)
         // Read-only, creating nothing: `status` works on a read-only home and before consent.
         guard let spool = try Spool.openExisting(home: context.home) else { return report }
         let dropped = try spool.droppedCounts()
@@ -63,8 +72,16 @@ struct StatusReport {
         report.lastFlushMs = try spool.intMeta(.lastFlushSuccessMs)
         report.lastAttemptMs = try spool.intMeta(.lastFlushAttemptMs)
         report.nextAttemptMs = try spool.intMeta(.nextAttemptMs)
-        report.lastError = try spool.meta(.lastError)
+        report.lastError = try spool.meta(.lastError).map { DisplayText.maskingUserInfo($0) }
+        report.clockOffset = Self.savedOffset(spool)
         return report
+    }
+
+    /// The saved offset if the flusher would use it (read only: status changes nothing).
+    static func savedOffset(_ spool: Spool) -> TimeInterval {
+        guard let raw = try? spool.meta(.clockOffsetMs), let ms = Int64(raw),
+              S3Client.isPlausibleOffset(Double(ms) / 1000) else { return 0 }
+        return Double(ms) / 1000
     }
 
     static func time(_ ms: Int64?) -> String? { ms.map(Timestamp.iso8601(milliseconds:)) }
@@ -87,9 +104,15 @@ struct StatusReport {
         object["last_attempt"] = Self.time(lastAttemptMs) ?? NSNull()
         object["next_attempt"] = Self.time(nextAttemptMs) ?? NSNull()
         object["last_error"] = lastError ?? NSNull()
+        object["clock_offset_seconds"] = clockOffset == 0 ? NSNull() : clockOffset
+        if let resolved {
+            object["settings"] = SettingsDisplay(resolved).jsonObject
+            object["shipped_defaults"] = resolved.shippedDefaults ?? NSNull()
+            object["config_warnings"] = resolved.warnings
+        }
         if let settings {
             object["upload"] = [
-                "endpoint": settings.endpoint, "bucket": settings.bucket, "prefix": settings.prefix,
+                "endpoint": DisplayText.maskingUserInfo(settings.endpoint), "bucket": settings.bucket, "prefix": settings.prefix,
                 "region": settings.region, "path_style": settings.pathStyle,
                 "access_key_id": TelemetrySettings.mask(settings.accessKeyID),
                 "secret_access_key": settings.secretAccessKey == nil ? "(not set)" : "(set, hidden)",
@@ -120,9 +143,13 @@ struct StatusReport {
         lines.append("Last upload:     \(Self.time(lastFlushMs) ?? "never")")
         if let next = Self.time(nextAttemptMs) { lines.append("Next attempt:    not before \(next)") }
         if let lastError { lines.append("Last error:      \(lastError)") }
-        if let settings {
-            lines.append("Endpoint:        \(settings.endpoint) bucket \(settings.bucket) prefix \"\(settings.prefix)\" region \(settings.region)")
-            lines.append("Access key:      \(TelemetrySettings.mask(settings.accessKeyID)), secret \(settings.secretAccessKey == nil ? "not set" : "set (hidden)")")
+        lines.append("Clock offset:    " + (clockOffset == 0
+            ? "none (requests are signed with the local clock)"
+            : "\(ClockOffsetRecord.describe(clockOffset)) (learnt from the store; requests are signed at its time)"))
+        if let resolved {
+            lines.append("Settings:        (value, and where it came from)")
+            lines += SettingsDisplay(resolved).lines
+            for warning in resolved.warnings { lines.append("Config warning:  \(warning)") }
         }
         if let settingsError { lines.append("Config error:    \(settingsError)") }
         return lines.joined(separator: "\n")

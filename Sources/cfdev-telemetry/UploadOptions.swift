@@ -1,12 +1,13 @@
 import ArgumentParser
 import TelemetryCore
 
-/// Flags that override the store settings (the last layer: defaults < file < environment < flags).
+/// Flags that override the store settings (the last layer: built-in < shipped defaults <
+/// config file < environment < flags).
 struct UploadOptions: ParsableArguments {
-    @Option(help: "S3 endpoint URL (else CFDEV_TELEMETRY_ENDPOINT, AWS_ENDPOINT_URL_S3, config.json).")
+    @Option(help: "S3 endpoint URL (else CFDEV_TELEMETRY_ENDPOINT, AWS_ENDPOINT_URL_S3, config.json, shipped defaults).")
     var endpoint: String?
 
-    @Option(help: "Bucket name (else CFDEV_TELEMETRY_BUCKET, config.json).")
+    @Option(help: "Bucket name (else CFDEV_TELEMETRY_BUCKET, config.json, shipped defaults).")
     var bucket: String?
 
     @Option(help: "Key prefix in front of events/v1/… (may be empty).")
@@ -23,13 +24,22 @@ struct UploadOptions: ParsableArguments {
 
     /// The settings with these flags applied on top.
     func apply(to settings: TelemetrySettings) -> TelemetrySettings {
-        var result = settings
-        if let endpoint { result.endpoint = endpoint }
-        if let bucket { result.bucket = bucket }
-        if let prefix { result.prefix = prefix }
-        if let region { result.region = region }
-        if virtualHosted { result.pathStyle = false }
-        if allowHTTP { result.allowHTTP = true }
-        return result
+        var resolved = ResolvedSettings(settings: settings)
+        apply(to: &resolved)
+        return resolved.settings
+    }
+
+    /// Applies the flags given, noting each as the origin of its setting.
+    func apply(to resolved: inout ResolvedSettings) {
+        func set(_ key: String, _ flag: String, _ change: (inout TelemetrySettings) -> Void) {
+            change(&resolved.settings)
+            resolved.origins[key] = .flag(flag)
+        }
+        if let endpoint { set("endpoint", "--endpoint") { $0.endpoint = endpoint } }
+        if let bucket { set("bucket", "--bucket") { $0.bucket = bucket } }
+        if let prefix { set("prefix", "--prefix") { $0.prefix = prefix } }
+        if let region { set("region", "--region") { $0.region = region } }
+        if virtualHosted { set("path_style", "--virtual-hosted") { $0.pathStyle = false } }
+        if allowHTTP { set("allow_http", "--allow-http") { $0.allowHTTP = true } }
     }
 }

