@@ -89,6 +89,19 @@ struct ShimCommandLineTests {
         #expect(!sandbox.telemetryFilesContents().contains(Data(secret.utf8)))
     }
 
+    @Test func aHugeCommandLineRunsAndIsStillRecorded() throws {
+        let sandbox = try Sandbox()
+        try sandbox.setConsent(.on)
+        // 600 KB of arguments: more than a pipe holds by default, well under ARG_MAX.
+        let filler = (0..<6).map { String(repeating: Character(String($0)), count: 100_000) }
+        let result = try sandbox.cfOnTerminal(["push", "app"] + filler, env: ["CFDEV_TELEMETRY_SYNC": "", "FAKE_CF_EXIT": "3"])
+        #expect(result.status == 3)
+        let logged = try String(contentsOfFile: sandbox.fakeCFLog, encoding: .utf8)
+        #expect(logged == (["push", "app"] + filler).joined(separator: " ") + "\n")
+        let events = try sandbox.waitForPendingEvents(2)
+        #expect(events.map { $0["event"] as? String } == ["app_created", "error"])
+    }
+
     /// Every process's `/proc/PID/cmdline`, NULs shown as spaces.
     static func commandLines() -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { pid in

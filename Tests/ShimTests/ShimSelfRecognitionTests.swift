@@ -94,6 +94,24 @@ struct ShimSelfRecognitionTests {
         #expect(missing.stderr.split(separator: "\n").count == 1)
     }
 
+    static let hostileSeenValues = [
+        "garbage": "garbage", "empty parts": "1:2,3:4,,::,:", "negative": "-1:-1",
+        // 100 KB of the largest IDs (one environment string may not pass 128 KiB).
+        "huge": String(repeating: "18446744073709551615:18446744073709551615,", count: 2400),
+    ]
+
+    @Test("a hostile CFDEV_TELEMETRY_SHIMS_SEEN changes nothing", arguments: ["garbage", "empty parts", "negative", "huge"])
+    func hostileSeenVariable(_ name: String) throws {
+        let value = try #require(Self.hostileSeenValues[name])
+        let sandbox = try Sandbox()
+        try sandbox.setConsent(.on)
+        let env = ["CFDEV_TELEMETRY_SHIMS_SEEN": value]
+        #expect(try sandbox.cfWithPipes(["apps"], env: env).status == 0)
+        #expect(try sandbox.cfOnTerminal(["push", "app"], env: env).status == 0)
+        #expect(fakeCFRuns(sandbox) == ["apps", "push app"])
+        #expect(try sandbox.pendingEvents().map { $0["event"] as? String } == ["app_created"])
+    }
+
     @Test func aCommandTheRealCFRunsThroughTheShimIsNotRecordedTwice() throws {
         let sandbox = try Sandbox()
         try sandbox.setConsent(.on)

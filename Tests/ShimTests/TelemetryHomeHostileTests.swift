@@ -122,6 +122,20 @@ struct TelemetryHomeHostileTests {
         #expect(try sandbox.pendingEvents().map { $0["event"] as? String } == (which == "cf-config" ? ["stop"] : ["app_created", "stop"]))
     }
 
+    @Test("a huge or binary consent file counts as never asked", arguments: [10 << 20, 5000])
+    func hugeConsent(_ size: Int) throws {
+        let sandbox = try Sandbox()
+        let home = try dir(sandbox)
+        var bytes = Data("{\"policy_version\":1,\"state\":\"on\",\"time\":\"".utf8)
+        bytes.append(Data(repeating: 0xff, count: size))
+        try bytes.write(to: URL(fileURLWithPath: home + "/consent.json"))
+        #expect(try sandbox.cfOnTerminal(["push", "app"]).status == 0)
+        let start = try sandbox.cfOnTerminal(["dev", "start"], input: "n\n", inputDelay: 0.3)
+        #expect(start.stdout.contains("[y/N]"))
+        #expect(sandbox.consentState() == .off)
+        #expect(try sandbox.pendingEvents().isEmpty)
+    }
+
     @Test func statusAndShowBeforeConsentCreateNothing() throws {
         let sandbox = try Sandbox()
         #expect(try sandbox.cli(["status"]).status == 0)
