@@ -17,10 +17,10 @@ say "Compiling cf and cfdev-telemetry (debug). The first build also compiles the
 say "dependencies: 5 to 10 minutes on 2 cores; later runs take seconds."
 started=$SECONDS
 # The dependencies' own warnings ("found 1 file(s) which are unhandled") are not ours to show.
-if ! swift build --product cfdev-telemetry >/tmp/cfdev-demo-build.log 2>&1 \
-   || ! swift build --product cf >>/tmp/cfdev-demo-build.log 2>&1; then
-  grep -v "which are unhandled" /tmp/cfdev-demo-build.log | tail -n 30
-  echo "demo.sh: the build failed (full log: /tmp/cfdev-demo-build.log)" >&2
+if ! swift build --product cfdev-telemetry >.build/demo-build.log 2>&1 \
+   || ! swift build --product cf >>.build/demo-build.log 2>&1; then
+  grep -v "which are unhandled" .build/demo-build.log | tail -n 30
+  echo "demo.sh: the build failed (full log: .build/demo-build.log)" >&2
   exit 1
 fi
 BIN="$(swift build --show-bin-path)"
@@ -28,12 +28,12 @@ say "built in $((SECONDS - started)) s: $BIN/cf and $BIN/cfdev-telemetry"
 
 WORK="$(mktemp -d /tmp/cfdev-demo.XXXXXX)"
 WEED_PID=""
-# Stop the server for real before deleting its folder: SIGTERM, wait up to 10 s for weed's
+# Stop the server for real before deleting its folder: SIGTERM, wait up to 3 s for weed's
 # graceful stop, then SIGKILL the whole group, and wait for it to be gone.
 cleanup() {
   if [ -n "$WEED_PID" ]; then
     kill -TERM -- -"$WEED_PID" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 -- -"$WEED_PID" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 1 30); do kill -0 -- -"$WEED_PID" 2>/dev/null || break; sleep 0.1; done
     kill -KILL -- -"$WEED_PID" 2>/dev/null || true
     wait "$WEED_PID" 2>/dev/null || true
   fi

@@ -20,12 +20,12 @@ public enum ShimFront {
     public static func main() -> Never {
         let identity = ShimIdentity.current()
         let verdict = identity.reentered ? .passThrough : CandidateFilter.verdict(leadingWords())
-        let recorder = recorderPath(selfPath: identity.path)
         let realCF = RealCFLocator.locate(identity: identity)
         identity.markSeen()
         if verdict == .telemetryCommand {
-            exec(recorder, CommandLineBytes(text: [recorder, handoffCommand]) + CommandLineBytes([realCF ?? []]) + .current())
-            ProcessExec.writeError("cf dev telemetry: cannot run \(recorder), which handles this command (install cf and cfdev-telemetry side by side)")
+            let telemetry = telemetryExecutable(besides: identity.path)
+            exec(telemetry, CommandLineBytes(text: [telemetry, handoffCommand]) + CommandLineBytes([realCF ?? []]) + .current())
+            ProcessExec.writeError("cf dev telemetry: cannot run \(telemetry), which handles this command (install cf and cfdev-telemetry side by side)")
             exit(1)
         }
         guard let realCF else { exitRealCFMissing() }
@@ -33,9 +33,10 @@ public enum ShimFront {
         case .passThrough:
             break
         case .foreground:
-            exec(recorder, CommandLineBytes(text: [recorder, handoffCommand]) + CommandLineBytes([realCF]) + .current())
+            let telemetry = telemetryExecutable(besides: identity.path)
+            exec(telemetry, CommandLineBytes(text: [telemetry, handoffCommand]) + CommandLineBytes([realCF]) + .current())
         case .background:
-            runThenRecordInBackground(realCF: realCF, recorder: recorder, commandLine: .current())
+            runThenRecordInBackground(realCF: realCF, telemetry: telemetryExecutable(besides: identity.path), commandLine: .current())
         }
         let code = ProcessExec.execOwnArguments(path: realCF)
         exitCannotRun(realCF, code)
@@ -67,7 +68,7 @@ public enum ShimFront {
     /// Runs the real `cf` (signals handled as a shell would), starts the detached recorder
     /// with the run's times, outcome and command line on its stdin, and exits as the child
     /// did. If the real `cf` cannot be started this way, returns so that it is `exec`ed.
-    static func runThenRecordInBackground(realCF: [UInt8], recorder: String, commandLine: CommandLineBytes) {
+    static func runThenRecordInBackground(realCF: [UInt8], telemetry: String, commandLine: CommandLineBytes) {
         let startedMs = Clock.nowMilliseconds()
         guard let running = try? ChildProcess.start(path: realCF, arguments: commandLine) else { return }
         let outcome: ChildExit
@@ -77,14 +78,20 @@ public enum ShimFront {
             exit(126)
         }
         let request = RecordRequest(startedMs: startedMs, endedMs: Clock.nowMilliseconds(), outcome: outcome, commandLine: commandLine)
-        _ = try? DetachedProcess.spawn(path: recorder, arguments: CommandLineBytes(text: [recordCommand]), input: request.bytes)
+        _ = try? DetachedProcess.spawn(path: telemetry, arguments: CommandLineBytes(text: [recordCommand]), input: request.bytes)
         ChildProcess.exitLike(outcome)
     }
 
-    /// `cfdev-telemetry` beside the shim's resolved path.
-    public static func recorderPath(selfPath: String?) -> String {
-        guard let path = selfPath, let slash = path.lastIndex(of: "/") else { return "./cfdev-telemetry" }
-        return String(path[..<slash]) + "/cfdev-telemetry"
+    /// `cfdev-telemetry` beside the shim's resolved path; for a shim that was copied rather
+    /// than linked (nothing beside it), the first `cfdev-telemetry` on `PATH`.
+    public static func telemetryExecutable(besides shimPath: String?) -> String {
+        let beside = shimPath.flatMap { path in path.lastIndex(of: "/").map { String(path[..<$0]) + "/cfdev-telemetry" } }
+        if let beside, access(beside, X_OK) == 0 { return beside }
+        for directory in (processEnvironment("PATH") ?? "").split(separator: ":") {
+            let candidate = String(directory) + "/cfdev-telemetry"
+            if access(candidate, X_OK) == 0 { return candidate }
+        }
+        return beside ?? "./cfdev-telemetry"
     }
 
     static func exec(_ path: String, _ arguments: CommandLineBytes) {

@@ -17,7 +17,7 @@ public struct FlushLauncher: Sendable {
         if let explicit = environment["CFDEV_TELEMETRY_FLUSHER"], !explicit.isEmpty {
             flusherPath = explicit
         } else {
-            flusherPath = shimPath.map { ShimFront.recorderPath(selfPath: $0) }
+            flusherPath = shimPath.map { ShimFront.telemetryExecutable(besides: $0) }
         }
     }
 

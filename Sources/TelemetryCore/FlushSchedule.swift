@@ -1,7 +1,9 @@
 import GRDB
 
 /// When the shim starts a background flush: events are pending, the flush interval has
-/// passed since the last attempt, and no backoff (persisted by the flusher) is in force.
+/// passed since the last attempt (before the first attempt, since the first event was
+/// recorded: a new install does not upload on its first command), and no backoff
+/// (persisted by the flusher) is in force.
 /// Times read from the spool may be anything: the arithmetic saturates instead of trapping.
 public struct FlushSchedule {
     public let spool: Spool
@@ -12,7 +14,9 @@ public struct FlushSchedule {
 
     public func isDue(intervalSeconds: Int, now: Int64) throws -> Bool {
         try spool.read { db in
-            let lastAttempt = Int64(try Spool.intMeta(db, .lastFlushAttemptMs) ?? 0)
+            guard let lastAttempt = try Spool.intMeta(db, .lastFlushAttemptMs).map(Int64.init)
+                    ?? Spool.intMeta(db, .firstRecordedMs).map(Int64.init)
+            else { return false }
             let nextAttempt = Int64(try Spool.intMeta(db, .nextAttemptMs) ?? 0)
             guard Self.hasPassed(intervalSeconds: intervalSeconds, since: lastAttempt, now: now),
                   now >= nextAttempt || nextAttempt - now > Self.maxBackoffMs

@@ -9,6 +9,9 @@ public enum SpoolKey: String, Sendable {
     /// Events dropped at the cap since the spool was created (for `status`).
     case droppedTotal = "dropped_total"
     case lastFlushAttemptMs = "last_flush_attempt_ms"
+    /// When the first event was recorded: before any upload attempt, the flush interval
+    /// counts from here.
+    case firstRecordedMs = "first_recorded_ms"
     case lastFlushSuccessMs = "last_flush_success_ms"
     case lastError = "last_error"
     case nextAttemptMs = "next_attempt_ms"

@@ -112,6 +112,18 @@ struct ShimSelfRecognitionTests {
         #expect(try sandbox.pendingEvents().map { $0["event"] as? String } == ["app_created"])
     }
 
+    @Test("a copied (not linked) shim records, with cfdev-telemetry from PATH", arguments: ["1", ""])
+    func aCopiedShimRecords(_ sync: String) throws {
+        let sandbox = try Sandbox()
+        try sandbox.setConsent(.on)
+        let copied = try Self.folder(sandbox, "copied") { try Self.copyOfShim(to: $0) }
+        let path = "\(copied):\(sandbox.binDir):\(ProductLocator.binDirectory):/usr/bin:/bin"
+        let result = try sandbox.cfOnTerminal(["push", "app"], env: ["PATH": path, "CFDEV_TELEMETRY_SYNC": sync])
+        #expect(result.status == 0)
+        #expect(try sandbox.waitForPendingEvents(1).map { $0["event"] as? String } == ["app_created"])
+        #expect(try sandbox.cfWithPipes(["dev", "telemetry"], env: ["PATH": path]).stdout.contains("Telemetry is on"))
+    }
+
     @Test func aCommandTheRealCFRunsThroughTheShimIsNotRecordedTwice() throws {
         let sandbox = try Sandbox()
         try sandbox.setConsent(.on)

@@ -1,0 +1,44 @@
+import Foundation
+import Testing
+@testable import TelemetryCore
+import TelemetryRules
+
+/// When the shim starts a background upload: the interval counts from the last attempt or,
+/// before any, from the first recorded event (a new install does not upload at once).
+@Suite("The flush schedule")
+struct FlushScheduleTests {
+    func withSpool(_ body: (Spool) throws -> Void) throws {
+        let root = NSTemporaryDirectory() + "flush-schedule-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try body(try Spool.open(home: TelemetryHome(directory: root + "/telemetry")))
+    }
+
+    func event() -> Envelope {
+        Envelope(event: .stop, timestamp: Timestamp.iso8601(milliseconds: Clock.nowMilliseconds()),
+                 anonymousID: String(repeating: "a", count: 64), os: "linux 6.1", data: [:])
+    }
+
+    @Test func nothingIsDueWithNothingPending() throws {
+        try withSpool { (spool: Spool) throws in
+            #expect(try FlushSchedule(spool: spool).isDue(intervalSeconds: 0, now: Clock.nowMilliseconds()) == false)
+        }
+    }
+
+    @Test func theFirstIntervalCountsFromTheFirstEvent() throws {
+        try withSpool { (spool: Spool) throws in
+            try spool.record([event()], cap: 100)
+            let now = Clock.nowMilliseconds()
+            let schedule = FlushSchedule(spool: spool)
+            #expect(try schedule.isDue(intervalSeconds: 3600, now: now) == false)
+            #expect(try schedule.isDue(intervalSeconds: 0, now: now))
+            #expect(try schedule.isDue(intervalSeconds: 3600, now: now + 3_601_000))
+            // A later event does not move the start.
+            try spool.record([event()], cap: 100)
+            #expect(try schedule.isDue(intervalSeconds: 3600, now: now + 3_601_000))
+            // Once attempted, the interval counts from the attempt.
+            try spool.setMeta(.lastFlushAttemptMs, String(now + 3_601_000))
+            #expect(try schedule.isDue(intervalSeconds: 3600, now: now + 3_602_000) == false)
+            #expect(try schedule.isDue(intervalSeconds: 3600, now: now + 7_202_000))
+        }
+    }
+}
