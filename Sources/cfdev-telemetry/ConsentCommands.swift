@@ -24,6 +24,6 @@ struct Off: ParsableCommand {
         abstract: "Turn telemetry off: one short final upload, then everything pending is deleted.")
 
     func run() throws {
-        print(try TelemetryCommand.turnOff(recorder: Context().recorder) { printError("cfdev-telemetry: warning: " + $0) })
+        print(try TelemetryCommand.turnOff(recorder: Context().recorder) { printError("Warning: " + $0) })
     }
 }

@@ -25,16 +25,11 @@ struct Context {
     /// The settings with their origins, `upload`'s flags applied. Warnings go to stderr, or
     /// only to the log when `quiet`.
     func resolvedSettings(upload: UploadOptions?, quiet: Bool = false) throws -> ResolvedSettings {
-        var resolved: ResolvedSettings
-        do {
-            resolved = try SettingsLoader.resolve(home: home, environment: environment)
-        } catch {
-            throw CommandFailure("\(error)")
-        }
+        var resolved = try SettingsLoader.resolve(home: home, environment: environment)
         upload?.apply(to: &resolved)
         for warning in resolved.warnings {
             log.write("settings: \(warning)")
-            if !quiet { printError("warning: \(warning)") }
+            if !quiet { printError("Warning: \(warning)") }
         }
         return resolved
     }

@@ -69,7 +69,7 @@ struct Flush: AsyncParsableCommand {
         } catch {
             try? spool.setMeta(.lastError, Timestamp.iso8601(milliseconds: Timestamp.nowMilliseconds()) + " \(error)")
             context.log.write("flush: \(error)")
-            throw CommandFailure("\(error)")
+            throw error
         }
         let flusher = Flusher(
             spool: spool, target: target,
@@ -83,7 +83,7 @@ struct Flush: AsyncParsableCommand {
             context.log.write("flush stopped: \(failure); \(pending) pending")
             if !background {
                 // One line (the store's code and message first), as scripts and cron mail expect.
-                printError("cfdev-telemetry: upload failed: \(failure) (uploaded \(outcome.events) events before that; \(pending) stay pending and will be retried)")
+                printError("Error: upload failed: \(failure) (uploaded \(outcome.events) events before that; \(pending) stay pending and will be retried)")
             }
             throw ExitCode.failure
         }
@@ -92,7 +92,7 @@ struct Flush: AsyncParsableCommand {
         say("Uploaded \(outcome.events) event\(outcome.events == 1 ? "" : "s") in \(outcome.batches) object\(outcome.batches == 1 ? "" : "s") (\(outcome.bytes) bytes) to \(destination)\(stored); \(pending) pending.")
         if unsent > 0 {
             context.log.write("flush: \(unsent) events pending at the start are still unsent")
-            if !background { printError("cfdev-telemetry: \(unsent) of the events pending when this flush started are still unsent") }
+            if !background { printError("Error: \(unsent) of the events pending when this flush started are still unsent") }
             throw ExitCode.failure
         }
     }
@@ -120,7 +120,7 @@ struct Flush: AsyncParsableCommand {
             return nil
         }
         context.log.write("flush: another flush still held the lock after \(seconds) s; \(unsent) unsent")
-        printError("cfdev-telemetry: another flush was still running after \(seconds) s; \(unsent) event\(unsent == 1 ? "" : "s") not sent yet (try again later)")
+        printError("Error: another flush was still running after \(seconds) s; \(unsent) event\(unsent == 1 ? "" : "s") not sent yet (try again later)")
         throw ExitCode.failure
     }
 

@@ -41,11 +41,7 @@ struct Policy: ParsableCommand {
     func run() throws {
         let settings = try Context().settings()
         let bucket = self.bucket ?? settings.bucket
-        do {
-            _ = try S3Endpoint(url: "https://s3.amazonaws.com", bucket: bucket)
-        } catch {
-            throw CommandFailure("\(error)")
-        }
+        _ = try S3Endpoint(url: "https://s3.amazonaws.com", bucket: bucket)
         let policy = AccessPolicy(bucket: bucket, prefix: prefix ?? settings.prefix)
         let roles = role.flatMap(AccessPolicy.Role.init(rawValue:)).map { [$0] } ?? AccessPolicy.Role.allCases
         let object: Any

@@ -15,7 +15,7 @@ struct Show: ParsableCommand {
         let context = Context()
         var count = 0
         // Read-only and creating nothing: `show` works on a read-only home and before consent.
-        if let refusal = context.home.refusal() { printError("cfdev-telemetry: \(refusal)") }
+        if let refusal = context.home.refusal() { printError("Warning: \(refusal)") }
         try Spool.openExisting(home: context.home)?.forEachPendingLine { line in
             count += 1
             if json {
@@ -58,21 +58,32 @@ struct InstallShim: ParsableCommand {
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         let folder = dir ?? (TelemetryHome(environment: environment).directory.replacingSuffix("/telemetry", with: "/shims"))
-        guard let own = RealCFLocator.ownExecutable() else { throw ValidationError("cannot find this executable's own path") }
+        // What is found on this machine is a runtime failure (exit 1, no usage text).
+        guard let own = RealCFLocator.ownExecutable() else { throw CommandFailure("cannot find this executable's own path") }
         let shim = (own as NSString).deletingLastPathComponent + "/cf"
         guard FileManager.default.isExecutableFile(atPath: shim) else {
-            throw ValidationError("the cf shim is not beside \(own); build or install both executables together")
+            throw CommandFailure("the cf shim is not beside \(own); build or install both executables together")
         }
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let link = folder + "/cf"
-        if let existing = try? FileManager.default.destinationOfSymbolicLink(atPath: link) {
-            guard existing == shim else { throw ValidationError("\(link) already links to \(existing); remove it first") }
-        } else if FileManager.default.fileExists(atPath: link) {
-            throw ValidationError("\(link) exists and is not the shim; remove it first")
-        } else {
-            try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: shim)
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            if let existing = try? FileManager.default.destinationOfSymbolicLink(atPath: link) {
+                guard existing == shim else { throw CommandFailure("\(link) already links to \(existing); remove it first") }
+            } else if FileManager.default.fileExists(atPath: link) {
+                throw CommandFailure("\(link) exists and is not the shim; remove it first")
+            } else {
+                try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: shim)
+            }
+        } catch let failure as CommandFailure {
+            throw failure
+        } catch {
+            throw CommandFailure("cannot install \(link): \(error.localizedDescription)")
         }
         print("Installed \(link) -> \(shim)")
+        if shim.contains("/.build/") {
+            print("Note: this links into this clone's build folder, so it lasts only as long as that build does;"
+                  + " for a lasting install, install a release (README, \"Install a release\").")
+        }
         print("Add this line to your shell profile (~/.bashrc, ~/.zshrc) so that it comes first on PATH:")
         print("export PATH=\"\(folder):$PATH\"")
     }

@@ -112,5 +112,28 @@ struct CLITests {
         #expect(URL(fileURLWithPath: target).resolvingSymlinksInPath().path == URL(fileURLWithPath: ProductLocator.shim).resolvingSymlinksInPath().path)
         #expect(result.stdout.contains("export PATH=\"\(dir):$PATH\""))
         #expect(try sandbox.cli(["install-shim", "--dir", dir]).status == 0)
+        #expect(result.stdout.contains("build folder") == ProductLocator.shim.contains("/.build/"))
+    }
+
+    @Test func installShimOverSomethingElseIsOneLineAndExit1() throws {
+        let sandbox = try Sandbox()
+        let dir = sandbox.root + "/taken"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try Data("#!/bin/sh\n".utf8).write(to: URL(fileURLWithPath: dir + "/cf"))
+        let result = try sandbox.cli(["install-shim", "--dir", dir])
+        #expect(result.status == 1)
+        #expect(result.stderr == "Error: \(dir)/cf exists and is not the shim; remove it first\n")
+        #expect(!result.stderr.contains("USAGE"))
+    }
+
+    @Test("usage errors exit 64, as argument-parser's own do", arguments: [
+        ["report"], ["flush", "--timeout", "nan"],
+        ["no-such-command"], ["status", "--bogus"],
+    ])
+    func usageErrors(_ arguments: [String]) throws {
+        let sandbox = try Sandbox()
+        let result = try sandbox.cli(arguments)
+        #expect(result.status == 64, "\(arguments): \(result.stderr)")
+        #expect(result.stderr.hasPrefix("Error: "), "\(arguments): \(result.stderr)")
     }
 }

@@ -78,7 +78,8 @@ struct ShimCommandLineTests {
         var recorders: [String] = []
         while recorders.isEmpty && Date() < deadline {
             usleep(20_000)
-            recorders = Self.commandLines().filter { $0.contains("__record") }
+            // This sandbox's recorder only: other tests run theirs at the same time.
+            recorders = Self.commandLines(environmentContaining: "HOME=" + sandbox.home).filter { $0.contains("__record") }
         }
         #expect(!Self.commandLines().contains { $0.contains(secret) })
         lock.release()
@@ -102,10 +103,15 @@ struct ShimCommandLineTests {
         #expect(events.map { $0["event"] as? String } == ["app_created", "error"])
     }
 
-    /// Every process's `/proc/PID/cmdline`, NULs shown as spaces.
-    static func commandLines() -> [String] {
+    /// Every process's `/proc/PID/cmdline`, NULs shown as spaces; with `environmentContaining`,
+    /// only those whose environment holds that entry.
+    static func commandLines(environmentContaining entry: String? = nil) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { pid in
             guard pid.allSatisfy(\.isNumber), let bytes = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return nil }
+            if let entry {
+                let environment = FileManager.default.contents(atPath: "/proc/\(pid)/environ") ?? Data()
+                guard environment.split(separator: 0).contains(where: { Data($0) == Data(entry.utf8) }) else { return nil }
+            }
             return String(decoding: bytes.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
         }
     }

@@ -59,7 +59,7 @@ struct SettingsCommandTests {
         #expect(status.stdout.contains("Config warning:  \(world.sandbox.telemetryHome.configPath): key \"max_batch_event\" is not a setting"), "\(status.stdout)")
         let flush = try await world.flush()
         #expect(flush.status == 0, "\(flush.stderr)")
-        #expect(flush.stderr.contains("warning:") && flush.stderr.contains("max_batch_event"), "\(flush.stderr)")
+        #expect(flush.stderr.contains("Warning:") && flush.stderr.contains("max_batch_event"), "\(flush.stderr)")
         Landed.verify(try await world.landed(), prefix: world.prefix, expected: Set(recorded))
     }
 }
