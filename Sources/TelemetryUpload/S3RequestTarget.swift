@@ -42,13 +42,8 @@ public struct S3RequestTarget: Sendable, Equatable {
         url = scheme + "://" + host + path + suffix
     }
 
-    /// Encoded and sorted like the canonical query; empty values sent bare.
+    /// Encoded and sorted as the signer signs them; empty values sent bare.
     static func queryString(_ query: [(String, String)]) -> String {
-        let encoded: [(String, String)] = query.map { pair in
-            (S3PathEncoding.encodeQueryComponent(pair.0), S3PathEncoding.encodeQueryComponent(pair.1))
-        }
-        let sorted = encoded.sorted { lhs, rhs in lhs.0 == rhs.0 ? lhs.1 < rhs.1 : lhs.0 < rhs.0 }
-        let parts: [String] = sorted.map { pair in pair.1.isEmpty ? pair.0 : pair.0 + "=" + pair.1 }
-        return parts.joined(separator: "&")
+        SigV4Signer.encodedSortedQuery(query).map { $0.1.isEmpty ? $0.0 : $0.0 + "=" + $0.1 }.joined(separator: "&")
     }
 }

@@ -130,6 +130,12 @@ public struct SigV4Signer: Sendable {
 
     /// `k=v&…`, keys and values encoded (RFC 3986 unreserved kept), sorted by key then value.
     public static func canonicalQuery(_ query: [(String, String)]) -> String {
+        encodedSortedQuery(query).map { "\($0.0)=\($0.1)" }.joined(separator: "&")
+    }
+
+    /// The query's keys and values encoded (RFC 3986 unreserved kept) and sorted by key, then
+    /// value, byte-wise: the order SigV4 signs them in, and the order requests send them in.
+    public static func encodedSortedQuery(_ query: [(String, String)]) -> [(String, String)] {
         query
             .map { (S3PathEncoding.encodeQueryComponent($0.0), S3PathEncoding.encodeQueryComponent($0.1)) }
             .sorted { lhs, rhs in
@@ -137,8 +143,6 @@ public struct SigV4Signer: Sendable {
                     ? lhs.0.utf8.lexicographicallyPrecedes(rhs.0.utf8)
                     : lhs.1.utf8.lexicographicallyPrecedes(rhs.1.utf8)
             }
-            .map { "\($0.0)=\($0.1)" }
-            .joined(separator: "&")
     }
 
     /// One `name:value\n` line per header (names lower-cased and sorted, values trimmed with inner
