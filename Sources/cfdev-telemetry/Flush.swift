@@ -8,11 +8,11 @@ struct Flush: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Upload pending events to the store now.",
         discussion: """
-            Events go up as gzip NDJSON objects under <prefix>events/v1/dt=YYYY-MM-DD/, one UTC
-            day per object, exactly once (each PUT is conditional: If-None-Match: *). Failures
-            are retried with backoff; what cannot be sent stays pending. Every run is bounded
-            (--timeout, else flush_timeout_seconds, 120 s). Only one flush runs at a time: run by
-            hand, it waits (bounded) for another to finish and then sends what is left; it exits 0
+            Events go up as gzip NDJSON objects under <prefix>events/v1/dt=YYYY-MM-DD/, one UTC \
+            day per object, exactly once (each PUT is conditional: If-None-Match: *). Failures \
+            are retried with backoff; what cannot be sent stays pending. Every run is bounded \
+            (--timeout, else flush_timeout_seconds, 120 s). Only one flush runs at a time: run by \
+            hand, it waits (bounded) for another to finish and then sends what is left; it exits 0 \
             only when every event pending when it started has been sent.
             """)
 

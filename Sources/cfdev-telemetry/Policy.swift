@@ -8,12 +8,13 @@ struct Policy: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print the access to give the uploader, the reader and the operator of the bucket.",
         discussion: """
-            uploader: PutObject under <prefix>events/v1/ only, and (AWS) only with If-None-Match: *,
-            so no client can read, list or overwrite anything. reader (`report`): list that prefix
-            and get its objects. operator: the lifecycle rules (`retention`) and what compaction
+            uploader: PutObject under <prefix>events/v1/ only, and (AWS) only with If-None-Match: *, \
+            so no client can read, list or overwrite anything. reader (`report`): list that prefix \
+            and get its objects. operator: the lifecycle rules (`retention`) and what compaction \
             needs (list, get, put and delete under the prefix).
-            --format aws prints one IAM policy document per role ({"uploader": …}; with --role,
-            that document alone). --format seaweedfs prints an s3.config identity list with fresh
+
+            --format aws prints one IAM policy document per role ({"uploader": …}; with --role, \
+            that document alone). --format seaweedfs prints an s3.config identity list with fresh \
             random keys for each role. See docs/DEPLOY.md.
             """)
 

@@ -126,6 +126,21 @@ struct CLITests {
         #expect(!result.stderr.contains("USAGE"))
     }
 
+    @Test("help texts are whole paragraphs: argument-parser wraps them, not the source", arguments: [
+        [], ["flush"], ["policy"], ["report"], ["doctor"], ["status"], ["off"], ["retention"], ["install-shim"],
+    ])
+    func helpParagraphs(_ command: [String]) throws {
+        let sandbox = try Sandbox()
+        let help = try sandbox.cli(command + ["--help"], env: ["COLUMNS": "1000"])
+        #expect(help.status == 0)
+        let prose = help.stdout.components(separatedBy: "USAGE:")[0].split(separator: "\n", omittingEmptySubsequences: false)
+        for (line, next) in zip(prose, prose.dropFirst()) where !line.isEmpty && !next.isEmpty {
+            // A paragraph broken in the source shows as a line running on into the next.
+            let runsOn = !(line.last.map { ".:;)".contains($0) } ?? true) && (next.first?.isLowercase ?? false)
+            #expect(!runsOn, "\(command): \"\(line)\" / \"\(next)\"")
+        }
+    }
+
     @Test("usage errors exit 64, as argument-parser's own do", arguments: [
         ["report"], ["flush", "--timeout", "nan"],
         ["no-such-command"], ["status", "--bogus"],
