@@ -110,7 +110,7 @@ struct Flush: AsyncParsableCommand {
         }
         let waitUntil = timeout != nil
             ? started.addingTimeInterval(runSeconds)
-            : started.addingTimeInterval(settings.flushTimeoutSeconds + HardDeadline.grace + 1)
+            : started.addingTimeInterval(settings.flushTimeoutSeconds + HardDeadline.grace + 5)
         let seconds = max(0, Int(waitUntil.timeIntervalSinceNow.rounded(.up)))
         say("Another flush is running; waiting up to \(seconds) s for it to finish, then sending what is left.")
         if let lock = try await FlushLock.acquire(home: context.home, waitingUntil: waitUntil) { return lock }
