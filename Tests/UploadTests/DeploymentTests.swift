@@ -58,6 +58,10 @@ struct DeploymentTests {
                 // upload-only key checks what it can and passes.
                 let status = try await offPool { try package.cli(["status"]) }
                 #expect(status.stdout.contains("shipped defaults \(package.defaultsPath)"), "\(status.stdout)")
+                // Run through a link elsewhere (as /usr/local/bin/… would be), the package's file is still found.
+                let linked = try await offPool { try package.cliThroughLink(["status", "--json"]) }
+                let linkedStatus = try JSONSerialization.jsonObject(with: Data(linked.stdout.utf8)) as? [String: Any]
+                #expect(linkedStatus?["shipped_defaults"] as? String == package.defaultsPath, "\(linked.stdout)")
                 let doctor = try await offPool { try package.cli(["doctor"]) }
                 #expect(doctor.status == 0, "\(doctor.stdout)")
                 #expect(doctor.stdout.contains("an upload-only key cannot check"), "\(doctor.stdout)")
@@ -263,6 +267,17 @@ struct ShippedPackage: Sendable {
 
     func cli(_ arguments: [String], env extra: [String: String] = [:]) throws -> ProcessResult {
         try ChildRunner.run(bin + "/cfdev-telemetry", arguments, environment: environment(extra), timeout: 120)
+    }
+
+    /// `cfdev-telemetry ARGS` through a symbolic link in another folder.
+    func cliThroughLink(_ arguments: [String]) throws -> ProcessResult {
+        let folder = sandbox.root + "/elsewhere/bin"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let link = folder + "/cfdev-telemetry"
+        if !FileManager.default.fileExists(atPath: link) {
+            try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: bin + "/cfdev-telemetry")
+        }
+        return try ChildRunner.run(link, arguments, environment: environment(), timeout: 120)
     }
 
     func pending() throws -> Int {
