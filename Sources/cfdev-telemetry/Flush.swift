@@ -50,7 +50,14 @@ struct Flush: AsyncParsableCommand {
             say("Nothing sent: telemetry is not on (turn it on with `cfdev-telemetry on`).")
             return
         }
-        let resolved = try context.resolvedSettings(upload: upload, quiet: background)
+        let resolved: ResolvedSettings
+        do {
+            resolved = try context.resolvedSettings(upload: upload, quiet: background)
+        } catch {
+            // In the background nobody sees stderr: the log says why nothing was sent.
+            context.log.write("flush: nothing sent: \(error)")
+            throw error
+        }
         var settings = resolved.settings
         if let maxBatchEvents { settings.maxBatchEvents = maxBatchEvents }
         let runSeconds = timeout ?? settings.flushTimeoutSeconds
