@@ -167,6 +167,30 @@ struct FlushHostileStoreTests {
         }
     }
 
+    @Test("counters and times the flusher reads back from the spool may be anything: no crash, shown as invalid")
+    func hostileSpoolValues() async throws {
+        let server = try S3TestServer.requireCurrent()
+        try await FaultProxy.with(server) { proxy in
+            let world = try FlushWorld(server: server, prefix: FlushWorld.uniquePrefix("spoolvalues "), endpoint: proxy.url)
+            let ids = try world.fill(2)
+            let spool = try Spool.open(home: world.sandbox.telemetryHome)
+            try spool.setMeta([
+                .lastFlushSuccessMs: String(Int64.min), .lastFlushAttemptMs: String(Int64.max),
+                .nextAttemptMs: String(Int64.max), .consecutiveFailures: String(Int64.max),
+            ])
+            let status = try await world.cli(["status"])
+            #expect(status.status == 0, "\(status.stderr)")
+            #expect(status.stdout.contains("not a valid time"), "\(status.stdout)")
+            try await proxy.script(["403denied"])
+            let denied = try await world.flush()
+            #expect(denied.status == 1 && denied.errorLines.count == 1, "\(denied.stderr)")
+            #expect(try await world.cli(["status", "--json"]).status == 0)
+            try await proxy.script([])
+            #expect(try await world.flush().status == 0)
+            Landed.verify(try await world.landed(), prefix: world.prefix, expected: Set(ids))
+        }
+    }
+
     @Test("a 1 GiB listing to doctor is cut at 16 MiB: one FAIL line, not a buffered gigabyte")
     func hugeListingIsBounded() async throws {
         let server = try S3TestServer.requireCurrent()
