@@ -67,10 +67,11 @@ struct FlushHostileStoreTests {
     func manualFlushWaits() async throws {
         let server = try S3TestServer.requireCurrent()
         try await FaultProxy.with(server) { proxy in
+            // Long enough that the flush by hand surely starts while the other still holds the lock.
             let world = try FlushWorld(server: server, prefix: FlushWorld.uniquePrefix("wait "), endpoint: proxy.url,
-                                       extra: ["CFDEV_TELEMETRY_FLUSH_TIMEOUT": "4"])
+                                       extra: ["CFDEV_TELEMETRY_FLUSH_TIMEOUT": "15"])
             let ids = try world.fill(6)
-            // The background flush's PUT is never answered; it gives up at its 4 s deadline.
+            // The background flush's PUT is never answered; it gives up at its 15 s deadline.
             try await proxy.script(["stall"])
             let background = try world.startFlusher(["--background"])
             defer { background.kill9() }
