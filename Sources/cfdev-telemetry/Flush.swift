@@ -46,6 +46,13 @@ struct Flush: AsyncParsableCommand {
             say("Nothing sent: \(reason) is set in the environment.")
             return
         }
+        // No telemetry folder: nothing was ever recorded here, and a flush must not create one
+        // (a background flush that outlives its home would plant it again).
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: context.home.directory, isDirectory: &isFolder), isFolder.boolValue else {
+            say("Nothing to send: there is no telemetry folder (\(DisplayText.sanitized(context.home.directory))).")
+            return
+        }
         if !final && ConsentStore(home: context.home).state() != .on {
             say("Nothing sent: telemetry is not on (turn it on with `cfdev-telemetry on`).")
             return
