@@ -101,6 +101,7 @@ public struct Flusher: Sendable {
                     timeout: requestTimeout())
                 if client.settleClock(serverDate: response.serverDate) {
                     log.write("the local clock agrees with the store's again: clock offset dropped")
+                    ClockOffsetRecord.save(0, spool: spool, log: log)
                 }
                 try stored(batch, outcome: &outcome, note: "")
                 return nil
@@ -118,6 +119,8 @@ public struct Flusher: Sendable {
                 case .clockSkew where skewCorrections < 2 && client.correctClock(from: error):
                     skewCorrections += 1
                     log.write("corrected the clock by the store's Date: offset now \(Int(client.clockOffset)) s")
+                    // Saved at once, so that a run that is killed keeps what it learnt.
+                    ClockOffsetRecord.save(client.clockOffset, spool: spool, log: log)
                     attempt -= 1
                 case .retryable where attempt < policy.maxAttempts, .clockSkew where attempt < policy.maxAttempts:
                     // (A skew answer whose Date is not believable is retried as it is.)
@@ -158,7 +161,8 @@ public struct Flusher: Sendable {
         ClockOffsetRecord.save(client.clockOffset, spool: spool, log: log)
         do {
             if let failure = outcome.failure {
-                let failedRuns = Int(try spool.intMeta(.consecutiveFailures) ?? 0) + 1
+                // (Clamped: the count is read from a file and must not overflow.)
+                let failedRuns = Int(min(max(try spool.intMeta(.consecutiveFailures) ?? 0, 0), 1_000_000)) + 1
                 let delay = policy.nextRunDelay(failedRuns: failedRuns, random: Double.random(in: 0...1))
                 try spool.setMeta([
                     .lastError: Timestamp.iso8601(milliseconds: nowMs) + " " + DisplayText.maskingUserInfo(failure),

@@ -80,8 +80,9 @@ public struct S3Error: Error, Sendable, CustomStringConvertible {
             return .clockSkew
         }
         guard let status else { return .retryable }
+        // (ConditionalRequestConflict: a conditional write raced another on the same key.)
         if status >= 500 || status == 429 || code == "SlowDown" || code == "RequestTimeout"
-            || code == "InternalError" || code == "ServiceUnavailable"
+            || code == "InternalError" || code == "ServiceUnavailable" || code == "ConditionalRequestConflict"
         {
             return .retryable
         }

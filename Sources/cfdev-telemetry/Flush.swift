@@ -46,11 +46,25 @@ struct Flush: AsyncParsableCommand {
             say("Nothing sent: \(reason) is set in the environment.")
             return
         }
+        // No telemetry folder: nothing was ever recorded here, and a flush must not create one
+        // (a background flush that outlives its home would plant it again).
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: context.home.directory, isDirectory: &isFolder), isFolder.boolValue else {
+            say("Nothing to send: there is no telemetry folder (\(DisplayText.sanitized(context.home.directory))).")
+            return
+        }
         if !final && ConsentStore(home: context.home).state() != .on {
             say("Nothing sent: telemetry is not on (turn it on with `cfdev-telemetry on`).")
             return
         }
-        let resolved = try context.resolvedSettings(upload: upload, quiet: background)
+        let resolved: ResolvedSettings
+        do {
+            resolved = try context.resolvedSettings(upload: upload, quiet: background)
+        } catch {
+            // In the background nobody sees stderr: the log says why nothing was sent.
+            context.log.write("flush: nothing sent: \(error)")
+            throw error
+        }
         var settings = resolved.settings
         if let maxBatchEvents { settings.maxBatchEvents = maxBatchEvents }
         let runSeconds = timeout ?? settings.flushTimeoutSeconds
@@ -110,7 +124,7 @@ struct Flush: AsyncParsableCommand {
         }
         let waitUntil = timeout != nil
             ? started.addingTimeInterval(runSeconds)
-            : started.addingTimeInterval(settings.flushTimeoutSeconds + HardDeadline.grace + 1)
+            : started.addingTimeInterval(settings.flushTimeoutSeconds + HardDeadline.grace + 5)
         let seconds = max(0, Int(waitUntil.timeIntervalSinceNow.rounded(.up)))
         say("Another flush is running; waiting up to \(seconds) s for it to finish, then sending what is left.")
         if let lock = try await FlushLock.acquire(home: context.home, waitingUntil: waitUntil) { return lock }

@@ -84,7 +84,13 @@ struct StatusReport {
         return Double(ms) / 1000
     }
 
-    static func time(_ ms: Int64?) -> String? { ms.map(Timestamp.iso8601(milliseconds:)) }
+    /// A time read from the spool, shown only when it is one (year 1970 to 9999): the spool is
+    /// a file anyone with the account could have edited.
+    static func time(_ ms: Int64?) -> String? {
+        guard let ms else { return nil }
+        guard (0...253_402_300_799_999).contains(ms) else { return "(not a valid time: \(ms))" }
+        return Timestamp.iso8601(milliseconds: ms)
+    }
 
     var jsonObject: [String: Any] {
         var object: [String: Any] = [

@@ -58,6 +58,10 @@ struct DeploymentTests {
                 // upload-only key checks what it can and passes.
                 let status = try await offPool { try package.cli(["status"]) }
                 #expect(status.stdout.contains("shipped defaults \(package.defaultsPath)"), "\(status.stdout)")
+                // Run through a link elsewhere (as /usr/local/bin/… would be), the package's file is still found.
+                let linked = try await offPool { try package.cliThroughLink(["status", "--json"]) }
+                let linkedStatus = try JSONSerialization.jsonObject(with: Data(linked.stdout.utf8)) as? [String: Any]
+                #expect(linkedStatus?["shipped_defaults"] as? String == package.defaultsPath, "\(linked.stdout)")
                 let doctor = try await offPool { try package.cli(["doctor"]) }
                 #expect(doctor.status == 0, "\(doctor.stdout)")
                 #expect(doctor.stdout.contains("an upload-only key cannot check"), "\(doctor.stdout)")
@@ -241,7 +245,7 @@ struct ShippedPackage: Sendable {
         try fm.createDirectory(atPath: bin, withIntermediateDirectories: true)
         try fm.createDirectory(atPath: prefix + "/etc/cfdev-telemetry", withIntermediateDirectories: true)
         for name in ["cf", "cfdev-telemetry"] {
-            try fm.copyItem(atPath: ProductLocator.binDirectory + "/" + name, toPath: bin + "/" + name)
+            try Self.copyExecutable(ProductLocator.binDirectory + "/" + name, to: bin + "/" + name)
         }
         try JSONSerialization.data(withJSONObject: defaults).write(to: URL(fileURLWithPath: defaultsPath))
         try sandbox.setConsent(.on)
@@ -258,11 +262,48 @@ struct ShippedPackage: Sendable {
     }
 
     func cf(_ arguments: [String]) throws -> ProcessResult {
-        try ChildRunner.runOnTerminal(bin + "/cf", arguments, environment: environment())
+        try Self.retryingBusyText { try ChildRunner.runOnTerminal(bin + "/cf", arguments, environment: environment()) }
     }
 
     func cli(_ arguments: [String], env extra: [String: String] = [:]) throws -> ProcessResult {
-        try ChildRunner.run(bin + "/cfdev-telemetry", arguments, environment: environment(extra), timeout: 120)
+        try Self.retryingBusyText {
+            try ChildRunner.run(bin + "/cfdev-telemetry", arguments, environment: environment(extra), timeout: 120)
+        }
+    }
+
+    /// Copies with the descriptor close-on-exec, so that children other tests spawn meanwhile
+    /// do not keep the new executable open for writing.
+    static func copyExecutable(_ source: String, to destination: String) throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: source))
+        let fd = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o755)
+        guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        defer { close(fd) }
+        let written = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == data.count else { throw POSIXError(.EIO) }
+    }
+
+    /// A child another test forked while the copy was open may still hold it for a moment
+    /// (ETXTBSY on exec): try again, a bounded number of times.
+    static func retryingBusyText(_ body: () throws -> ProcessResult) throws -> ProcessResult {
+        for _ in 0..<50 {
+            do {
+                return try body()
+            } catch let error as NSError where error.domain == NSPOSIXErrorDomain && error.code == Int(ETXTBSY) {
+                usleep(100_000)
+            }
+        }
+        return try body()
+    }
+
+    /// `cfdev-telemetry ARGS` through a symbolic link in another folder.
+    func cliThroughLink(_ arguments: [String]) throws -> ProcessResult {
+        let folder = sandbox.root + "/elsewhere/bin"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let link = folder + "/cfdev-telemetry"
+        if !FileManager.default.fileExists(atPath: link) {
+            try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: bin + "/cfdev-telemetry")
+        }
+        return try ChildRunner.run(link, arguments, environment: environment(), timeout: 120)
     }
 
     func pending() throws -> Int {

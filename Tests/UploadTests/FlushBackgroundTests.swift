@@ -20,8 +20,9 @@ struct FlushBackgroundTests {
             let world = try FlushWorld(server: server, prefix: FlushWorld.uniquePrefix("background \(recording) "),
                                        endpoint: proxy.url, extra: Self.due)
             let filled = try world.fill(5)
-            // The store takes 4 s to receive the first object: a shim waiting for its flush shows.
-            try await proxy.script(["delay:4000"])
+            // The store takes 10 s to receive the first object: a shim waiting for its flush shows
+            // (long enough that a loaded machine's own slowness does not pass for it).
+            try await proxy.script(["delay:10000"])
             let (result, shimIDs) = try await world.shim(["push", "app"], recording: recording)
             let logAtReturn = try await proxy.log()
             #expect(result.status == 0)

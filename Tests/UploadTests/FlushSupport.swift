@@ -267,10 +267,13 @@ struct ChildPID: Sendable {
         return result == pid ? status : nil
     }
 
-    /// `kill -9` and reap; returns whether it was still running.
+    /// `kill -9` and reap; returns whether it was still running. Never signals a pid that was
+    /// already reaped (it may belong to another process by now: pid_max is small here).
     @discardableResult
     func kill9() -> Bool {
-        if poll() != nil { return false }
+        var probe: Int32 = 0
+        let result = waitpid(pid, &probe, WNOHANG)
+        if result == pid || result < 0 { return false }
         kill(pid, SIGKILL)
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}

@@ -144,6 +144,8 @@ struct S3ClientUnitTests {
         #expect(classify(403, "AccessDenied") == .fatal)
         #expect(classify(404, "NoSuchBucket") == .fatal)
         #expect(classify(301, "PermanentRedirect") == .fatal)
+        #expect(classify(409, "ConditionalRequestConflict") == .retryable)
+        #expect(classify(412, "PreconditionFailed") == .fatal)
     }
 
     @Test func errorDescriptionIsOneLine() {

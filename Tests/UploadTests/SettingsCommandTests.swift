@@ -37,6 +37,11 @@ struct SettingsCommandTests {
             #expect(flush.status == 1, "\(variable)=\(value)")
             #expect(flush.errorLines.count == 1 && flush.stderr.contains(variable), "\(flush.stderr)")
         }
+        // A background flush (stderr on /dev/null) leaves the reason in the log.
+        let background = try world.startFlusher(["--background"], env: ["CFDEV_TELEMETRY_FLUSH_TIMEOUT": "inf"])
+        #expect(await background.wait(timeout: 60) != nil)
+        let log = try String(contentsOfFile: world.sandbox.telemetryHome.logPath, encoding: .utf8)
+        #expect(log.contains("flush: nothing sent: CFDEV_TELEMETRY_FLUSH_TIMEOUT: expected a number of seconds"), "\(log)")
         for arguments in [["--timeout", "nan"], ["--timeout", "inf"], ["--timeout", "0"], ["--timeout", "99999"],
                           ["--max-batch-events", "0"], ["--max-batch-events", "99999999999999999999"]] {
             let flush = try await world.flush(arguments)

@@ -63,6 +63,9 @@ final class ProcessGroup: @unchecked Sendable {
             guard exitStatus == nil else { return false }
             var status: Int32 = 0
             let result = waitpid(pid, &status, WNOHANG)
+            // ECHILD: something else in this process reaped it (Foundation's Process waits
+            // for children too); it is running while its pid still answers.
+            if result < 0 && errno == ECHILD { return Glibc.kill(pid, 0) == 0 }
             if result == pid || result < 0 {
                 exitStatus = status
                 return false
