@@ -28,6 +28,8 @@ public final class Sandbox: @unchecked Sendable {
 
     deinit {
         try? FileManager.default.removeItem(atPath: root)
+        // The shared parent goes too once the last sandbox is gone (fails while others remain).
+        rmdir((root as NSString).deletingLastPathComponent)
     }
 
     public var home: String { root + "/home" }

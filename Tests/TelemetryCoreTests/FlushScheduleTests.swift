@@ -2,15 +2,15 @@ import Foundation
 import Testing
 @testable import TelemetryCore
 import TelemetryRules
+import TelemetryTestSupport
 
 /// When the shim starts a background upload: the interval counts from the last attempt or,
 /// before any, from the first recorded event (a new install does not upload at once).
 @Suite("The flush schedule")
 struct FlushScheduleTests {
     func withSpool(_ body: (Spool) throws -> Void) throws {
-        let root = NSTemporaryDirectory() + "flush-schedule-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: root) }
-        try body(try Spool.open(home: TelemetryHome(directory: root + "/telemetry")))
+        let folder = TemporaryFolder("flush-schedule")
+        try body(try Spool.open(home: TelemetryHome(directory: folder.path + "/telemetry")))
     }
 
     func event() -> Envelope {

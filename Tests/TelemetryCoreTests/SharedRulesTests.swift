@@ -50,8 +50,8 @@ struct SharedRulesTests {
 
     @Test("the consent file round-trips between the writer and the front's reader", arguments: [ConsentState.on, .off])
     func consentRoundTrip(_ state: ConsentState) throws {
-        let directory = NSTemporaryDirectory() + "consent-\(UUID().uuidString)/telemetry"
-        defer { try? FileManager.default.removeItem(atPath: (directory as NSString).deletingLastPathComponent) }
+        let folder = TemporaryFolder("consent")
+        let directory = folder.path + "/telemetry"
         let store = ConsentStore(home: TelemetryHome(directory: directory))
         try store.save(state, now: 1_700_000_000_123)
         let read = try #require(ConsentFile.read(directory: directory))

@@ -1,15 +1,12 @@
 import Foundation
 import Testing
 @testable import TelemetryCore
+import TelemetryTestSupport
 
 @Suite("The spool: private files, cap, batches, corruption")
 struct SpoolTests {
-    let home: TelemetryHome
-
-    init() {
-        home = TelemetryHome(directory: FileManager.default.temporaryDirectory
-            .appendingPathComponent("spool-tests-" + UUID().uuidString).appendingPathComponent("telemetry").path)
-    }
+    let folder = TemporaryFolder("spool-tests")
+    var home: TelemetryHome { TelemetryHome(directory: folder.path + "/telemetry") }
 
     func envelope(_ event: EventName = .stop, day: String = "2026-11-23", ms: Int = 0) -> Envelope {
         Envelope(event: event, timestamp: "\(day)T10:00:00.\(String(format: "%03d", ms % 1000))Z", anonymousID: "a", os: "linux 6.1")

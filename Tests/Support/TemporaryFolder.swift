@@ -1,0 +1,15 @@
+import Foundation
+
+/// A folder under the temporary directory that is deleted, with everything in it, when the
+/// last reference to it goes (a test suite's instance, say): tests leave nothing behind.
+public final class TemporaryFolder: @unchecked Sendable {
+    public let path: String
+
+    public init(_ prefix: String) {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent(prefix + "-" + UUID().uuidString.prefix(8).lowercased()).path
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}
