@@ -153,6 +153,17 @@ final class SettingsLoaderTests {
         }
     }
 
+    @Test("the example defaults file of docs/DEPLOY.md loads, every key known")
+    func exampleDefaultsLoad() throws {
+        let home = try home(config: nil)
+        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Fixtures/deploy/defaults.json").path
+        let resolved = try SettingsLoader.resolve(home: home, environment: [:], shippedDefaults: [example])
+        #expect(resolved.warnings.isEmpty, "\(resolved.warnings)")
+        #expect(resolved.settings.bucket == "cfdev-telemetry" && resolved.settings.prefix == "cfdev/")
+        #expect(resolved.origin("secret_access_key") == .shipped(path: example))
+    }
+
     @Test func secretsAreMasked() {
         #expect(TelemetrySettings.mask("AKIAIOSFODNN7EXAMPLE") == "AKIA****************")
         #expect(TelemetrySettings.mask(nil) == "(not set)")
