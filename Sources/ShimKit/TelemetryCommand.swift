@@ -4,19 +4,6 @@ import TelemetryCore
 
 /// `cf dev telemetry [--on|--off]`, which the shim handles itself and never passes on.
 public enum TelemetryCommand {
-    /// Seconds the final flush of `--off` may take: 3, or `CFDEV_TELEMETRY_FINAL_FLUSH_SECONDS`
-    /// (0.5 to 60). A value that is not a number in that range is named in a warning and
-    /// the default is used: turning off never fails because of a setting.
-    public static func finalFlushSeconds(_ environment: [String: String], warn: (String) -> Void = { _ in }) -> Double {
-        let name = "CFDEV_TELEMETRY_FINAL_FLUSH_SECONDS"
-        guard let text = environment[name] else { return 3 }
-        guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite, (0.5...60).contains(value) else {
-            warn("\(name)=\(text.prefix(40).unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7f }.map(String.init).joined()) is not a number of seconds from 0.5 to 60; using 3")
-            return 3
-        }
-        return value
-    }
-
     static func run(_ subcommand: TelemetrySubcommand, environment: [String: String]) -> Int32 {
         let home = TelemetryHome(environment: environment)
         let log = TelemetryLog(home: home, echoToStderr: EnvironmentGate.isSet(environment["CFDEV_TELEMETRY_DEBUG"]))
@@ -54,9 +41,16 @@ public enum TelemetryCommand {
     /// line to print.
     public static func turnOff(recorder: Recorder, warn: (String) -> Void) throws -> String {
         let environment = recorder.environment
-        let cap = (try? SettingsLoader.load(home: recorder.home, environment: environment).maxPendingEvents)
-            ?? TelemetrySettings().maxPendingEvents
-        let seconds = finalFlushSeconds(environment, warn: warn)
+        // A bad setting never stops `off`: it is named in one line and the built-in values used.
+        let settings: TelemetrySettings
+        do {
+            settings = try SettingsLoader.load(home: recorder.home, environment: environment)
+        } catch {
+            warn("\(error); turning off with the built-in settings")
+            settings = TelemetrySettings()
+        }
+        let cap = settings.maxPendingEvents
+        let seconds = settings.finalFlushSeconds
         let launcher = FlushLauncher(environment: environment, shimPath: RealCFLocator.ownExecutable())
         let outcome = try TelemetrySwitch(recorder: recorder).turnOff(cap: cap) {
             do {

@@ -20,6 +20,9 @@ struct SettingsCommandTests {
         #expect(off.status == 0, "\(value): \(off.stderr)")
         #expect(off.stdout.contains("Telemetry is off"))
         #expect(!off.stderr.contains("Fatal error"))
+        // The bad setting is named, in one line, and off goes on with the built-in values.
+        #expect(off.stderr.split(separator: "\n").count == 1, "\(off.stderr)")
+        #expect(off.stderr.hasPrefix("Warning: CFDEV_TELEMETRY_FINAL_FLUSH_SECONDS"), "\(off.stderr)")
         let status = try await world.status()
         #expect(status["consent"] as? String == "off")
         #expect(status["pending"] as? Int == 0)
