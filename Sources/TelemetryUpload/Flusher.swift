@@ -84,11 +84,7 @@ public struct Flusher: Sendable {
 
     /// PUTs one batch, retrying what can be retried; on 2xx (or 412: already there) removes its events.
     func upload(_ batch: SealedBatch, with client: S3Client, outcome: inout Outcome) async -> Failure? {
-        var headers = [
-            ("content-md5", S3Client.contentMD5(batch.body)), ("content-type", Self.contentType),
-            ("if-none-match", "*"),
-        ]
-        if batch.droppedReported > 0 { headers.append((Self.droppedHeader, String(batch.droppedReported))) }
+        let headers = batch.droppedReported > 0 ? [(Self.droppedHeader, String(batch.droppedReported))] : []
         var attempt = 0
         var skewCorrections = 0
         while true {
@@ -96,9 +92,9 @@ public struct Flusher: Sendable {
             if clock() >= deadline { return Failure(message: "stopped at the time limit", fatal: false) }
             do {
                 outcome.puts += 1
-                let response = try await client.send(
-                    "PUT", key: batch.objectKey, headers: headers, body: batch.body, resource: batch.objectKey,
-                    timeout: requestTimeout())
+                let response = try await client.putObject(
+                    key: batch.objectKey, body: batch.body, contentType: Self.contentType, writeOnce: true,
+                    headers: headers, timeout: requestTimeout())
                 if client.settleClock(serverDate: response.serverDate) {
                     log.write("the local clock agrees with the store's again: clock offset dropped")
                     ClockOffsetRecord.save(0, spool: spool, log: log)

@@ -109,14 +109,17 @@ public final class S3Client: Sendable {
     // MARK: Objects
 
     /// PUT Object, with `Content-MD5`, `Content-Type` and `x-amz-content-sha256` signed.
+    /// `writeOnce`: `If-None-Match: *`, so that an object already there is never overwritten
+    /// (the store answers 412). `headers`: more to send and sign (`x-amz-meta-…`).
     /// The response carries the ETag and the server's `Date`.
     @discardableResult
-    public func putObject(key: String, body: Data, contentType: String = "application/octet-stream")
-        async throws -> S3Response
-    {
-        try await send(
-            "PUT", key: key, headers: [("content-md5", Self.contentMD5(body)), ("content-type", contentType)],
-            body: body, resource: key)
+    public func putObject(
+        key: String, body: Data, contentType: String = "application/octet-stream", writeOnce: Bool = false,
+        headers: [(String, String)] = [], timeout: TimeInterval? = nil
+    ) async throws -> S3Response {
+        var all = [("content-md5", Self.contentMD5(body)), ("content-type", contentType)]
+        if writeOnce { all.append(("if-none-match", "*")) }
+        return try await send("PUT", key: key, headers: all + headers, body: body, resource: key, timeout: timeout)
     }
 
     /// GET Object: status, headers (`Date`, `ETag`) and bytes.
