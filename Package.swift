@@ -48,7 +48,13 @@ let package = Package(
             ]
         ),
         // The team's side: aggregate the bucket into published statistics.
-        .target(name: "TelemetryReport", dependencies: ["TelemetryUpload", "TelemetryCore"]),
+        .target(
+            name: "TelemetryReport",
+            dependencies: [
+                "TelemetryUpload", "TelemetryCore", "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
         .executableTarget(
             name: "cfdev-telemetry",
             dependencies: [
