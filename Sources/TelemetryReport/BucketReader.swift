@@ -1,137 +1,179 @@
 import Foundation
 import TelemetryUpload
 
-/// Reads the objects of a date range from the store into a `UsageAggregator`: one listing
-/// starting after `dt=FROM` and stopping at the first key past `dt=TO` (continuation tokens for
-/// the pages), signed GETs a few at a time in listing order, gunzip, lines. At most
-/// `concurrency` objects are held at once; retryable failures are retried with backoff.
+/// Reads the objects of a date range from the store into a `UsageAggregator`: each day's
+/// partition listed by its own prefix (a few days ahead, in parallel), then its objects fetched,
+/// inflated and parsed a few at a time (in parallel, within a budget of listed bytes in flight)
+/// and merged in key order, day after day. With a `cache`, objects whose key and ETag are cached
+/// are not fetched, and the cache learns the others. Retryable failures are retried with backoff.
 public struct BucketReader: Sendable {
     public let client: S3Client
     public let layout: PartitionLayout
     public var pageSize: Int?
+    /// Objects fetched at once.
     public var concurrency: Int
+    /// Days listed at once (ahead of the one being read).
+    public var listConcurrency = 8
+    /// The most listed bytes of objects being fetched at once (one object is always allowed).
+    public var maxBytesInFlight = 128 << 20
+    public var limits = ObjectLimits.standard
     public var retry = RetryPolicy()
+    public var cache: ReportCache?
 
-    public init(client: S3Client, layout: PartitionLayout, pageSize: Int? = nil, concurrency: Int = 4) {
+    public init(client: S3Client, layout: PartitionLayout, pageSize: Int? = nil, concurrency: Int = 8, cache: ReportCache? = nil) {
         self.client = client
         self.layout = layout
         self.pageSize = pageSize
         self.concurrency = max(1, concurrency)
+        self.cache = cache
+    }
+
+    /// Where a read stands, for a progress line.
+    public struct Progress: Sendable {
+        public var statistics: ReadStatistics
+        public var day: CivilDate
+        /// Days of the range fully read, and the range's days.
+        public var daysDone: Int
+        public var days: Int
+        /// Objects listed so far, and objects merged so far.
+        public var objectsListed: Int
+        public var objectsDone: Int
+    }
+
+    private enum Pending {
+        case ready(ObjectPartial?)
+        case cached(Data)
+        case fetching(Task<ObjectPartial?, any Error>)
+    }
+
+    private struct Item {
+        var day: CivilDate
+        var object: PartitionListing.Object
+        var pending: Pending
+        var lastOfDay: Bool
     }
 
     /// Reads every object of `range` into `aggregator`; `progress` is called after each object.
     public func read(
-        range: ReportRange, into aggregator: inout UsageAggregator,
-        progress: (ReadStatistics, CivilDate) -> Void = { _, _ in }
+        range: ReportRange, into aggregator: inout UsageAggregator, progress: (Progress) -> Void = { _ in }
     ) async throws {
-        var listing = RangeListing(client: client, layout: layout, range: range, pageSize: pageSize)
-        var inFlight: [(day: CivilDate, key: String, task: Task<Data, any Error>)] = []
-        defer { inFlight.forEach { $0.task.cancel() } }
-        var listingDone = false
-        while true {
-            while !listingDone && inFlight.count < concurrency {
-                guard let next = try await listing.next(onIgnored: { aggregator.recordIgnoredObject() }) else {
-                    listingDone = true
-                    break
+        let days = (0..<range.dayCount).map { range.from.adding(days: $0) }
+        var listings: [Int: Task<PartitionListing.Result, any Error>] = [:]
+        var queue: [Item] = []
+        var head = 0
+        defer {
+            listings.values.forEach { $0.cancel() }
+            for item in queue[head...] { if case .fetching(let task) = item.pending { task.cancel() } }
+        }
+        var fetching = 0
+        var bytesInFlight = 0
+        var toSave: [CivilDate: [(key: String, etag: String, partial: ObjectPartial)]] = [:]
+        var listed = 0, done = 0, daysDone = 0
+
+        // Merges the oldest queued object (awaiting it if it is still being fetched).
+        func mergeHead() async throws {
+            let item = queue[head]
+            queue[head].pending = .ready(nil)
+            head += 1
+            if head > 1024 && head * 2 > queue.count {
+                queue.removeFirst(head)
+                head = 0
+            }
+            var partial: ObjectPartial?
+            switch item.pending {
+            case .ready(let value):
+                partial = value
+            case .cached(let blob):
+                partial = PartialCoding.decode(blob)
+                if partial == nil {
+                    // A damaged cache row: read the object from the store after all.
+                    partial = try await Self.fetch(item.object, day: item.day, client: client, retry: retry, limits: limits)
+                    if let partial { toSave[item.day, default: []].append((item.object.key, item.object.etag, partial)) }
+                    aggregator.statistics.fetchedObjects += 1
+                } else {
+                    aggregator.statistics.cachedObjects += 1
                 }
-                let client = self.client, retry = self.retry, key = next.key
-                inFlight.append((next.day, key, Task { try await Self.fetch(key, client: client, retry: retry) }))
+            case .fetching(let task):
+                fetching -= 1
+                bytesInFlight -= Int(item.object.size)
+                partial = try await task.value
+                aggregator.statistics.fetchedObjects += 1
+                if let partial { toSave[item.day, default: []].append((item.object.key, item.object.etag, partial)) }
             }
-            guard !inFlight.isEmpty else { break }
-            let (day, key, task) = inFlight.removeFirst()
-            let body: Data
-            do {
-                body = try await task.value
-            } catch let error as S3Error where error.code == "NoSuchKey" {
-                continue  // deleted since the listing (expired by the retention rule): nothing to count
-            } catch let error as S3Error {
-                throw ReportError.store("cannot read \(key): \(error)")
-            }
-            aggregator.statistics.bytes += body.count
-            do {
-                aggregator.ingest(object: try Gzip.decompress(body), partition: day)
-            } catch {
-                aggregator.recordUnreadableObject()
-            }
-            progress(aggregator.statistics, day)
+            if let partial { aggregator.merge(partial, partition: item.day) }
+            done += 1
+            if item.lastOfDay { try saveDay(item.day) }
+            progress(Progress(
+                statistics: aggregator.statistics, day: item.day, daysDone: daysDone, days: days.count, objectsListed: listed,
+                objectsDone: done))
         }
-    }
 
-    static func fetch(_ key: String, client: S3Client, retry: RetryPolicy) async throws -> Data {
-        var attempt = 1
-        while true {
-            do {
-                return try await client.getObject(key: key)
-            } catch let error as S3Error where attempt < retry.maxAttempts && (error.isRetryable || client.correctClock(from: error)) {
-                try await Task.sleep(nanoseconds: UInt64(retry.delay(afterAttempt: attempt, random: Double.random(in: 0...1)) * 1e9))
-                attempt += 1
-            }
+        var dayListings: [CivilDate: (keys: Set<String>, stale: [String])] = [:]
+        func saveDay(_ day: CivilDate) throws {
+            daysDone += 1
+            guard let cache, let listing = dayListings.removeValue(forKey: day) else { return }
+            try cache.update(day: day, listed: listing.keys, stale: listing.stale, saving: toSave.removeValue(forKey: day) ?? [])
         }
-    }
-}
 
-/// The keys of a range's partitions, page by page, in listing order.
-struct RangeListing {
-    let client: S3Client
-    let layout: PartitionLayout
-    let range: ReportRange
-    let pageSize: Int?
-    private var buffer: [ListedObject] = []
-    private var token: String?
-    private var started = false
-    private var finished = false
-
-    init(client: S3Client, layout: PartitionLayout, range: ReportRange, pageSize: Int?) {
-        self.client = client
-        self.layout = layout
-        self.range = range
-        self.pageSize = pageSize
-    }
-
-    /// The next batch object of the range, or nil at its end; keys under a partition that are
-    /// not batches are passed to `onIgnored`.
-    mutating func next(onIgnored: () -> Void) async throws -> (day: CivilDate, key: String)? {
-        let end = layout.listEnd(to: range.to)
-        while true {
-            if buffer.isEmpty {
-                guard !finished else { return nil }
-                try await fetchPage()
+        var nextListing = 0
+        for (index, day) in days.enumerated() {
+            while nextListing < days.count && nextListing < index + listConcurrency {
+                let listing = PartitionListing(client: client, layout: layout, day: days[nextListing], pageSize: pageSize, retry: retry)
+                listings[nextListing] = Task { try await listing.list() }
+                nextListing += 1
+            }
+            let listing = try await listings.removeValue(forKey: index)!.value
+            for _ in 0..<listing.ignored { aggregator.recordIgnoredObject() }
+            listed += listing.objects.count
+            let cachedRows = try cache?.rows(day: day) ?? [:]
+            if cache != nil {
+                let keys = Set(listing.objects.map(\.key))
+                dayListings[day] = (keys, cachedRows.keys.filter { !keys.contains($0) })
+            }
+            if listing.objects.isEmpty {
+                try saveDay(day)
+                progress(Progress(
+                    statistics: aggregator.statistics, day: day, daysDone: daysDone, days: days.count, objectsListed: listed,
+                    objectsDone: done))
                 continue
             }
-            let object = buffer.removeFirst()
-            if PartitionLayout.isAtOrPast(object.key, end) {
-                finished = true
-                buffer.removeAll()
-                return nil
+            for (position, object) in listing.objects.enumerated() {
+                let last = position == listing.objects.count - 1
+                let pending: Pending
+                if let row = cachedRows[object.key], row.etag == object.etag {
+                    pending = .cached(row.partial)
+                } else if object.size > Int64(limits.maxCompressedBytes) {
+                    let rejected = ObjectPartial.rejected(.tooLarge, storedBytes: 0)
+                    toSave[day, default: []].append((object.key, object.etag, rejected))
+                    pending = .ready(rejected)
+                } else {
+                    let size = Int(max(0, object.size))
+                    while fetching > 0 && (fetching >= concurrency || bytesInFlight + size > maxBytesInFlight) {
+                        try await mergeHead()
+                    }
+                    let client = self.client, retry = self.retry, limits = self.limits
+                    pending = .fetching(Task { try await Self.fetch(object, day: day, client: client, retry: retry, limits: limits) })
+                    fetching += 1
+                    bytesInFlight += size
+                }
+                queue.append(Item(day: day, object: object, pending: pending, lastOfDay: last))
+                // Objects that need no fetch are merged at once when nothing is ahead of them.
+                while head < queue.count, !Self.isFetching(queue[head].pending) { try await mergeHead() }
             }
-            guard let day = layout.partition(ofKey: object.key), range.contains(day) else {
-                onIgnored()
-                continue
-            }
-            return (day, object.key)
         }
+        while head < queue.count { try await mergeHead() }
     }
 
-    private mutating func fetchPage() async throws {
-        var attempt = 1
-        let retry = RetryPolicy()
-        while true {
-            do {
-                let page = try await client.listObjectsV2(
-                    prefix: layout.eventsRoot, startAfter: started ? nil : layout.listStart(from: range.from),
-                    continuationToken: token, maxKeys: pageSize)
-                started = true
-                buffer = page.objects
-                token = page.nextContinuationToken
-                if !page.isTruncated || token == nil { finished = true }
-                return
-            } catch let error as S3Error {
-                guard attempt < retry.maxAttempts && (error.isRetryable || client.correctClock(from: error)) else {
-                    throw ReportError.store("cannot list \(layout.eventsRoot): \(error)")
-                }
-                try await Task.sleep(nanoseconds: UInt64(retry.delay(afterAttempt: attempt, random: Double.random(in: 0...1)) * 1e9))
-                attempt += 1
-            }
-        }
+    private static func isFetching(_ pending: Pending) -> Bool {
+        if case .fetching = pending { return true }
+        return false
+    }
+
+    /// GETs one object (retrying what is retryable) and reads it into a partial; nil when it was
+    /// deleted since the listing (expired by the retention rule, or compacted).
+    static func fetch(
+        _ object: PartitionListing.Object, day: CivilDate, client: S3Client, retry: RetryPolicy, limits: ObjectLimits
+    ) async throws -> ObjectPartial? {
+        try await StoreRetry.get(object.key, client: client, retry: retry).map { ObjectPartial.read($0, partition: day, limits: limits) }
     }
 }

@@ -15,7 +15,13 @@ enum JSONReport {
         out += report.rows.isEmpty ? "],\n" : "\n  ],\n"
         let input = report.input
         out += "  \"input\": {\"objects\": \(input.objects), \"unreadable_objects\": \(input.unreadableObjects), "
-        out += "\"duplicates\": \(input.duplicates), \"malformed_lines\": \(input.malformedLines)}\n"
+        out += "\"duplicates\": \(input.duplicates), \"malformed_lines\": \(input.malformedLines), "
+        out += "\"objects_with_trailing_junk\": \(input.objectsWithTrailingJunk),\n"
+        out += "    \"rejected_objects\": {"
+        out += ObjectRejection.allCases.map { "\"\($0.rawValue)\": \(input.rejectedObjects[$0] ?? 0)" }.joined(separator: ", ")
+        out += "},\n    \"rejected_lines\": {"
+        out += LineRejection.allCases.map { "\"\($0.rawValue)\": \(input.rejectedLines[$0] ?? 0)" }.joined(separator: ", ")
+        out += "}}\n"
         out += "}\n"
         return out
     }

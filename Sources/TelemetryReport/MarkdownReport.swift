@@ -47,15 +47,29 @@ enum MarkdownReport {
     }
 }
 
-/// The closing line on what was read (objects, duplicates, malformed lines).
+/// The closing line on what was read: objects, duplicates, and what was rejected by reason.
 enum InputNote {
     static func text(_ input: InputSummary) -> String {
-        var parts = ["Read \(TextFormatting.grouped(input.objects)) object\(input.objects == 1 ? "" : "s")"]
+        func plural(_ n: Int, _ word: String) -> String { "\(TextFormatting.grouped(n)) \(word)\(n == 1 ? "" : "s")" }
+        var parts = ["Read \(plural(input.objects, "object"))"]
         if input.unreadableObjects > 0 {
-            parts.append("\(TextFormatting.grouped(input.unreadableObjects)) unreadable object\(input.unreadableObjects == 1 ? "" : "s") skipped")
+            let reasons = ObjectRejection.allCases.compactMap { reason in
+                input.rejectedObjects[reason].map { "\(TextFormatting.grouped($0)) \(reason.rawValue.replacingOccurrences(of: "_", with: " "))" }
+            }
+            parts.append("\(plural(input.unreadableObjects, "unreadable object")) skipped (\(reasons.joined(separator: ", ")))")
         }
-        parts.append("\(TextFormatting.grouped(input.duplicates)) duplicate event\(input.duplicates == 1 ? "" : "s") counted once")
-        parts.append("\(TextFormatting.grouped(input.malformedLines)) malformed line\(input.malformedLines == 1 ? "" : "s") skipped")
+        if input.objectsWithTrailingJunk > 0 {
+            parts.append("\(plural(input.objectsWithTrailingJunk, "object")) with junk after its gzip data (the data before it counted)")
+        }
+        parts.append("\(plural(input.duplicates, "duplicate event")) counted once")
+        var malformed = "\(plural(input.malformedLines, "malformed line")) skipped"
+        if input.malformedLines > 0 {
+            let reasons = LineRejection.allCases.compactMap { reason in
+                input.rejectedLines[reason].map { "\(TextFormatting.grouped($0)) \(reason.rawValue.replacingOccurrences(of: "_", with: " "))" }
+            }
+            malformed += " (\(reasons.joined(separator: ", ")))"
+        }
+        parts.append(malformed)
         return parts.joined(separator: "; ") + "."
     }
 }

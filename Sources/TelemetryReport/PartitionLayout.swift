@@ -13,11 +13,8 @@ public struct PartitionLayout: Sendable, Equatable {
     /// `<prefix>events/`: what the retention rule expires.
     public var retentionPrefix: String { prefix + "events/" }
 
-    /// Where a listing for a range starts: just before the first key of `from`'s partition.
-    public func listStart(from: CivilDate) -> String { eventsRoot + "dt=\(from)" }
-
-    /// Every key of partition `to` sorts below this; the first key at or above it is past the range.
-    public func listEnd(to: CivilDate) -> String { eventsRoot + "dt=\(to)0" }
+    /// The prefix of one day's partition: `<prefix>events/v1/dt=YYYY-MM-DD/`.
+    public func partitionPrefix(_ day: CivilDate) -> String { eventsRoot + "dt=\(day)/" }
 
     /// The partition day of a batch key, or nil for anything else under the prefix.
     public func partition(ofKey key: String) -> CivilDate? {
@@ -29,10 +26,5 @@ public struct PartitionLayout: Sendable, Equatable {
         let name = afterDt.dropFirst(11)
         guard !name.isEmpty, !name.contains("/") else { return nil }
         return CivilDate(afterDt.prefix(10))
-    }
-
-    /// Whether `key` sorts at or past `bound` in S3's order (UTF-8 bytes).
-    static func isAtOrPast(_ key: String, _ bound: String) -> Bool {
-        !key.utf8.lexicographicallyPrecedes(bound.utf8)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TelemetryCore
 
 /// The fields of one uploaded envelope the report uses. `data` is not read: the report counts
 /// events, it never looks at their metadata. The anonymous ID is only used to count distinct
@@ -22,11 +23,35 @@ public struct ReportEvent: Sendable, Equatable {
     }
 }
 
-/// Reads one NDJSON line into a `ReportEvent`, or nil when it is malformed: not JSON, a field
-/// missing or of the wrong type, or a value outside what the product sends (an event name that
-/// is not a lower-case identifier, an anonymous ID that is not 64 hex digits, an `os` or `build`
-/// with control characters or longer than 64 characters). Labels that reach a report are thus
-/// short printable text; the formats still escape them.
+/// Why a line of an object was not counted; the raw value is the name published in the input
+/// summary (JSON `rejected_lines`).
+public enum LineRejection: String, CaseIterable, Sendable, Comparable {
+    /// Not a JSON object.
+    case notJSON = "not_json"
+    /// A required field is absent or null.
+    case missingField = "missing_field"
+    /// A field holds another JSON type than the envelope's.
+    case wrongType = "wrong_type"
+    /// A value outside what the product sends (IDs, labels, timestamp format, schema).
+    case invalidValue = "invalid_value"
+    /// An event name that is not in the catalog.
+    case unknownEvent = "unknown_event"
+    /// A timestamp more than a day away from its `dt=` partition's day.
+    case outsidePartition = "outside_partition"
+    /// Longer than `ObjectLimits.maxLineBytes`; never held in memory.
+    case tooLong = "too_long"
+
+    public static func < (a: Self, b: Self) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+}
+
+/// Reads one NDJSON line into a `ReportEvent`, or says why it is not an envelope: not JSON, a
+/// field missing or of the wrong type, a value outside what the product sends (an event ID that
+/// is not 1…128 printable ASCII characters, an anonymous ID that is not 64 hex digits, an `os` or
+/// `build` with control characters, longer than 64 characters or the reserved `(other)`, a
+/// timestamp that is not `YYYY-MM-DDTHH:MM:SS[.fff]Z`), or an event name not in the catalog.
+/// Labels that reach a report are thus short printable text; the formats still escape them.
 public struct EnvelopeLineParser {
     private let decoder = JSONDecoder()
 
@@ -42,20 +67,48 @@ public struct EnvelopeLineParser {
         var build: String
     }
 
+    /// The event, or nil when the line is rejected (for any reason).
     public func parse(_ line: Data) -> ReportEvent? {
-        guard let raw = try? decoder.decode(Line.self, from: line) else { return nil }
+        if case .success(let event) = check(line) { return event }
+        return nil
+    }
+
+    /// The event, or why the line is rejected.
+    public func check(_ line: Data) -> Result<ReportEvent, LineRejectionError> {
+        let raw: Line
+        do {
+            raw = try decoder.decode(Line.self, from: line)
+        } catch let error as DecodingError {
+            switch error {
+            case .keyNotFound, .valueNotFound: return .failure(.init(.missingField))
+            case .typeMismatch: return .failure(.init(.wrongType))
+            case .dataCorrupted: return .failure(.init(.notJSON))
+            @unknown default: return .failure(.init(.notJSON))
+            }
+        } catch {
+            return .failure(.init(.notJSON))
+        }
         guard raw.schema >= 1,
               Self.isEventID(raw.event_id),
               Self.isEventName(raw.event),
               Self.isAnonymousID(raw.anonymous_id),
               Self.isLabel(raw.os), Self.isLabel(raw.build),
               let day = Self.day(ofTimestamp: raw.timestamp)
-        else { return nil }
-        return ReportEvent(
+        else { return .failure(.init(.invalidValue)) }
+        guard EventName(rawValue: raw.event) != nil else { return .failure(.init(.unknownEvent)) }
+        return .success(ReportEvent(
             eventID: raw.event_id, event: raw.event, day: day, anonymousID: raw.anonymous_id, os: raw.os,
-            build: raw.build)
+            build: raw.build))
     }
+}
 
+/// A `LineRejection` as an `Error`, for `Result`.
+public struct LineRejectionError: Error, Equatable {
+    public var reason: LineRejection
+    public init(_ reason: LineRejection) { self.reason = reason }
+}
+
+extension EnvelopeLineParser {
     static func isEventID(_ id: String) -> Bool {
         !id.isEmpty && id.utf8.count <= 128 && id.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7f }
     }
@@ -78,19 +131,37 @@ public struct EnvelopeLineParser {
         }
     }
 
-    /// Printable, no control characters, 1…64 characters.
+    /// Printable, no control characters, 1…64 characters, not the report's own `(other)`.
     static func isLabel(_ label: String) -> Bool {
-        !label.isEmpty && label.count <= 64
+        !label.isEmpty && label != LabelFolding.otherLabel && label.count <= 64
             && label.unicodeScalars.allSatisfy { !$0.properties.isWhitespace || $0 == " " }
             && label.unicodeScalars.allSatisfy { $0.value >= 0x20 && !(0x7f...0x9f).contains($0.value) }
             && label.trimmingCharacters(in: .whitespaces) == label
     }
 
-    /// `2026-11-23T18:50:20.123Z` → 2026-11-23; nil unless it looks like the envelope's format.
+    /// `2026-11-23T18:50:20.123Z` → 2026-11-23; nil unless it is `YYYY-MM-DDTHH:MM:SS`, an
+    /// optional fraction of 1…9 digits and `Z`, with a real day and time.
     static func day(ofTimestamp timestamp: String) -> CivilDate? {
         let bytes = Array(timestamp.utf8)
-        guard bytes.count >= 20, bytes.count <= 30, bytes[10] == UInt8(ascii: "T"), bytes.last == UInt8(ascii: "Z")
+        guard bytes.count >= 20, bytes.count <= 30, bytes[10] == UInt8(ascii: "T"), bytes.last == UInt8(ascii: "Z"),
+              bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":")
         else { return nil }
+        func number(_ range: Range<Int>) -> Int? {
+            var value = 0
+            for index in range {
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) else { return nil }
+                value = value * 10 + Int(bytes[index] - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        guard let hour = number(11..<13), hour < 24, let minute = number(14..<16), minute < 60,
+              let second = number(17..<19), second < 61
+        else { return nil }
+        if bytes.count > 20 {
+            guard bytes[19] == UInt8(ascii: "."), bytes.count >= 22, number(20..<(bytes.count - 1)) != nil else { return nil }
+        } else if bytes[19] != UInt8(ascii: "Z") {
+            return nil
+        }
         return CivilDate(timestamp.prefix(10))
     }
 }

@@ -38,10 +38,11 @@ public enum ReportError: Error, Equatable, CustomStringConvertible {
     case invalidOption(String)
     case store(String)
     case lifecycle(String)
+    case cache(String)
 
     public var description: String {
         switch self {
-        case .invalidDate(let m), .invalidRange(let m), .invalidOption(let m), .store(let m), .lifecycle(let m): m
+        case .invalidDate(let m), .invalidRange(let m), .invalidOption(let m), .store(let m), .lifecycle(let m), .cache(let m): m
         }
     }
 }

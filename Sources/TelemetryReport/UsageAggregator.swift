@@ -1,11 +1,12 @@
 import Foundation
 
-/// Reads uploaded objects (gzip already removed) line by line and aggregates as it goes: no event
-/// is kept, only a count per distinct (event, OS, build, period, machine). Copies of an event
-/// (same `event_id`) are counted once. Objects must be fed partition by partition (all objects
-/// of one `dt=` day together, as a listing returns them): an event's partition is the UTC day of
-/// its own timestamp, so every copy of it is in the same partition, and the set of seen event IDs
-/// is kept for one partition at a time.
+/// Merges objects' partials (`ObjectPartial`) and aggregates as it goes: no event is kept, only a
+/// count per distinct (event, OS, build, period, machine). Copies of an event (same `event_id`)
+/// are counted once. Objects must be fed partition by partition (all objects of one `dt=` day
+/// together, in key order, as `BucketReader` does): an event's partition is the UTC day of its own
+/// timestamp, so every copy of it is in the same partition, and the set of seen event IDs is kept
+/// for one partition at a time. The first copy in key order is the one counted, so the result
+/// does not depend on the order a store lists keys in.
 public struct UsageAggregator {
     public let granularity: PeriodGranularity
     public internal(set) var statistics = ReadStatistics()
@@ -19,35 +20,45 @@ public struct UsageAggregator {
     var atoms: [Atom: Int] = [:]
 
     private var partition: CivilDate?
-    private var seenEventIDs: Set<String> = []
-    private let parser = EnvelopeLineParser()
+    private var partitionPeriod: Int32 = 0
+    private var seenEvents: Set<UInt64> = []
 
     public init(granularity: PeriodGranularity) {
         self.granularity = granularity
     }
 
-    /// One uploaded object of partition `day`, decompressed: every line is read.
-    public mutating func ingest(object: Data, partition day: CivilDate) {
+    /// One object's partial, read from partition `day`.
+    public mutating func merge(_ partial: ObjectPartial, partition day: CivilDate) {
+        statistics.bytes += partial.storedBytes
+        if let rejection = partial.rejection {
+            statistics.rejectedObjects[rejection, default: 0] += 1
+            return
+        }
         statistics.objects += 1
+        statistics.lines += partial.lines
+        statistics.duplicates += partial.duplicates
+        if partial.hasTrailingJunk { statistics.objectsWithTrailingJunk += 1 }
+        for (reason, count) in partial.rejectedLines { statistics.rejectedLines[reason, default: 0] += count }
         enter(partition: day)
-        object.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
-            var start = 0
-            let count = buffer.count
-            while start < count {
-                var end = start
-                while end < count && buffer[end] != 0x0A { end += 1 }
-                if end > start {
-                    let line = Data(buffer[start..<end])
-                    if !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { ingest(line: line, partition: day) }
-                }
-                start = end + 1
-            }
+        // Each label interned only in the dimension it is used for, once per object.
+        var eventIndex = [Int32](repeating: -1, count: partial.labels.count)
+        var osIndex = eventIndex, buildIndex = eventIndex
+        func resolve(_ local: UInt32, _ cache: inout [Int32], _ interner: inout Interner) -> Int32 {
+            let slot = Int(local)
+            if cache[slot] < 0 { cache[slot] = interner.index(partial.labels[slot]) }
+            return cache[slot]
+        }
+        for entry in partial.entries {
+            let event = resolve(entry.event, &eventIndex, &events)
+            let os = resolve(entry.os, &osIndex, &oses)
+            let build = resolve(entry.build, &buildIndex, &builds)
+            add(hash: entry.eventHash, machine: entry.machine, event: event, os: os, build: build, misplaced: entry.misplaced)
         }
     }
 
-    /// An object that could not be read (not gzip, damaged): counted and skipped.
-    public mutating func recordUnreadableObject() {
-        statistics.unreadableObjects += 1
+    /// One uploaded object of partition `day`, already decompressed: every line is read.
+    public mutating func ingest(object: Data, partition day: CivilDate) {
+        merge(ObjectPartial.read(ndjson: object, partition: day), partition: day)
     }
 
     /// An object under the events prefix that is not in the `dt=…/….ndjson.gz` layout: skipped.
@@ -59,33 +70,27 @@ public struct UsageAggregator {
     public mutating func ingest(_ event: ReportEvent, partition day: CivilDate? = nil) {
         let day = day ?? event.day
         enter(partition: day)
-        add(event, partition: day)
-    }
-
-    mutating func ingest(line: Data, partition day: CivilDate) {
-        statistics.lines += 1
-        guard let event = parser.parse(line) else {
-            statistics.malformedLines += 1
-            return
-        }
-        add(event, partition: day)
+        add(
+            hash: ObjectPartial.eventHash(event.eventID), machine: ObjectPartial.machineKey(event.anonymousID),
+            event: events.index(event.event), os: oses.index(event.os), build: builds.index(event.build),
+            misplaced: event.day != day)
     }
 
     private mutating func enter(partition day: CivilDate) {
         if partition != day {
             partition = day
-            seenEventIDs.removeAll(keepingCapacity: true)
+            partitionPeriod = periods.index(granularity.key(for: day))
+            seenEvents.removeAll(keepingCapacity: true)
         }
     }
 
-    private mutating func add(_ event: ReportEvent, partition day: CivilDate) {
-        guard seenEventIDs.insert(event.eventID).inserted else {
+    private mutating func add(hash: UInt64, machine machineKey: UInt64, event: Int32, os: Int32, build: Int32, misplaced: Bool) {
+        guard seenEvents.insert(hash).inserted else {
             statistics.duplicates += 1
             return
         }
-        if event.day != day { statistics.misplaced += 1 }
+        if misplaced { statistics.misplaced += 1 }
         statistics.events += 1
-        let machineKey = UInt64(event.anonymousID.prefix(16), radix: 16) ?? 0
         let machine: Int32
         if let known = machines[machineKey] {
             machine = known
@@ -93,16 +98,18 @@ public struct UsageAggregator {
             machine = Int32(machines.count)
             machines[machineKey] = machine
         }
-        let atom = Atom(
-            event: events.index(event.event), os: oses.index(event.os), build: builds.index(event.build),
-            period: periods.index(granularity.key(for: day)), machine: machine)
-        atoms[atom, default: 0] += 1
+        atoms[Atom(event: event, os: os, build: build, period: partitionPeriod, machine: machine), default: 0] += 1
     }
 
     /// The published report: every cell of `ReportDimension.publishedGroupings`, with the
     /// k-anonymity rule of `KAnonymity` applied.
-    public func report(range: ReportRange, k: Int) -> UsageReport {
-        let list = Array(atoms)
+    /// At most `maxLabels` values of each labelled dimension (event, OS, build) are shown: those
+    /// with the most machines; the rest are counted together as one `(other)` value, under the
+    /// same rule as any other.
+    public func report(range: ReportRange, k: Int, maxLabels: Int = LabelFolding.defaultLimit) -> UsageReport {
+        var events = self.events, oses = self.oses, builds = self.builds
+        let folded = LabelFolding.fold(atoms, events: &events, oses: &oses, builds: &builds, limit: maxLabels)
+        let list = Array(folded)
         let alive = KAnonymity.surviving(atoms: list.map(\.key), groupings: ReportDimension.publishedGroupings, k: k)
         var rows: [ReportRow] = []
         for grouping in ReportDimension.publishedGroupings {
@@ -132,8 +139,8 @@ public struct UsageAggregator {
         return UsageReport(
             range: range, k: k, granularity: granularity, rows: rows,
             input: InputSummary(
-                objects: statistics.objects, unreadableObjects: statistics.unreadableObjects,
-                duplicates: statistics.duplicates, malformedLines: statistics.malformedLines))
+                objects: statistics.objects, duplicates: statistics.duplicates, rejectedLines: statistics.rejectedLines,
+                rejectedObjects: statistics.rejectedObjects, objectsWithTrailingJunk: statistics.objectsWithTrailingJunk))
     }
 }
 
@@ -146,9 +153,18 @@ public struct ReadStatistics: Sendable, Equatable {
     /// Distinct events read (after de-duplication), suppressed ones included.
     public var events = 0
     public var duplicates = 0
-    public var malformedLines = 0
-    public var unreadableObjects = 0
+    public var rejectedLines: [LineRejection: Int] = [:]
+    public var rejectedObjects: [ObjectRejection: Int] = [:]
+    /// Objects whose members were counted but that had bytes after them that were not a member.
+    public var objectsWithTrailingJunk = 0
     public var ignoredObjects = 0
+    /// Objects whose partial came from the local cache, and objects fetched from the store.
+    public var cachedObjects = 0
+    public var fetchedObjects = 0
+    /// Lines rejected, all reasons together.
+    public var malformedLines: Int { rejectedLines.values.reduce(0, +) }
+    /// Objects not counted, all reasons together.
+    public var unreadableObjects: Int { rejectedObjects.values.reduce(0, +) }
     /// Events whose timestamp is on another day than their `dt=` partition (counted under the partition).
     public var misplaced = 0
 

@@ -85,14 +85,27 @@ public struct ReportRow: Sendable, Equatable {
 /// the raw number of events (and so the suppressed remainder) could be derived.
 public struct InputSummary: Sendable, Equatable {
     public var objects: Int
-    public var unreadableObjects: Int
     public var duplicates: Int
-    public var malformedLines: Int
+    /// Lines not counted, by reason.
+    public var rejectedLines: [LineRejection: Int]
+    /// Objects not counted, by reason.
+    public var rejectedObjects: [ObjectRejection: Int]
+    /// Objects counted up to their last complete gzip member, with other bytes after it.
+    public var objectsWithTrailingJunk: Int
 
-    public init(objects: Int = 0, unreadableObjects: Int = 0, duplicates: Int = 0, malformedLines: Int = 0) {
+    public init(
+        objects: Int = 0, duplicates: Int = 0, rejectedLines: [LineRejection: Int] = [:],
+        rejectedObjects: [ObjectRejection: Int] = [:], objectsWithTrailingJunk: Int = 0
+    ) {
         self.objects = objects
-        self.unreadableObjects = unreadableObjects
         self.duplicates = duplicates
-        self.malformedLines = malformedLines
+        self.rejectedLines = rejectedLines
+        self.rejectedObjects = rejectedObjects
+        self.objectsWithTrailingJunk = objectsWithTrailingJunk
     }
+
+    /// Lines rejected, all reasons together.
+    public var malformedLines: Int { rejectedLines.values.reduce(0, +) }
+    /// Objects not counted, all reasons together.
+    public var unreadableObjects: Int { rejectedObjects.values.reduce(0, +) }
 }

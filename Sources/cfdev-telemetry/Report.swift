@@ -32,6 +32,19 @@ struct Report: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Write the report to this file instead of standard output.", valueName: "file"))
     var output: String?
 
+    @Option(help: ArgumentHelp(
+        "Show at most this many values per event type, OS and build; the rest are counted as one \"(other)\" (default 50).",
+        valueName: "N"))
+    var maxLabels = LabelFolding.defaultLimit
+
+    @Option(help: ArgumentHelp(
+        "The local cache of per-object aggregates (default: $XDG_CACHE_HOME/cfdev-telemetry/report-cache.sqlite).",
+        valueName: "file"))
+    var cache: String?
+
+    @Flag(help: "Read every object from the store; use and change no cache.")
+    var noCache = false
+
     @Option(help: .hidden)
     var pageSize: Int?
 
@@ -46,6 +59,9 @@ struct Report: AsyncParsableCommand {
             chosenFormat = try Self.format(format, output: output)
             guard k >= 2 else { throw ReportError.invalidOption("--k must be at least 2 (a cell from one machine describes that machine)") }
             if let pageSize, !(1...1000).contains(pageSize) { throw ReportError.invalidOption("--page-size must be 1…1000") }
+            guard (1...10_000).contains(maxLabels) else { throw ReportError.invalidOption("--max-labels must be 1…10000") }
+            if noCache && cache != nil { throw ReportError.invalidOption("--cache and --no-cache exclude each other") }
+            guard range.dayCount <= 3661 else { throw ReportError.invalidRange("a range is at most ten years (3661 days)") }
         } catch {
             throw CommandFailure("\(error)")
         }
@@ -57,12 +73,22 @@ struct Report: AsyncParsableCommand {
         } catch {
             throw CommandFailure("\(error)")
         }
-        let reader = BucketReader(client: target.client(requestTimeout: 60), layout: PartitionLayout(prefix: target.prefix), pageSize: pageSize)
+        let layout = PartitionLayout(prefix: target.prefix)
+        var reader = BucketReader(client: target.client(requestTimeout: 60), layout: layout, pageSize: pageSize)
+        if !noCache {
+            do {
+                reader.cache = try ReportCache(
+                    path: cache ?? ReportCache.defaultPath(environment: context.environment),
+                    source: Self.cacheSource(target))
+            } catch {
+                throw CommandFailure("\(error)")
+            }
+        }
         var aggregator = UsageAggregator(granularity: granularity)
         let progress = TerminalProgress()
         do {
-            try await reader.read(range: range, into: &aggregator) { statistics, day in
-                progress.update("Reading s3://\(settings.bucket)/\(target.prefix)events/v1/ dt=\(day): \(statistics.summary)")
+            try await reader.read(range: range, into: &aggregator) { state in
+                progress.update(ReadProgressLine.text(state, elapsed: progress.elapsed, bucket: settings.bucket, root: layout.eventsRoot))
             }
         } catch {
             progress.finish()
@@ -71,10 +97,10 @@ struct Report: AsyncParsableCommand {
         progress.finish()
         let statistics = aggregator.statistics
         if progress.wasShown {
-            printError("Read \(statistics.summary) in \(String(format: "%.1f", progress.elapsed)) s.")
+            printError("Read \(statistics.summary) in \(String(format: "%.1f", progress.elapsed)) s (\(statistics.cachedObjects) from the cache).")
         }
         Self.warn(statistics)
-        let text = chosenFormat.render(aggregator.report(range: range, k: k))
+        let text = chosenFormat.render(aggregator.report(range: range, k: k, maxLabels: maxLabels))
         if let output {
             do {
                 try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
@@ -105,13 +131,27 @@ struct Report: AsyncParsableCommand {
         return output.flatMap(ReportFormat.inferred(fromFileName:)) ?? .md
     }
 
+    /// The store an object cache row belongs to: endpoint (no user-info), bucket, prefix.
+    static func cacheSource(_ target: UploadTarget) -> String {
+        var components = URLComponents(url: target.endpoint.url, resolvingAgainstBaseURL: false)
+        components?.user = nil
+        components?.password = nil
+        return "\(components?.string ?? target.endpoint.host)|\(target.endpoint.bucket)|\(target.prefix)"
+    }
+
     /// Data-quality notes on stderr, whatever stderr is.
     static func warn(_ statistics: ReadStatistics) {
+        func plural(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
         if statistics.malformedLines > 0 {
-            printError("warning: \(statistics.malformedLines) malformed line\(statistics.malformedLines == 1 ? "" : "s") skipped")
+            let reasons = LineRejection.allCases.compactMap { reason in statistics.rejectedLines[reason].map { "\($0) \(reason.rawValue)" } }
+            printError("warning: \(plural(statistics.malformedLines, "malformed line")) skipped (\(reasons.joined(separator: ", ")))")
         }
         if statistics.unreadableObjects > 0 {
-            printError("warning: \(statistics.unreadableObjects) object\(statistics.unreadableObjects == 1 ? " was" : "s were") not readable gzip NDJSON and skipped")
+            let reasons = ObjectRejection.allCases.compactMap { reason in statistics.rejectedObjects[reason].map { "\($0) \(reason.rawValue)" } }
+            printError("warning: \(statistics.unreadableObjects) object\(statistics.unreadableObjects == 1 ? " was" : "s were") not readable gzip NDJSON and skipped (\(reasons.joined(separator: ", ")))")
+        }
+        if statistics.objectsWithTrailingJunk > 0 {
+            printError("warning: \(plural(statistics.objectsWithTrailingJunk, "object")) had bytes after their gzip data that were not gzip (the data before them was counted)")
         }
         if statistics.misplaced > 0 {
             printError("warning: \(statistics.misplaced) event\(statistics.misplaced == 1 ? "" : "s") had a timestamp on another day than its dt= partition (counted under the partition)")

@@ -11,6 +11,34 @@ import Testing
 struct DuckDBCrossCheckTests {
     @Test(arguments: [(PeriodGranularity.week, 5), (.month, 5), (.day, 2)])
     func sqlMatchesTheReport(by granularity: PeriodGranularity, k: Int) throws {
+        try EngineCrossCheck.check(script: "duckdb_report.py", by: granularity, k: k)
+    }
+}
+
+/// The Spark SQL of docs/REPORT.md (Fixtures/report/spark-report.sql), run by PySpark in local
+/// mode on the same objects, gives exactly the report's published rows.
+@Suite(
+    "Spark SQL gives the report's numbers", .serialized,
+    .enabled(if: SparkAvailability.installed, "pyspark is not installed: python3 -m pip install pyspark (Scripts/install-deps.sh does)"))
+struct SparkCrossCheckTests {
+    @Test(arguments: [(PeriodGranularity.week, 5), (.day, 2)])
+    func sparkSQLMatchesTheReport(by granularity: PeriodGranularity, k: Int) throws {
+        try EngineCrossCheck.check(script: "spark_report.py", by: granularity, k: k)
+    }
+}
+
+enum SparkAvailability {
+    /// Whether `python3 -c "import pyspark"` works and `java` is on PATH.
+    static let installed: Bool = {
+        let env = ProcessInfo.processInfo.environment
+        return (try? ChildRunner.run("/usr/bin/env", ["python3", "-c", "import pyspark"], environment: env).status) == 0
+            && (try? ChildRunner.run("/usr/bin/env", ["java", "-version"], environment: env).status) == 0
+    }()
+}
+
+/// Random usage over 75 days with re-sent copies, read by the report and by an engine's script.
+enum EngineCrossCheck {
+    static func check(script name: String, by granularity: PeriodGranularity, k: Int) throws {
         var random = SeededRandom(seed: 42)
         let oses = ["linux 6.1", "linux 6.8", "darwin 14.5", "darwin 15.1", "windows 10.0"]
         let builds = ["1.0.0", "1.1.0", "1.2.0", "1.3.0-dev"]
@@ -46,10 +74,10 @@ struct DuckDBCrossCheckTests {
         #expect(report.input.duplicates > 0)
         #expect(report.rows.contains { $0.isSuppressed })
 
-        let script = ProductLocator.fixtures + "/report/duckdb_report.py"
+        let script = ProductLocator.fixtures + "/report/" + name
         let result = try ChildRunner.run(
             "/usr/bin/env", ["python3", script, root, range.from.description, range.to.description, granularity.rawValue, String(k)],
-            environment: ProcessInfo.processInfo.environment)
+            environment: ProcessInfo.processInfo.environment, timeout: 900)
         #expect(result.status == 0, "\(result.stderr)")
         let sqlRows = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
         struct Key: Hashable { var event, os, build, period: String? }

@@ -111,6 +111,10 @@ struct ReportServerTests {
         try await Self.checkRangeAndDuplicates(prefix: "dated/")
     }
 
+    @Test func rangesStartingAndEndingOnDataDays() async throws {
+        try await ListingChecks.checkDayBoundaries(prefix: "days/")
+    }
+
     /// Puts the dated objects under `prefix`, then reads ranges of them (library and command line).
     static func checkRangeAndDuplicates(prefix: String) async throws {
         try await Self.putDatedObjects(prefix: prefix)
@@ -248,6 +252,10 @@ struct ReportCommandLineTests {
 struct ReportSignedTests {
     @Test func signedListingAndGetsReadTheRange() async throws {
         try await ReportServerTests.checkRangeAndDuplicates(prefix: "signed/")
+    }
+
+    @Test func rangesStartingAndEndingOnDataDays() async throws {
+        try await ListingChecks.checkDayBoundaries(prefix: "days/")
     }
 
     @Test func aWrongSecretIsAOneLineError() throws {

@@ -15,8 +15,17 @@ enum LocalS3Kind: String, Sendable, CustomStringConvertible {
     case moto
     /// `rclone serve s3`: checks every signature; no lifecycle configuration.
     case rclone
+    /// `weed server … -s3`: checks every signature and honours `If-None-Match: *`; its
+    /// `start-after` skips the keys inside the "folder" it names.
+    case seaweedfs
 
-    var binary: String { self == .moto ? "moto_server" : "rclone" }
+    var binary: String {
+        switch self {
+        case .moto: "moto_server"
+        case .rclone: "rclone"
+        case .seaweedfs: "weed"
+        }
+    }
     var description: String { rawValue }
 
     var isInstalled: Bool {
@@ -53,7 +62,7 @@ final class LocalS3Server: @unchecked Sendable {
 
     static func start(_ kind: LocalS3Kind, bucket: String = "report-tests") async throws -> LocalS3Server {
         let server = try LocalS3Server(kind: kind, bucket: bucket)
-        let deadline = Date().addingTimeInterval(60)
+        let deadline = Date().addingTimeInterval(180)  // a loaded machine starts weed slowly
         while Date() < deadline {
             do {
                 try await server.client().createBucket()
@@ -92,10 +101,16 @@ final class LocalS3Server: @unchecked Sendable {
         environment["MOTO_ALLOW_NONEXISTENT_REGION"] = "true"
         environment.removeValue(forKey: "INITIAL_NO_AUTH_ACTION_COUNT")
         environment["RCLONE_CONFIG"] = directory + "/rclone.conf"
-        let arguments: [String] = kind == .moto
-            ? ["moto_server", "-H", "127.0.0.1", "-p", "\(port)"]
-            : ["rclone", "serve", "s3", "--auth-key", "\(Self.testCredentials.accessKeyID),\(Self.testCredentials.secretAccessKey)",
-               "--addr", "127.0.0.1:\(port)", directory + "/data"]
+        let arguments: [String]
+        switch kind {
+        case .moto:
+            arguments = ["moto_server", "-H", "127.0.0.1", "-p", "\(port)"]
+        case .rclone:
+            arguments = ["rclone", "serve", "s3", "--auth-key", "\(Self.testCredentials.accessKeyID),\(Self.testCredentials.secretAccessKey)",
+                         "--addr", "127.0.0.1:\(port)", directory + "/data"]
+        case .seaweedfs:
+            arguments = try Self.seaweedArguments(directory: directory, s3Port: port)
+        }
         let argv = arguments.map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
@@ -108,12 +123,44 @@ final class LocalS3Server: @unchecked Sendable {
         pid = child
     }
 
-    /// SIGKILL to the server's whole process group; its directory is removed.
+    /// SIGKILL to the server's whole process group; its directory (and SeaweedFS's sockets) removed.
     func stop() {
         kill(-pid, SIGKILL)
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        if let ports = try? String(contentsOfFile: directory + "/ports", encoding: .utf8) {
+            let p = ports.split(separator: " ").map(String.init)
+            if p.count == 8 {
+                for name in ["master-grpc-\(p[1])", "volume-grpc-\(p[3])", "filer-grpc-\(p[5])", "filer-\(p[4])", "s3-grpc-\(p[7])", "s3-\(p[6])"] {
+                    unlink("/tmp/seaweedfs-\(name).sock")
+                }
+            }
+        }
         try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// `weed server` with master, volume, filer and S3 on free ports (each gRPC port given: the
+    /// default is port + 10000) and one identity with the test credentials.
+    private static func seaweedArguments(directory: String, s3Port: Int) throws -> [String] {
+        let identity: [String: Any] = [
+            "identities": [[
+                "name": "admin",
+                "credentials": [["accessKey": testCredentials.accessKeyID, "secretKey": testCredentials.secretAccessKey]],
+                "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+            ]]
+        ]
+        try JSONSerialization.data(withJSONObject: identity).write(to: URL(fileURLWithPath: directory + "/s3.json"))
+        var p = try (0..<7).map { _ in try freePort() }
+        p.insert(s3Port, at: 6)
+        try p.map(String.init).joined(separator: " ").write(toFile: directory + "/ports", atomically: true, encoding: .utf8)
+        return [
+            "weed", "server", "-dir=\(directory)/data", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+            "-master.port=\(p[0])", "-master.port.grpc=\(p[1])", "-master.volumeSizeLimitMB=64", "-master.telemetry=false",
+            "-volume.port=\(p[2])", "-volume.port.grpc=\(p[3])", "-volume.max=8", "-volume.preStopSeconds=0",
+            "-filer", "-filer.port=\(p[4])", "-filer.port.grpc=\(p[5])",
+            "-s3", "-s3.port=\(p[6])", "-s3.port.grpc=\(p[7])", "-s3.config=\(directory)/s3.json",
+            "-s3.port.iceberg=0", "-s3.port.lance=0",
+        ]
     }
 
     private static func freePort() throws -> Int {

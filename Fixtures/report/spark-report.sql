@@ -1,0 +1,46 @@
+-- The report's exact numbers in Spark SQL (docs/REPORT.md, "Spark SQL"). Replace the bucket
+-- path, the range, the period expression and k (5); statements are separated by lines
+-- "-- step: NAME". Run "pass" with N = 0, 1, 2, … until it keeps every row, then "rows" on the
+-- last table. Fixtures/report/spark_report.py runs it under PySpark on a local copy of the layout.
+
+-- step: view
+CREATE OR REPLACE TEMPORARY VIEW cfdev_events
+  (`schema` INT, event_id STRING, event STRING, `timestamp` STRING, anonymous_id STRING,
+   os STRING, build STRING, dt DATE)
+USING json
+OPTIONS (path 's3a://BUCKET/PREFIX/events/v1/', mode 'DROPMALFORMED');
+
+-- step: atoms
+CACHE TABLE cfdev_atoms_0 AS
+SELECT event, os, build, date_format(dt, 'yyyy-MM') AS period, anonymous_id, count(*) AS n
+FROM (
+  SELECT *, row_number() OVER (PARTITION BY dt, event_id ORDER BY `timestamp`) AS copy
+  FROM cfdev_events
+  WHERE dt BETWEEN DATE '2026-01-01' AND DATE '2026-03-31'
+    AND event IS NOT NULL AND os IS NOT NULL AND build IS NOT NULL AND anonymous_id IS NOT NULL
+)
+WHERE copy = 1
+GROUP BY event, os, build, date_format(dt, 'yyyy-MM'), anonymous_id;
+
+-- step: pass
+CACHE TABLE cfdev_atoms_NEXT AS
+WITH small AS (
+  SELECT event, os, build, period, 1 AS hit
+  FROM cfdev_atoms_N
+  GROUP BY GROUPING SETS ((), (event), (period), (os), (build),
+                          (event, period), (os, period), (build, period))
+  HAVING count(DISTINCT anonymous_id) < 5
+)
+SELECT a.*
+FROM cfdev_atoms_N AS a
+LEFT JOIN small AS s
+  ON (s.event IS NULL OR s.event = a.event) AND (s.os IS NULL OR s.os = a.os)
+ AND (s.build IS NULL OR s.build = a.build) AND (s.period IS NULL OR s.period = a.period)
+WHERE s.hit IS NULL;
+
+-- step: rows
+SELECT event, os, build, period, sum(n) AS events, count(DISTINCT anonymous_id) AS machines
+FROM cfdev_atoms_N
+GROUP BY GROUPING SETS ((), (event), (period), (os), (build),
+                        (event, period), (os, period), (build, period))
+ORDER BY period NULLS FIRST, events DESC;

@@ -1,0 +1,196 @@
+import Foundation
+import TelemetryUpload
+
+/// Rewrites each day's objects into as few as possible: one per day, split only when its NDJSON
+/// passes `maxObjectBytes`. Only envelopes the report would count are kept, each event once (the
+/// first copy in key order, the one the report counts). The new objects are written write-once
+/// (`If-None-Match: *`) under keys no client writes (`compacted-…`; clients' batch IDs start with
+/// a digit), and the originals are deleted only after every new object of the day is stored. So at
+/// any moment, a `kill -9` included, the partition holds the originals, the new objects, or both,
+/// and the report (which de-duplicates by event ID) publishes the same rows from each. Objects the
+/// report rejects as a whole (not gzip, damaged, too large) are left in place.
+public struct Compactor: Sendable {
+    public let client: S3Client
+    public let layout: PartitionLayout
+    /// NDJSON bytes per new object before it is split (at most `limits.maxDecompressedBytes / 2`).
+    public var maxObjectBytes: Int
+    public var limits = ObjectLimits.standard
+    public var pageSize: Int?
+    public var retry = RetryPolicy()
+    public var concurrency = 8
+
+    public static let defaultMaxObjectBytes = 256 << 20
+    static let keyPrefix = "compacted-"
+
+    public init(client: S3Client, layout: PartitionLayout, maxObjectBytes: Int = Compactor.defaultMaxObjectBytes) {
+        self.client = client
+        self.layout = layout
+        self.maxObjectBytes = maxObjectBytes
+    }
+
+    /// What compacting one day did.
+    public struct DayResult: Sendable, Equatable {
+        public var day: CivilDate
+        public var originals = 0
+        public var written = 0
+        public var deleted = 0
+        public var events = 0
+        /// Copies, rejected lines and trailing junk left out.
+        public var duplicatesDropped = 0
+        public var linesDropped = 0
+        /// Objects not readable as a whole, left in place.
+        public var keptUnreadable = 0
+        /// Already one compacted object: nothing done.
+        public var skipped = false
+    }
+
+    public func compact(day: CivilDate) async throws -> DayResult {
+        var result = DayResult(day: day)
+        let listing = try await PartitionListing(client: client, layout: layout, day: day, pageSize: pageSize, retry: retry).list()
+        result.originals = listing.objects.count
+        if listing.objects.isEmpty || (listing.objects.count == 1 && isCompacted(listing.objects[0].key)) {
+            result.skipped = true
+            return result
+        }
+        var writer = CompactedWriter(maxObjectBytes: maxObjectBytes)
+        var toDelete: [String] = []
+        var seen: Set<UInt64> = []
+        let parser = EnvelopeLineParser()
+        var tasks: [(PartitionListing.Object, Task<Data?, any Error>)] = []
+        var next = 0
+        let objects = listing.objects
+        var uploads: [(key: String, body: Data)] = []
+        defer { tasks.forEach { $0.1.cancel() } }
+        while next < objects.count || !tasks.isEmpty {
+            while next < objects.count && tasks.count < concurrency {
+                let object = objects[next]
+                next += 1
+                if object.size > Int64(limits.maxCompressedBytes) {
+                    result.keptUnreadable += 1
+                    continue
+                }
+                let client = self.client, retry = self.retry
+                tasks.append((object, Task { try await StoreRetry.get(object.key, client: client, retry: retry) }))
+            }
+            guard !tasks.isEmpty else { break }
+            let (object, task) = tasks.removeFirst()
+            guard let body = try await task.value else { continue }  // deleted meanwhile
+            var kept: [(hash: UInt64, line: Data)] = []
+            var mark = 0
+            var lines = 0, markLines = 0
+            let ending = GzipLineDecoder(limits: limits).decode(
+                body,
+                line: { bytes in
+                    lines += 1
+                    let line = Data(bytes)
+                    guard case .success(let event) = parser.check(line),
+                          abs(event.day.daysSinceEpoch - day.daysSinceEpoch) <= 1
+                    else { return }
+                    kept.append((ObjectPartial.eventHash(event.eventID), line))
+                },
+                longLine: { lines += 1 },
+                memberEnd: {
+                    mark = kept.count
+                    markLines = lines
+                })
+            switch ending {
+            case .notGzip, .damaged, .tooLarge:
+                result.keptUnreadable += 1
+                continue
+            case .trailingJunk:
+                kept.removeSubrange(mark...)
+                lines = markLines
+            case .complete:
+                break
+            }
+            var used = 0
+            for (hash, line) in kept {
+                guard seen.insert(hash).inserted else {
+                    result.duplicatesDropped += 1
+                    continue
+                }
+                used += 1
+                if let full = try writer.append(line) { uploads.append((newKey(day: day), full)) }
+            }
+            result.linesDropped += lines - kept.count
+            result.events += used
+            toDelete.append(object.key)
+        }
+        if let last = try writer.finish() { uploads.append((newKey(day: day), last)) }
+        for upload in uploads {
+            try await putOnce(upload.body, day: day, key: upload.key)
+            result.written += 1
+        }
+        for key in toDelete {
+            try await delete(key)
+            result.deleted += 1
+        }
+        return result
+    }
+
+    func isCompacted(_ key: String) -> Bool {
+        (key.split(separator: "/").last ?? "").hasPrefix(Self.keyPrefix)
+    }
+
+    /// `…/dt=D/compacted-20261201T093000Z-<16 hex>.ndjson.gz`: sorts after every client batch.
+    func newKey(day: CivilDate) -> String {
+        var generator = SystemRandomNumberGenerator()
+        let stamp = ISO8601DateFormatter().string(from: Date()).filter { $0 != "-" && $0 != ":" }
+        let random = (0..<8).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        return layout.partitionPrefix(day) + Self.keyPrefix + stamp + "-" + random + ".ndjson.gz"
+    }
+
+    /// Write-once; a 412 (a key taken, which a random name makes all but impossible) picks another name.
+    private func putOnce(_ body: Data, day: CivilDate, key: String) async throws {
+        var key = key
+        for attempt in 1...retry.maxAttempts {
+            do {
+                let chosen = key
+                _ = try await StoreRetry.run(client, retry) { try await client.putObjectIfAbsent(key: chosen, body: body, contentType: "application/x-ndjson") }
+                return
+            } catch let error as S3Error where error.status == 412 && attempt < retry.maxAttempts {
+                key = newKey(day: day)
+            } catch let error as S3Error {
+                throw ReportError.store("cannot write \(key): \(error)")
+            }
+        }
+    }
+
+    private func delete(_ key: String) async throws {
+        do {
+            try await StoreRetry.run(client, retry) { _ = try await client.deleteObject(key: key) }
+        } catch let error as S3Error where error.code == "NoSuchKey" {
+            return
+        } catch let error as S3Error {
+            throw ReportError.store("cannot delete \(key): \(error)")
+        }
+    }
+}
+
+/// Collects NDJSON lines into gzip objects of at most `maxObjectBytes` of NDJSON each.
+struct CompactedWriter {
+    let maxObjectBytes: Int
+    private var buffer: [UInt8] = []
+
+    init(maxObjectBytes: Int) {
+        self.maxObjectBytes = maxObjectBytes
+    }
+
+    /// Adds a line; returns a finished object when the line would not fit in the current one.
+    mutating func append(_ line: Data) throws -> Data? {
+        var full: Data?
+        if !buffer.isEmpty && buffer.count + line.count + 1 > maxObjectBytes {
+            full = try Gzip.compress(buffer)
+            buffer.removeAll(keepingCapacity: true)
+        }
+        buffer.append(contentsOf: line)
+        buffer.append(0x0A)
+        return full
+    }
+
+    mutating func finish() throws -> Data? {
+        guard !buffer.isEmpty else { return nil }
+        defer { buffer.removeAll() }
+        return try Gzip.compress(buffer)
+    }
+}

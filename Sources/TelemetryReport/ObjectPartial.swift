@@ -1,0 +1,184 @@
+import Crypto
+import Foundation
+
+/// Why a whole object was not counted; the raw value is the name published in the input summary
+/// (JSON `rejected_objects`).
+public enum ObjectRejection: String, CaseIterable, Sendable, Comparable {
+    /// Not gzip (nor zlib) data.
+    case notGzip = "not_gzip"
+    /// Its first gzip member is damaged or cut short.
+    case damaged
+    /// Over `ObjectLimits` (listed size or inflated size): not read, or not read to the end.
+    case tooLarge = "too_large"
+
+    public static func < (a: Self, b: Self) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+}
+
+/// What one object contributes to a report before it is merged with the others: its distinct
+/// events (each reduced to a hash of its event ID, a machine key and label indices) and what was
+/// rejected in it. Built by `ObjectPartial.read`, merged by `UsageAggregator.merge`, kept by the
+/// report's cache; a cold run and a cached run therefore merge exactly the same values.
+public struct ObjectPartial: Sendable, Equatable {
+    /// One distinct event of the object.
+    public struct Entry: Sendable, Equatable {
+        /// The first 64 bits of SHA-256 of the event ID.
+        public var eventHash: UInt64
+        /// The first 64 bits of the anonymous ID (an HMAC output); the ID itself is not kept.
+        public var machine: UInt64
+        /// Indices into `labels`.
+        public var event: UInt32
+        public var os: UInt32
+        public var build: UInt32
+        /// The event's timestamp is on a neighbouring day of its partition.
+        public var misplaced: Bool
+    }
+
+    /// The labels (event names, OSes, builds) the entries point to.
+    public var labels: [String] = []
+    public var entries: [Entry] = []
+    /// Non-blank lines read, rejected ones included.
+    public var lines = 0
+    /// Copies of an event inside this object (counted once).
+    public var duplicates = 0
+    public var rejectedLines: [LineRejection: Int] = [:]
+    /// Set when the object as a whole was not counted (then it has no entries).
+    public var rejection: ObjectRejection?
+    /// Bytes after its last complete gzip member that were not one (its members were counted).
+    public var hasTrailingJunk = false
+    /// Its size in the store.
+    public var storedBytes = 0
+
+    public init() {}
+
+    /// A partial for an object that is not counted at all.
+    public static func rejected(_ reason: ObjectRejection, storedBytes: Int) -> ObjectPartial {
+        var partial = ObjectPartial()
+        partial.rejection = reason
+        partial.storedBytes = storedBytes
+        return partial
+    }
+
+    /// Reads the gzip NDJSON `body` of an object of partition `day`, within `limits`.
+    public static func read(_ body: Data, partition day: CivilDate, limits: ObjectLimits) -> ObjectPartial {
+        guard body.count <= limits.maxCompressedBytes else { return .rejected(.tooLarge, storedBytes: body.count) }
+        var builder = ObjectPartialBuilder(partition: day)
+        let ending = GzipLineDecoder(limits: limits).decode(
+            body, line: { builder.add(line: $0) }, longLine: { builder.reject(.tooLong) }, memberEnd: { builder.checkpoint() })
+        var partial: ObjectPartial
+        switch ending {
+        case .complete:
+            partial = builder.finish()
+        case .trailingJunk:
+            builder.rollback()
+            partial = builder.finish()
+            partial.hasTrailingJunk = true
+        case .notGzip:
+            partial = .rejected(.notGzip, storedBytes: 0)
+        case .damaged:
+            partial = .rejected(.damaged, storedBytes: 0)
+        case .tooLarge:
+            partial = .rejected(.tooLarge, storedBytes: 0)
+        }
+        partial.storedBytes = body.count
+        return partial
+    }
+
+    /// Reads already decompressed NDJSON (for callers that hold plain text).
+    public static func read(ndjson: Data, partition day: CivilDate, limits: ObjectLimits = .standard) -> ObjectPartial {
+        var builder = ObjectPartialBuilder(partition: day)
+        var splitter = LineSplitter(maxLine: limits.maxLineBytes)
+        ndjson.withUnsafeBytes { bytes in
+            splitter.feed(bytes, line: { builder.add(line: $0) }, longLine: { builder.reject(.tooLong) })
+        }
+        splitter.finish(line: { builder.add(line: $0) }, longLine: { builder.reject(.tooLong) })
+        var partial = builder.finish()
+        partial.storedBytes = ndjson.count
+        return partial
+    }
+
+    /// The first 64 bits of SHA-256 of an event ID: copies are recognised by it.
+    public static func eventHash(_ eventID: String) -> UInt64 {
+        SHA256.hash(data: Data(eventID.utf8)).withUnsafeBytes { raw in
+            raw.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        }
+    }
+
+    /// The machine key of an anonymous ID (64 hex digits): its first 64 bits.
+    public static func machineKey(_ anonymousID: String) -> UInt64 {
+        UInt64(anonymousID.prefix(16), radix: 16) ?? 0
+    }
+}
+
+/// Accumulates one object's lines into an `ObjectPartial`; `checkpoint()` marks the end of a
+/// gzip member, `rollback()` drops what came after the last mark (a member that did not end).
+struct ObjectPartialBuilder {
+    let partition: CivilDate
+    private var partial = ObjectPartial()
+    private var labelIndex: [String: UInt32] = [:]
+    private var seen: Set<UInt64> = []
+    /// The state at the last member end: counts only (entries and labels are only appended).
+    private var mark = (entries: 0, labels: 0, lines: 0, duplicates: 0, rejected: [LineRejection: Int]())
+    private let parser = EnvelopeLineParser()
+
+    init(partition: CivilDate) {
+        self.partition = partition
+    }
+
+    mutating func add(line bytes: UnsafeRawBufferPointer) {
+        partial.lines += 1
+        switch parser.check(Data(bytes)) {
+        case .failure(let error):
+            partial.rejectedLines[error.reason, default: 0] += 1
+        case .success(let event):
+            add(event)
+        }
+    }
+
+    mutating func reject(_ reason: LineRejection) {
+        partial.lines += 1
+        partial.rejectedLines[reason, default: 0] += 1
+    }
+
+    /// One parsed event; rejected when its day is more than a day away from the partition's.
+    mutating func add(_ event: ReportEvent) {
+        let distance = event.day.daysSinceEpoch - partition.daysSinceEpoch
+        guard abs(distance) <= 1 else {
+            partial.rejectedLines[.outsidePartition, default: 0] += 1
+            return
+        }
+        let hash = ObjectPartial.eventHash(event.eventID)
+        guard seen.insert(hash).inserted else {
+            partial.duplicates += 1
+            return
+        }
+        partial.entries.append(ObjectPartial.Entry(
+            eventHash: hash, machine: ObjectPartial.machineKey(event.anonymousID), event: label(event.event),
+            os: label(event.os), build: label(event.build), misplaced: distance != 0))
+    }
+
+    private mutating func label(_ text: String) -> UInt32 {
+        if let index = labelIndex[text] { return index }
+        let index = UInt32(partial.labels.count)
+        partial.labels.append(text)
+        labelIndex[text] = index
+        return index
+    }
+
+    mutating func checkpoint() {
+        mark = (partial.entries.count, partial.labels.count, partial.lines, partial.duplicates, partial.rejectedLines)
+    }
+
+    mutating func rollback() {
+        for entry in partial.entries[mark.entries...] { seen.remove(entry.eventHash) }
+        for label in partial.labels[mark.labels...] { labelIndex[label] = nil }
+        partial.entries.removeSubrange(mark.entries...)
+        partial.labels.removeSubrange(mark.labels...)
+        partial.lines = mark.lines
+        partial.duplicates = mark.duplicates
+        partial.rejectedLines = mark.rejected
+    }
+
+    func finish() -> ObjectPartial { partial }
+}

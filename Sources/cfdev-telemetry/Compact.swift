@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import TelemetryCore
+import TelemetryReport
+import TelemetryUpload
+
+/// `cfdev-telemetry compact`: rewrites each day's many small objects into few large ones.
+struct Compact: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Rewrite each day's uploaded objects into as few objects as possible, each event once.",
+        discussion: "For every day of the range: reads the objects of <prefix>events/v1/dt=DAY/, keeps each valid event once (by event_id), writes them write-once (If-None-Match: *) to compacted-….ndjson.gz objects of the same partition (split past --max-object-bytes of NDJSON), and only then deletes the originals. Objects that are not readable gzip are left in place. A report gives the same rows before, during (even after a kill -9) and after. Needs s3:ListBucket, s3:GetObject, s3:PutObject and s3:DeleteObject.")
+
+    @OptionGroup var upload: UploadOptions
+
+    @Option(help: ArgumentHelp("First day, included (UTC).", valueName: "YYYY-MM-DD"))
+    var from: String
+
+    @Option(help: ArgumentHelp("Last day, included (UTC).", valueName: "YYYY-MM-DD"))
+    var to: String
+
+    @Option(help: ArgumentHelp("Split a day's new object past this many bytes of NDJSON (default 256 MiB; 1024…268435456).", valueName: "N"))
+    var maxObjectBytes = Compactor.defaultMaxObjectBytes
+
+    @Option(help: .hidden)
+    var pageSize: Int?
+
+    func run() async throws {
+        let range: ReportRange
+        do {
+            range = try ReportRange(from: from, to: to)
+            guard (1024...Compactor.defaultMaxObjectBytes).contains(maxObjectBytes) else {
+                throw ReportError.invalidOption("--max-object-bytes must be 1024…\(Compactor.defaultMaxObjectBytes)")
+            }
+            guard range.dayCount <= 3661 else { throw ReportError.invalidRange("a range is at most ten years (3661 days)") }
+            if let pageSize, !(1...1000).contains(pageSize) { throw ReportError.invalidOption("--page-size must be 1…1000") }
+        } catch {
+            throw CommandFailure("\(error)")
+        }
+        let settings = upload.apply(to: try Context().settings())
+        let target: UploadTarget
+        do {
+            target = try UploadTarget(settings: settings)
+        } catch {
+            throw CommandFailure("\(error)")
+        }
+        var compactor = Compactor(client: target.client(requestTimeout: 120), layout: PartitionLayout(prefix: target.prefix), maxObjectBytes: maxObjectBytes)
+        compactor.pageSize = pageSize
+        var totals = (days: 0, originals: 0, written: 0, deleted: 0, events: 0, duplicates: 0, lines: 0, kept: 0)
+        for offset in 0..<range.dayCount {
+            let day = range.from.adding(days: offset)
+            let result: Compactor.DayResult
+            do {
+                result = try await compactor.compact(day: day)
+            } catch {
+                throw CommandFailure("\(error)")
+            }
+            guard !result.skipped else { continue }
+            totals.days += 1
+            totals.originals += result.originals
+            totals.written += result.written
+            totals.deleted += result.deleted
+            totals.events += result.events
+            totals.duplicates += result.duplicatesDropped
+            totals.lines += result.linesDropped
+            totals.kept += result.keptUnreadable
+            print("dt=\(day): \(result.originals) object\(result.originals == 1 ? "" : "s") → \(result.written) (\(result.events) events; \(result.duplicatesDropped) copies and \(result.linesDropped) rejected lines left out; \(result.keptUnreadable) unreadable kept)")
+        }
+        print("Compacted \(totals.days) day\(totals.days == 1 ? "" : "s"): \(totals.originals) objects → \(totals.written), \(totals.deleted) deleted, \(totals.events) events.")
+    }
+}

@@ -1,0 +1,244 @@
+import Foundation
+import TelemetryCore
+@testable import TelemetryReport
+import TelemetryTestSupport
+import TelemetryUpload
+import Testing
+
+/// The report against a real SeaweedFS: listing by day, hostile objects, the incremental cache.
+@Suite("Report against SeaweedFS", .serialized, .enabled(if: LocalS3Server.shouldRun(.seaweedfs)), .localS3Server(.seaweedfs))
+struct SeaweedReportTests {
+    static func cli(_ sandbox: Sandbox, _ arguments: [String], prefix: String) throws -> ProcessResult {
+        try sandbox.cli(arguments, env: try LocalS3Server.requireCurrent().environment(prefix: prefix))
+    }
+
+    @Test func rangesStartingAndEndingOnDataDays() async throws {
+        try await ListingChecks.checkDayBoundaries(prefix: "days/")
+    }
+
+    @Test func rangeSelectsPartitionsAndDuplicatesCountOnce() async throws {
+        try await ReportServerTests.checkRangeAndDuplicates(prefix: "dated/")
+    }
+
+    /// `head -c SIZE /dev/zero | gzip -c`: a bomb made without holding it.
+    static func zeroBomb(bytes: Int) throws -> Data {
+        let result = try ChildRunner.run("/bin/sh", ["-c", "head -c \(bytes) /dev/zero | gzip -1 -c | base64 -w0"], environment: ["PATH": "/usr/bin:/bin"], timeout: 120)
+        return try #require(Data(base64Encoded: result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+    }
+
+    @Test func hostileObjectsAreRejectedByReasonAndHonestOnesCounted() async throws {
+        let prefix = "hostile/"
+        let client = try LocalS3Server.requireCurrent().client()
+        let day = "2026-06-01"
+        let honest = (0..<6).map { FixtureEvent(event: .startBegin, day: day, machine: $0) }
+        try await client.putObject(key: EventFixtures.key(prefix: prefix, day: day, name: "1-honest"), body: try EventFixtures.object(honest.map(\.line)))
+        // 1 GiB of zeros in about 1 MB.
+        let bomb = try Self.zeroBomb(bytes: 1 << 30)
+        #expect(bomb.count < 8 << 20)
+        try await client.putObject(key: EventFixtures.key(prefix: prefix, day: day, name: "2-bomb"), body: bomb)
+        // Junk after a member: the member's 6 events count.
+        let more = (0..<6).map { FixtureEvent(event: .stop, day: day, machine: $0) }
+        try await client.putObject(
+            key: EventFixtures.key(prefix: prefix, day: day, name: "3-junk"), body: try EventFixtures.object(more.map(\.line)) + Data("PK\u{3}\u{4} junk".utf8))
+        // A 1 MB line, lines of the wrong shape, an event from another month, an unknown event.
+        let valid = FixtureEvent(event: .stop, day: day, machine: 9).line
+        let lines = [
+            String(repeating: "x", count: 1 << 20), "{\"schema\":\"one\"}", "{\"schema\":1}",
+            valid.replacingOccurrences(of: "\(day)T", with: "2026-04-01T"),
+            valid.replacingOccurrences(of: "\"event\":\"stop\"", with: "\"event\":\"free_bitcoin\""),
+        ]
+        try await client.putObject(key: EventFixtures.key(prefix: prefix, day: day, name: "4-lines"), body: try EventFixtures.object(lines))
+        try await client.putObject(key: EventFixtures.key(prefix: prefix, day: day, name: "5-not-gzip"), body: Data("hello".utf8))
+
+        let sandbox = try Sandbox()
+        let env = try LocalS3Server.requireCurrent().environment(prefix: prefix)
+        let result = try ChildRunner.run(
+            "/usr/bin/time", ["-f", "maxrss_kb=%M", ProductLocator.cli, "report", "--from", day, "--to", day, "--format", "json", "--no-cache"],
+            environment: sandbox.environment(env), timeout: 300)
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let rows = object["rows"] as? [[String: Any]] ?? []
+        #expect(ReportChecks.row(rows)?["events"] as? Int == 12)
+        #expect(ReportChecks.row(rows, event: "stop")?["events"] as? Int == 6)
+        let input = try #require(object["input"] as? [String: Any])
+        #expect(input["objects"] as? Int == 3)
+        #expect(input["objects_with_trailing_junk"] as? Int == 1)
+        #expect(input["rejected_objects"] as? [String: Int] == ["not_gzip": 1, "damaged": 0, "too_large": 1])
+        let rejected = input["rejected_lines"] as? [String: Int]
+        #expect(rejected?["too_long"] == 1)
+        #expect(rejected?["wrong_type"] == 1)
+        #expect(rejected?["missing_field"] == 1)
+        #expect(rejected?["outside_partition"] == 1)
+        #expect(rejected?["unknown_event"] == 1)
+        #expect(result.stderr.contains("1 too_large"), "\(result.stderr)")
+        // Inflating the bomb is bounded in memory, not only in size: far below the 1 GiB it holds.
+        let rss = result.stderr.split(separator: "\n").last { $0.hasPrefix("maxrss_kb=") }.flatMap { Int($0.dropFirst(10)) }
+        #expect((try #require(rss)) < 200_000, "peak memory \(rss ?? 0) kB")
+    }
+
+    @Test func aCachedReRunReadsOnlyWhatChangedAndPrintsWhatAColdRunPrints() async throws {
+        let prefix = "cached/"
+        let server = try LocalS3Server.requireCurrent()
+        let client = try server.client()
+        var keys: [String] = []
+        for day in ["2026-07-01", "2026-07-02", "2026-07-03"] {
+            for part in 0..<3 {
+                let events = (0..<6).map { FixtureEvent(event: part == 0 ? .startBegin : .appCreated, day: day, machine: $0 + part) }
+                let key = EventFixtures.key(prefix: prefix, day: day, name: "part-\(part)")
+                try await client.putObject(key: key, body: try EventFixtures.object(events.map(\.line)))
+                keys.append(key)
+            }
+        }
+        // A copy of one object under another key: counted once, cached or not.
+        try await client.putObject(key: EventFixtures.key(prefix: prefix, day: "2026-07-02", name: "resent"), body: try await client.getObject(key: keys[4]))
+        let sandbox = try Sandbox()
+        let cacheFile = sandbox.root + "/team-cache/report.sqlite"
+        let arguments = ["report", "--from", "2026-07-01", "--to", "2026-07-03", "--format", "json"]
+        let cold = try Self.cli(sandbox, arguments + ["--cache", cacheFile], prefix: prefix)
+        #expect(cold.status == 0, "\(cold.stderr)")
+        let uncached = try Self.cli(sandbox, arguments + ["--no-cache"], prefix: prefix)
+        #expect(uncached.stdout == cold.stdout)
+        let warm = try Self.cli(sandbox, arguments + ["--cache", cacheFile], prefix: prefix)
+        #expect(warm.status == 0, "\(warm.stderr)")
+        #expect(warm.stdout == cold.stdout)
+        #expect(ReportChecks.row(try ReportChecks.jsonRows(cold.stdout))?["events"] as? Int == 54)
+        var info = stat()
+        #expect(stat(cacheFile, &info) == 0 && info.st_mode & 0o777 == 0o600)
+        #expect(stat(sandbox.root + "/team-cache", &info) == 0 && info.st_mode & 0o777 == 0o700)
+        let cacheBytes = try Data(contentsOf: URL(fileURLWithPath: cacheFile))
+        for secret in EventFixtures.secrets(machines: 0..<8) {
+            #expect(!cold.stdout.contains(secret))
+            #expect(cacheBytes.range(of: Data(secret.utf8)) == nil)
+        }
+
+        // The default place is the user's cache folder.
+        _ = try Self.cli(sandbox, arguments, prefix: prefix)
+        #expect(stat(sandbox.home + "/.cache/cfdev-telemetry/report-cache.sqlite", &info) == 0 && info.st_mode & 0o777 == 0o600)
+
+        // One object new, one changed, one deleted: only two are read; the output is a cold run's.
+        let newEvents = (0..<6).map { FixtureEvent(event: .stop, day: "2026-07-03", machine: $0) }
+        try await client.putObject(key: EventFixtures.key(prefix: prefix, day: "2026-07-03", name: "part-9"), body: try EventFixtures.object(newEvents.map(\.line)))
+        let changed = (0..<7).map { FixtureEvent(event: .bosh, day: "2026-07-01", machine: $0) }
+        try await client.putObject(key: keys[1], body: try EventFixtures.object(changed.map(\.line)))
+        try await client.deleteObject(key: keys[5])
+        let source = "library|\(server.bucket)|\(prefix)"
+        let layout = PartitionLayout(prefix: prefix)
+        let range = try ReportRange(from: "2026-07-01", to: "2026-07-03")
+        let libraryCache = sandbox.root + "/library-cache.sqlite"
+        func run(cache: ReportCache?) async throws -> (UsageReport, ReadStatistics) {
+            var aggregator = UsageAggregator(granularity: .day)
+            try await BucketReader(client: client, layout: layout, pageSize: 2, cache: cache).read(range: range, into: &aggregator)
+            return (aggregator.report(range: range, k: 5), aggregator.statistics)
+        }
+        let (libraryCold, coldStatistics) = try await run(cache: try ReportCache(path: libraryCache, source: source))
+        #expect(coldStatistics.fetchedObjects == 10 && coldStatistics.cachedObjects == 0)
+        try await client.putObject(key: keys[2], body: try EventFixtures.object(changed.prefix(6).map(\.line)))
+        try await client.deleteObject(key: keys[8])
+        try await client.putObject(key: EventFixtures.key(prefix: prefix, day: "2026-07-02", name: "part-8"), body: try EventFixtures.object(newEvents.map(\.line)))
+        let cache = try ReportCache(path: libraryCache, source: source)
+        let (libraryWarm, warmStatistics) = try await run(cache: cache)
+        #expect(warmStatistics.fetchedObjects == 2 && warmStatistics.cachedObjects == 8)
+        #expect(try cache.rows(day: CivilDate("2026-07-03")!).count == 3)
+        let (fresh, _) = try await run(cache: nil)
+        #expect(libraryWarm == fresh)
+        #expect(libraryWarm != libraryCold)
+
+        let warmAfterChanges = try Self.cli(sandbox, arguments + ["--cache", cacheFile], prefix: prefix)
+        let coldAfterChanges = try Self.cli(sandbox, arguments + ["--no-cache"], prefix: prefix)
+        #expect(warmAfterChanges.status == 0 && coldAfterChanges.status == 0)
+        #expect(warmAfterChanges.stdout == coldAfterChanges.stdout)
+        #expect(warmAfterChanges.stdout != cold.stdout)
+        #expect(ReportChecks.row(try ReportChecks.jsonRows(warmAfterChanges.stdout), event: "stop")?["events"] as? Int == 12)
+    }
+
+    @Test func aCacheThatIsALinkOrDamagedIsAOneLineErrorOrRebuilt() async throws {
+        let sandbox = try Sandbox()
+        let target = sandbox.root + "/elsewhere"
+        _ = FileManager.default.createFile(atPath: target, contents: Data("precious".utf8))
+        let link = sandbox.root + "/cache-link.sqlite"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        let arguments = ["report", "--from", "2026-07-01", "--to", "2026-07-01", "--format", "json"]
+        let linked = try Self.cli(sandbox, arguments + ["--cache", link], prefix: "empty/")
+        #expect(linked.status == 1)
+        #expect(linked.stderr.split(separator: "\n").count == 1, "\(linked.stderr)")
+        #expect(linked.stderr.contains("symbolic link"), "\(linked.stderr)")
+        #expect(try String(contentsOfFile: target, encoding: .utf8) == "precious")
+        // Not a database: one line saying so, and how to go on.
+        let garbage = sandbox.root + "/garbage.sqlite"
+        _ = FileManager.default.createFile(atPath: garbage, contents: Data(repeating: 0x41, count: 4096))
+        let damaged = try Self.cli(sandbox, arguments + ["--cache", garbage], prefix: "empty/")
+        #expect(damaged.status == 1)
+        #expect(damaged.stderr.split(separator: "\n").count == 1, "\(damaged.stderr)")
+        #expect(damaged.stderr.contains("--no-cache"), "\(damaged.stderr)")
+        let fifo = sandbox.root + "/fifo.sqlite"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let blocked = try Self.cli(sandbox, arguments + ["--cache", fifo], prefix: "empty/")
+        #expect(blocked.status == 1 && blocked.stderr.contains("not a regular file"), "\(blocked.stderr)")
+    }
+
+    // MARK: Compaction
+
+    static func rows(_ result: ProcessResult) throws -> [[String: Any]] {
+        #expect(result.status == 0, "\(result.stderr)")
+        return try ReportChecks.jsonRows(result.stdout)
+    }
+
+    static func same(_ a: [[String: Any]], _ b: [[String: Any]]) -> Bool {
+        NSArray(array: a).isEqual(to: b)
+    }
+
+    @Test func compactionLeavesTheReportsRowsUnchangedEvenWhenKilled() async throws {
+        let prefix = "compact/"
+        let server = try LocalS3Server.requireCurrent()
+        let client = try server.client()
+        let days = (1...8).map { String(format: "2026-09-%02d", $0) }
+        for day in days {
+            for part in 0..<6 {
+                var events = (0..<6).map { FixtureEvent(event: part % 3 == 0 ? .startBegin : .appCreated, day: day, machine: $0 + part, os: part < 4 ? "linux 6.1" : "darwin 14.5") }
+                if part == 5 { events.append(FixtureEvent(event: .stop, day: "2026-08-31", machine: 1)) }  // a neighbouring day: kept
+                var lines = events.map(\.line)
+                if part == 2 { lines.insert("{\"schema\":1,\"event\":", at: 2) }
+                let body = try EventFixtures.object(lines)
+                try await client.putObject(key: EventFixtures.key(prefix: prefix, day: day, name: "20260901T0000\(part)0000Z-\(part)"), body: body)
+                if part == 1 { try await client.putObject(key: EventFixtures.key(prefix: prefix, day: day, name: "20260901T0000\(part)0000Z-resent"), body: body) }
+            }
+            try await client.putObject(key: EventFixtures.key(prefix: prefix, day: day, name: "30000000-broken"), body: Data("not gzip".utf8))
+        }
+        let sandbox = try Sandbox()
+        let env = server.environment(prefix: prefix)
+        let report = ["report", "--from", "2026-08-31", "--to", "2026-09-30", "--by", "day", "--format", "json"]
+        let baseline = try Self.rows(try sandbox.cli(report + ["--no-cache"], env: env))
+        #expect(ReportChecks.row(baseline)?["events"] as? Int == 8 * 36)
+        _ = try Self.rows(try sandbox.cli(report, env: env))  // fills the cache
+
+        // Killed at some moments of its run: the rows never change, cached or not.
+        for delay in [0.02, 0.1, 0.25, 0.5, 0.8, 1.2] {
+            let compact = try BackgroundChild(
+                ProductLocator.cli, ["compact", "--from", "2026-09-01", "--to", "2026-09-08", "--page-size", "3"],
+                environment: sandbox.environment(env))
+            usleep(useconds_t(delay * 1_000_000))
+            compact.stop(SIGKILL)
+            #expect(Self.same(try Self.rows(try sandbox.cli(report + ["--no-cache"], env: env)), baseline), "killed after \(delay) s")
+            #expect(Self.same(try Self.rows(try sandbox.cli(report, env: env)), baseline), "cached, killed after \(delay) s")
+        }
+        let done = try sandbox.cli(["compact", "--from", "2026-09-01", "--to", "2026-09-08"], env: env)
+        #expect(done.status == 0, "\(done.stderr)")
+        #expect(Self.same(try Self.rows(try sandbox.cli(report + ["--no-cache"], env: env)), baseline))
+        #expect(Self.same(try Self.rows(try sandbox.cli(report, env: env)), baseline))
+        for day in days {
+            let keys = try await client.listObjectsV2(prefix: "\(prefix)events/v1/dt=\(day)/").keys
+            #expect(keys.count == 2, "\(keys)")
+            #expect(keys.filter { $0.contains("/compacted-") }.count == 1, "\(keys)")
+            #expect(keys.contains { $0.hasSuffix("30000000-broken.ndjson.gz") })
+        }
+        // Split past --max-object-bytes; still the same rows.
+        let split = try sandbox.cli(["compact", "--from", "2026-09-03", "--to", "2026-09-03", "--max-object-bytes", "2048"], env: env)
+        #expect(split.status == 0, "\(split.stderr)")
+        let parts = try await client.listObjectsV2(prefix: "\(prefix)events/v1/dt=2026-09-03/compacted-").keys
+        #expect(parts.count > 3)
+        for key in parts { #expect(try Gzip.decompress(try await client.getObject(key: key)).count <= 2048) }
+        #expect(Self.same(try Self.rows(try sandbox.cli(report + ["--no-cache"], env: env)), baseline))
+        // Write-once: the store refuses to replace an existing key.
+        await #expect(throws: S3Error.self) { try await client.putObjectIfAbsent(key: parts[0], body: Data("x".utf8)) }
+    }
+}
