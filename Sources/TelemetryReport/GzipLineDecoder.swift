@@ -1,6 +1,12 @@
 import CZlib
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// The most one object of the bucket may cost the report. Every client can write the bucket, so
 /// an object is bounded before it is fetched (its listed size), while it is inflated (the bytes
 /// it expands to) and line by line (the longest line kept): a gzip bomb costs at most
@@ -130,12 +136,14 @@ struct LineSplitter {
     mutating func feed(_ bytes: UnsafeRawBufferPointer, line: (UnsafeRawBufferPointer) -> Void, longLine: () -> Void) {
         var start = 0
         let count = bytes.count
+        guard let base = bytes.baseAddress else { return }
         while start < count {
             let rest = UnsafeRawBufferPointer(rebasing: bytes[start..<count])
-            guard let newline = rest.firstIndex(of: 0x0A) else {
+            guard let found = memchr(base + start, 0x0A, count - start) else {
                 append(rest, longLine: longLine)
                 return
             }
+            let newline = (base + start).distance(to: UnsafeRawPointer(found))
             let piece = UnsafeRawBufferPointer(rebasing: rest[0..<newline])
             if skipping {
                 skipping = false
