@@ -21,13 +21,13 @@ struct Report: AsyncParsableCommand {
     @Option(help: ArgumentHelp(
         "Period: day, week (ISO), month or quarter (default: day up to 31 days, week up to 183, month beyond).",
         valueName: "period"))
-    var by: String?
+    var by: PeriodGranularity?
 
     @Option(name: .customLong("k"), help: "Withhold cells counted over fewer than this many distinct machines (at least 2).")
     var k = 5
 
     @Option(help: ArgumentHelp("md, csv, json or html (default: from the --output extension, else md).", valueName: "format"))
-    var format: String?
+    var format: ReportFormat?
 
     @Option(help: ArgumentHelp("Write the report to this file instead of standard output.", valueName: "file"))
     var output: String?
@@ -48,41 +48,38 @@ struct Report: AsyncParsableCommand {
     @Option(help: .hidden)
     var pageSize: Int?
 
-    func run() async throws {
-        let range: ReportRange
-        let granularity: PeriodGranularity
-        let chosenFormat: ReportFormat
+    /// The range asked for: a usage error (exit 64) when it is not one.
+    func range() throws -> ReportRange {
+        let today = CivilDate(secondsSinceEpoch: Date().timeIntervalSince1970)
+        let range = try ReportRange(from: from, to: to ?? today.description)
+        guard range.dayCount <= 3661 else { throw ReportError.invalidRange("a range is at most ten years (3661 days)") }
+        return range
+    }
+
+    func validate() throws {
         do {
-            let today = CivilDate(secondsSinceEpoch: Date().timeIntervalSince1970)
-            range = try ReportRange(from: from, to: to ?? today.description)
-            granularity = try by.map(Self.granularity) ?? .automatic(for: range)
-            chosenFormat = try Self.format(format, output: output)
-            guard k >= 2 else { throw ReportError.invalidOption("--k must be at least 2 (a cell from one machine describes that machine)") }
-            if let pageSize, !(1...1000).contains(pageSize) { throw ReportError.invalidOption("--page-size must be 1…1000") }
-            guard (1...10_000).contains(maxLabels) else { throw ReportError.invalidOption("--max-labels must be 1…10000") }
-            if noCache && cache != nil { throw ReportError.invalidOption("--cache and --no-cache exclude each other") }
-            guard range.dayCount <= 3661 else { throw ReportError.invalidRange("a range is at most ten years (3661 days)") }
+            _ = try range()
         } catch {
-            throw CommandFailure("\(error)")
+            throw ValidationError("\(error)")
         }
+        guard k >= 2 else { throw ValidationError("--k must be at least 2 (a cell from one machine describes that machine)") }
+        if let pageSize, !(1...1000).contains(pageSize) { throw ValidationError("--page-size must be 1…1000") }
+        guard (1...10_000).contains(maxLabels) else { throw ValidationError("--max-labels must be 1…10000") }
+        if noCache && cache != nil { throw ValidationError("--cache and --no-cache exclude each other") }
+    }
+
+    func run() async throws {
+        let range = try range()
+        let granularity = by ?? .automatic(for: range)
+        let chosenFormat = format ?? output.flatMap(ReportFormat.inferred(fromFileName:)) ?? .md
         let context = Context()
         let settings = upload.apply(to: try context.settings())
-        let target: UploadTarget
-        do {
-            target = try UploadTarget(settings: settings)
-        } catch {
-            throw CommandFailure("\(error)")
-        }
+        let target = try UploadTarget(settings: settings)
         let layout = PartitionLayout(prefix: target.prefix)
         var reader = BucketReader(client: target.client(requestTimeout: 60), layout: layout, pageSize: pageSize)
         if !noCache {
-            do {
-                reader.cache = try ReportCache(
-                    path: cache ?? ReportCache.defaultPath(environment: context.environment),
-                    source: Self.cacheSource(target))
-            } catch {
-                throw CommandFailure("\(error)")
-            }
+            reader.cache = try ReportCache(
+                path: cache ?? ReportCache.defaultPath(environment: context.environment), source: Self.cacheSource(target))
         }
         var aggregator = UsageAggregator(granularity: granularity)
         let progress = TerminalProgress()
@@ -92,7 +89,7 @@ struct Report: AsyncParsableCommand {
             }
         } catch {
             progress.finish()
-            throw CommandFailure("\(error)")
+            throw error
         }
         progress.finish()
         let statistics = aggregator.statistics
@@ -113,24 +110,6 @@ struct Report: AsyncParsableCommand {
         }
     }
 
-    static func granularity(_ text: String) throws -> PeriodGranularity {
-        guard let value = PeriodGranularity(rawValue: text.lowercased()) else {
-            throw ReportError.invalidOption("--by \"\(text)\": expected day, week, month or quarter")
-        }
-        return value
-    }
-
-    static func format(_ text: String?, output: String?) throws -> ReportFormat {
-        if let text {
-            let lower = text.lowercased()
-            guard let value = ReportFormat(rawValue: lower == "markdown" ? "md" : lower) else {
-                throw ReportError.invalidOption("--format \"\(text)\": expected md, csv, json or html")
-            }
-            return value
-        }
-        return output.flatMap(ReportFormat.inferred(fromFileName:)) ?? .md
-    }
-
     /// The store an object cache row belongs to: endpoint (no user-info), bucket, prefix.
     static func cacheSource(_ target: UploadTarget) -> String {
         var components = URLComponents(url: target.endpoint.url, resolvingAgainstBaseURL: false)
@@ -144,20 +123,34 @@ struct Report: AsyncParsableCommand {
         func plural(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
         if statistics.malformedLines > 0 {
             let reasons = LineRejection.allCases.compactMap { reason in statistics.rejectedLines[reason].map { "\($0) \(reason.rawValue)" } }
-            printError("warning: \(plural(statistics.malformedLines, "malformed line")) skipped (\(reasons.joined(separator: ", ")))")
+            printError("Warning: \(plural(statistics.malformedLines, "malformed line")) skipped (\(reasons.joined(separator: ", ")))")
         }
         if statistics.unreadableObjects > 0 {
             let reasons = ObjectRejection.allCases.compactMap { reason in statistics.rejectedObjects[reason].map { "\($0) \(reason.rawValue)" } }
-            printError("warning: \(statistics.unreadableObjects) object\(statistics.unreadableObjects == 1 ? " was" : "s were") not readable gzip NDJSON and skipped (\(reasons.joined(separator: ", ")))")
+            printError("Warning: \(statistics.unreadableObjects) object\(statistics.unreadableObjects == 1 ? " was" : "s were") not readable gzip NDJSON and skipped (\(reasons.joined(separator: ", ")))")
         }
         if statistics.objectsWithTrailingJunk > 0 {
-            printError("warning: \(plural(statistics.objectsWithTrailingJunk, "object")) had bytes after their gzip data that were not gzip (the data before them was counted)")
+            printError("Warning: \(plural(statistics.objectsWithTrailingJunk, "object")) had bytes after their gzip data that were not gzip (the data before them was counted)")
         }
         if statistics.misplaced > 0 {
-            printError("warning: \(statistics.misplaced) event\(statistics.misplaced == 1 ? "" : "s") had a timestamp on another day than its dt= partition (counted under the partition)")
+            printError("Warning: \(statistics.misplaced) event\(statistics.misplaced == 1 ? "" : "s") had a timestamp on another day than its dt= partition (counted under the partition)")
         }
         if statistics.ignoredObjects > 0 {
-            printError("note: \(statistics.ignoredObjects) object\(statistics.ignoredObjects == 1 ? "" : "s") under the events prefix not in the dt=YYYY-MM-DD/*.ndjson.gz layout ignored")
+            printError("Note: \(statistics.ignoredObjects) object\(statistics.ignoredObjects == 1 ? "" : "s") under the events prefix not in the dt=YYYY-MM-DD/*.ndjson.gz layout ignored")
         }
+    }
+}
+
+extension PeriodGranularity: ExpressibleByArgument {
+    public init?(argument: String) {
+        self.init(rawValue: argument.lowercased())
+    }
+}
+
+extension ReportFormat: ExpressibleByArgument {
+    /// `md` (or `markdown`), `csv`, `json`, `html`, in any case.
+    public init?(argument: String) {
+        let lower = argument.lowercased()
+        self.init(rawValue: lower == "markdown" ? "md" : lower)
     }
 }

@@ -229,10 +229,13 @@ struct ReportCommandLineTests {
     func badInputIsAOneLineError(arguments: [String], needle: String) throws {
         let sandbox = try Sandbox()
         let result = try sandbox.cli(["report"] + arguments, env: ["AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y", "CFDEV_TELEMETRY_ENDPOINT": "http://127.0.0.1:9"])
-        #expect(result.status != 0)
+        // A usage error, as argument-parser reports its own: exit 64, one line saying what is
+        // wrong, then the usage line and where the help is.
+        #expect(result.status == 64)
         let lines = result.stderr.split(separator: "\n")
-        #expect(lines.count == 1, "\(result.stderr)")
-        #expect(result.stderr.contains(needle))
+        #expect(lines.first?.hasPrefix("Error: ") == true, "\(result.stderr)")
+        #expect(lines.first?.contains(needle) == true, "\(result.stderr)")
+        #expect(lines.dropFirst().allSatisfy { $0.hasPrefix("Usage: ") || $0.hasPrefix("Help: ") || $0.contains("--help") }, "\(result.stderr)")
         #expect(result.stdout.isEmpty)
     }
 

@@ -142,7 +142,8 @@ struct CLITests {
     }
 
     @Test("usage errors exit 64, as argument-parser's own do", arguments: [
-        ["report"], ["flush", "--timeout", "nan"],
+        ["report"], ["report", "--from", "yesterday", "--to", "2026-01-01"], ["report", "--from", "2026-01-01", "--by", "year"],
+        ["report", "--from", "2026-01-01", "--k", "1"], ["flush", "--timeout", "nan"],
         ["no-such-command"], ["status", "--bogus"],
     ])
     func usageErrors(_ arguments: [String]) throws {

@@ -230,7 +230,8 @@ final class S3TestServer: Sendable {
 
     /// The ready server (for moto: with the IAM user's keys).
     private func waitUntilReady() async throws -> S3TestServer {
-        let deadline = Date().addingTimeInterval(60)
+        // Generous: on a loaded machine, many servers start at once and moto's imports are slow.
+        let deadline = Date().addingTimeInterval(Self.readinessSeconds)
         var lastError: (any Error)?
         var server = self
         if kind == .moto {
@@ -249,8 +250,10 @@ final class S3TestServer: Sendable {
             }
             try await Task.sleep(nanoseconds: 200_000_000)
         }
-        throw ProcessGroupError(message: "timed out after 60 s; last error: \(lastError.map { "\($0)" } ?? "none")")
+        throw ProcessGroupError(message: "timed out after \(Int(Self.readinessSeconds)) s; last error: \(lastError.map { "\($0)" } ?? "none")")
     }
+
+    static let readinessSeconds: TimeInterval = 180
 
     private func waitForTCP(deadline: Date) async throws {
         let port = url.port!
