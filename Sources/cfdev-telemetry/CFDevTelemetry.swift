@@ -16,7 +16,7 @@ struct CFDevTelemetry: AsyncParsableCommand {
             """,
         version: BuildInfo.version,
         subcommands: [
-            On.self, Off.self, Status.self, Show.self, Flush.self, Doctor.self, Purge.self, InstallShim.self, Report.self, Retention.self,
+            On.self, Off.self, Status.self, Show.self, Flush.self, Doctor.self, Purge.self, InstallShim.self, Uninstall.self, Report.self, Retention.self,
         ]
     )
 
