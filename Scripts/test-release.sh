@@ -113,7 +113,7 @@ check "install.sh installed the completions" test -s "$prefix/share/bash-complet
 # --- The installed binaries in a minimal environment -------------------------------------
 cli="$prefix/bin/cfdev-telemetry"
 check "cfdev-telemetry --version under env -i" test "$("${user_env[@]}" "$cli" --version)" = "$version"
-check "cfdev-telemetry status under env -i" "${user_env[@]}" "$cli" status
+check "cfdev-telemetry status under env -i" bash -c "$(printf '%q ' "${user_env[@]}" "$cli") status >/dev/null"
 shim_env=("${user_env[@]}" PATH="$shims:$work/realbin:/usr/bin:/bin" CFDEV_TELEMETRY_SYNC=1 CFDEV_TELEMETRY_FLUSH_INTERVAL=999999)
 check "the shim runs the real cf and keeps its status" \
   bash -c "out=\$($(printf '%q ' "${shim_env[@]}") FAKE_CF_EXIT=3 cf version); test \$? = 3 && test \"\$out\" = 'real cf: version'"
@@ -134,8 +134,13 @@ if command -v moto_server >/dev/null 2>&1; then
   python3 -c "import boto3,sys; boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id='a', aws_secret_access_key='b').create_bucket(Bucket='release-test')" "http://127.0.0.1:$port"
   check "flush uploads to a real S3 server (TLS-free loopback, gzip)" "${s3_env[@]}" "$cli" flush
   today=$(date -u +%Y-%m-%d)
-  report=$("${s3_env[@]}" "$cli" report --from "$today" --to "$today" --format json --k 1 2>"$work/report.err" || true)
-  check "report lists and reads the bucket (XML listing, gunzip)" grep -q '"stop"' <<<"$report"
+  report=$("${s3_env[@]}" "$cli" report --from "$today" --to "$today" --format json --k 2 2>"$work/report.err" || true)
+  if grep -q '"event": "stop"' <<<"$report" && grep -q '"input": {"objects": 1, "unreadable_objects": 0' <<<"$report"; then
+    pass "report lists and reads the bucket (XML listing, GET, gunzip)"
+  else
+    fail "report lists and reads the bucket (XML listing, GET, gunzip)"
+    echo "$report" | head -c 2000; cat "$work/report.err"
+  fi
 fi
 
 # --- Man pages and completions name every subcommand -------------------------------------
