@@ -23,7 +23,7 @@ while [ $# -gt 0 ]; do
     --prefix=*) prefix="${1#--prefix=}"; shift ;;
     --shim-dir) [ $# -ge 2 ] || { echo "install.sh: --shim-dir needs a folder" >&2; exit 2; }; shim_dir="$2"; shift 2 ;;
     --shim-dir=*) shim_dir="${1#--shim-dir=}"; shift ;;
-    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "install.sh: unknown argument: $1 (try --help)" >&2; exit 2 ;;
   esac
 done
