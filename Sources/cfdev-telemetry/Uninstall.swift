@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ShimFront
 import TelemetryCore
+import TelemetryUpload
 
 /// `cfdev-telemetry uninstall [--purge [--yes]]`: removes the `cf` shim link that
 /// `install-shim` (or a release's `install.sh`) made and says which PATH line to remove; with
@@ -121,15 +122,40 @@ enum TelemetryHomeRemoval {
             print("Kept \(path).")
             return false
         }
-        do {
-            try FileManager.default.removeItem(atPath: path)
-        } catch {
-            printError("Error: cannot delete \(path): \(error.localizedDescription)")
+        // A flush in progress (the shim starts them in the background) finishes first: it holds
+        // the flush lock until it is done, and every flush has a hard deadline.
+        var lock: FlushLock? = nil
+        for attempt in 0..<lockAttempts {
+            lock = try? FlushLock.acquire(home: home)
+            if lock != nil { break }
+            if attempt == 0 { printError("Waiting for the upload in progress to finish (at most 30 s)…") }
+            usleep(100_000)
+        }
+        // A recorder may still add a file while the folder is emptied: try again, a few times.
+        var failure: Error?
+        for attempt in 0..<removalAttempts {
+            do {
+                try FileManager.default.removeItem(atPath: path)
+                failure = nil
+                break
+            } catch {
+                failure = error
+                if lstat(path, &info) != 0 { failure = nil; break }
+                if attempt + 1 < removalAttempts { usleep(100_000) }
+            }
+        }
+        withExtendedLifetime(lock) {}
+        if let failure {
+            printError("Error: cannot delete \(path): \(failure.localizedDescription)")
             return false
         }
         print("Deleted \(path).")
         return true
     }
+
+    /// Waiting for a running flush: at most 30 s (a background flush's own bound is shorter).
+    static let lockAttempts = 300
+    static let removalAttempts = 10
 
     /// Asks on stderr and reads one answer line from the terminal (at most 64 bytes); only
     /// `y` or `yes` agrees, end of input or anything else means no.
