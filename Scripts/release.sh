@@ -13,7 +13,8 @@
 # and dist/SHA256SUMS. VERSION is BuildInfo.version (Sources/TelemetryCore/BuildInfo.swift).
 # The archive is reproducible: the same commit gives the same bytes (file times are the
 # commit's, owners 0, names sorted, no gzip timestamp, source paths mapped to ".").
-# Self-contained: SQLite, zlib, libstdc++, libgcc and the Swift runtime are linked statically.
+# Self-contained: SQLite, zlib, libstdc++, libgcc and the Swift runtime are linked statically;
+# ICU's data is cut to root and English (Scripts/icu-data-trim.py), other locales fall back to root.
 # --skip-build packages what the last build left in .build-release.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,6 +58,37 @@ link_static() {
   path=$(gcc -print-file-name=libgcc_eh.a 2>/dev/null || true)
   [ -f "$path" ] || { echo "release.sh: libgcc_eh.a not found (apt-get install gcc)" >&2; exit 1; }
   ln -sfn "$path" "$static_libs/libgcc_s.a"
+  trim_icu_data
+}
+
+# ICU's data is half the size of cfdev-telemetry (GRDB's use of Foundation brings in ICU):
+# ICU's references to its data symbol go (--wrap) to an object holding only what the tool needs
+# (Scripts/icu-data-trim.py says what is kept), so lib_FoundationICU.a's data member is unused.
+trim_icu_data() {
+  local swift_static icu_lib work symbol
+  swift_static="$(dirname "$(dirname "$(readlink -f "$(command -v swiftc)")")")/lib/swift_static/linux"
+  icu_lib="$swift_static/lib_FoundationICU.a"
+  [ -f "$icu_lib" ] || { echo "release.sh: $icu_lib not found" >&2; exit 1; }
+  work="$scratch/icu-data"
+  rm -rf "$work"
+  mkdir -p "$work"
+  (cd "$work" && ar x "$icu_lib" icu_packaged_data.cpp.o)
+  symbol=$(nm "$work/icu_packaged_data.cpp.o" | awk '$2 == "R" && $3 ~ /^icudt[0-9]+_dat$/ { print $3 }')
+  [ -n "$symbol" ] || { echo "release.sh: no ICU data symbol in $icu_lib" >&2; exit 1; }
+  objcopy -O binary --only-section=.rodata "$work/icu_packaged_data.cpp.o" "$work/full.dat"
+  python3 "$root/Scripts/icu-data-trim.py" "$work/full.dat" "$work/trimmed.dat"
+  cat > "$work/icu_packaged_data.S" <<ASM
+	.section .rodata.$symbol,"a",@progbits
+	.globl __wrap_$symbol
+	.type __wrap_$symbol, @object
+	.balign 16
+__wrap_$symbol:
+	.incbin "$work/trimmed.dat"
+	.size __wrap_$symbol, . - __wrap_$symbol
+	.section .note.GNU-stack,"",@progbits
+ASM
+  cc -c "$work/icu_packaged_data.S" -o "$work/icu_packaged_data.o"
+  build_flags+=(-Xlinker "--wrap=$symbol" -Xlinker "$work/icu_packaged_data.o")
 }
 
 build_flags=(
@@ -75,6 +107,8 @@ build_flags=(
 
 if ! $skip_build; then
   link_static
+  # The libraries above may have changed without SwiftPM knowing: always link again.
+  rm -f "$scratch/release/cf" "$scratch/release/cfdev-telemetry"
   start=$(date +%s)
   swift build "${build_flags[@]}" --product cf
   cp "$scratch/link.map" "$scratch/cf.map" 2>/dev/null || true

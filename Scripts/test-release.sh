@@ -136,6 +136,11 @@ if command -v moto_server >/dev/null 2>&1; then
     AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY=secret AWS_REGION=us-east-1)
   python3 -c "import boto3,sys; boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id='a', aws_secret_access_key='b').create_bucket(Bucket='release-test')" "http://127.0.0.1:$port"
   check "flush uploads to a real S3 server (TLS-free loopback, gzip)" "${s3_env[@]}" "$cli" flush
+  for locale in C de_DE.UTF-8 ja_JP.UTF-8; do
+    last=$("${user_env[@]}" LANG="$locale" LC_ALL="$locale" "$cli" status | sed -n 's/^Last upload: *//p')
+    check "status under $locale shows when the upload was ($last)" grep -q "^$(date -u +%Y)" <<<"$last"
+  done
+  check "doctor runs against the server" bash -c "$(printf '%q ' "${s3_env[@]}" "$cli") doctor >/dev/null"
   today=$(date -u +%Y-%m-%d)
   report=$("${s3_env[@]}" "$cli" report --from "$today" --to "$today" --format json --k 2 2>"$work/report.err" || true)
   if grep -q '"event": "stop"' <<<"$report" && grep -q '"input": {"objects": 1, "unreadable_objects": 0' <<<"$report"; then
