@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// One object of a listing.
 public struct ListedObject: Sendable, Equatable {
@@ -39,13 +43,14 @@ public struct ListPage: Sendable, Equatable {
 /// Reads a `ListBucketResult` document (ListObjectsV2).
 public enum ListObjectsParser {
     /// The page, or nil when the body is not a `ListBucketResult`.
-    /// Keys are URL-decoded when the answer says `<EncodingType>url</EncodingType>`.
+    /// Keys are URL-decoded when the answer says `<EncodingType>url</EncodingType>` (with `+`
+    /// as a space, as AWS and rclone encode it).
     public static func parse(_ data: Data) -> ListPage? {
         guard let root = S3XMLElement.parse(data), root.name == "ListBucketResult" else { return nil }
         let urlEncoded = root.text(of: "EncodingType")?.lowercased() == "url"
         let objects = root.children("Contents").map { entry -> ListedObject in
             let rawKey = entry.text(of: "Key") ?? ""
-            let key = urlEncoded ? (rawKey.removingPercentEncoding ?? rawKey) : rawKey
+            let key = urlEncoded ? (formDecoded(rawKey) ?? rawKey) : rawKey
             return ListedObject(
                 key: key, size: Int64(entry.text(of: "Size") ?? "") ?? 0,
                 etag: unquote(entry.text(of: "ETag") ?? ""), lastModified: entry.text(of: "LastModified"))
@@ -54,6 +59,31 @@ public enum ListObjectsParser {
         return ListPage(
             objects: objects, isTruncated: root.text(of: "IsTruncated")?.lowercased() == "true",
             nextContinuationToken: token)
+    }
+
+    /// `a+%26+b` → `a & b`; nil when an escape is malformed or the bytes are not UTF-8.
+    static func formDecoded(_ text: String) -> String? {
+        var bytes: [UInt8] = []
+        var iterator = text.utf8.makeIterator()
+        while let byte = iterator.next() {
+            switch byte {
+            case UInt8(ascii: "+"): bytes.append(UInt8(ascii: " "))
+            case UInt8(ascii: "%"):
+                guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else { return nil }
+                bytes.append(high << 4 | low)
+            default: bytes.append(byte)
+            }
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+        default: return nil
+        }
     }
 
     /// `"abc"` → `abc` (also `W/"abc"`).

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Builds the `S3Error` of a non-2xx answer from its XML body (`<Error><Code>…<Message>…`),
 /// or from the status alone when there is no body (HEAD) or it is not S3's XML.

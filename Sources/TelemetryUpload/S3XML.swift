@@ -1,7 +1,7 @@
-import Foundation
-
-#if canImport(FoundationXML)
-    import FoundationXML
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
 #endif
 
 /// A parsed XML element of an S3 response: name (namespace prefix dropped), text, children.
@@ -9,6 +9,12 @@ public struct S3XMLElement: Sendable, Equatable {
     public var name: String
     public var text: String
     public var children: [S3XMLElement]
+
+    public init(name: String, text: String, children: [S3XMLElement]) {
+        self.name = name
+        self.text = text
+        self.children = children
+    }
 
     /// The first direct child with that name.
     public func child(_ name: String) -> S3XMLElement? { children.first { $0.name == name } }
@@ -19,51 +25,9 @@ public struct S3XMLElement: Sendable, Equatable {
     /// The text of the first direct child with that name.
     public func text(of name: String) -> String? { child(name)?.text }
 
-    /// Parses a whole document; nil when it is not well-formed XML.
+    /// Parses a whole document; nil when it is not well-formed XML, not UTF-8, larger than
+    /// `S3XMLParser.maxBytes` or nested deeper than `S3XMLParser.maxDepth`.
     public static func parse(_ data: Data) -> S3XMLElement? {
-        let builder = TreeBuilder()
-        let parser = XMLParser(data: data)
-        parser.shouldProcessNamespaces = false
-        parser.shouldResolveExternalEntities = false
-        parser.delegate = builder
-        guard parser.parse() else { return nil }
-        return builder.root
-    }
-}
-
-private final class TreeBuilder: NSObject, XMLParserDelegate {
-    var stack: [S3XMLElement] = []
-    var root: S3XMLElement?
-
-    func parser(
-        _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
-        qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]
-    ) {
-        let local = elementName.split(separator: ":").last.map(String.init) ?? elementName
-        stack.append(S3XMLElement(name: local, text: "", children: []))
-    }
-
-    func parser(_ parser: XMLParser, foundCharacters string: String) {
-        guard !stack.isEmpty else { return }
-        stack[stack.count - 1].text += string
-    }
-
-    func parser(_ parser: XMLParser, foundCDATA CDATABlock: Data) {
-        guard !stack.isEmpty else { return }
-        stack[stack.count - 1].text += String(decoding: CDATABlock, as: UTF8.self)
-    }
-
-    func parser(
-        _ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName qName: String?
-    ) {
-        guard var element = stack.popLast() else { return }
-        if !element.children.isEmpty {
-            element.text = element.text.trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-        if stack.isEmpty {
-            root = element
-        } else {
-            stack[stack.count - 1].children.append(element)
-        }
+        S3XMLParser.parse([UInt8](data))
     }
 }

@@ -17,8 +17,8 @@ struct CFDevTelemetry: AsyncParsableCommand {
             """,
         version: BuildInfo.version,
         subcommands: [
-            On.self, Off.self, Status.self, Show.self, Flush.self, Doctor.self, Purge.self, InstallShim.self, Report.self,
-            Compact.self, Retention.self, Policy.self,
+            On.self, Off.self, Status.self, Show.self, Flush.self, Doctor.self, Purge.self, InstallShim.self, Uninstall.self,
+            Report.self, Compact.self, Retention.self, Policy.self,
         ]
     )
 
