@@ -46,6 +46,10 @@ lib="$prefix/lib/cfdev-telemetry"
 put "$here/bin/cf" "$lib/bin/cf" 755
 put "$here/bin/cfdev-telemetry" "$lib/bin/cfdev-telemetry" 755
 put "$here/etc/cfdev-telemetry/defaults.json.example" "$lib/etc/cfdev-telemetry/defaults.json.example" 644
+# A distributor's package ships its endpoint and upload-only key in etc/cfdev-telemetry/defaults.json.
+if [ -f "$here/etc/cfdev-telemetry/defaults.json" ]; then
+  put "$here/etc/cfdev-telemetry/defaults.json" "$lib/etc/cfdev-telemetry/defaults.json" 644
+fi
 mkdir -p "$prefix/bin"
 ln -sfn "$lib/bin/cfdev-telemetry" "$prefix/bin/cfdev-telemetry.new.$$"
 mv -f "$prefix/bin/cfdev-telemetry.new.$$" "$prefix/bin/cfdev-telemetry"
