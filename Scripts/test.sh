@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash Scripts/install-deps.sh
+echo "== format (swift format lint, with the checked-in .swift-format)"
+swift format lint --strict --configuration .swift-format -r Sources Tests
 echo "== build (the first build also compiles the dependencies: 5 to 10 minutes on 2 cores)"
 # (The dependencies' own warnings, "found 1 file(s) which are unhandled", are not ours to show.)
 set +e

@@ -10,7 +10,7 @@ enum FrontGate {
     /// a file saved under another policy version counts as never asked.
     static func savedConsent() -> SavedConsent {
         guard let file = ConsentFile.read(directory: TelemetryHomePath.directory(processEnvironment)),
-              file.policyVersion == ConsentPolicy.version
+            file.policyVersion == ConsentPolicy.version
         else { return .unknown }
         return file.state == .on ? .on : .off
     }

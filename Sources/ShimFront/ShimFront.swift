@@ -56,7 +56,7 @@ public enum ShimFront {
     /// `cf dev start`, which asks in the foreground).
     static func decide(_ verdict: CandidateFilter.Verdict) -> Decision {
         guard case .candidate(let isDevStart) = verdict,
-              EnvironmentSwitches.disabledReason(processEnvironment) == nil, EnvironmentSwitches.isInteractive()
+            EnvironmentSwitches.disabledReason(processEnvironment) == nil, EnvironmentSwitches.isInteractive()
         else { return .passThrough }
         switch FrontGate.savedConsent() {
         case .off: return .passThrough
@@ -100,7 +100,8 @@ public enum ShimFront {
 
     /// No real `cf` to run: one line, and 127 as a shell says for a missing command.
     public static func exitRealCFMissing() -> Never {
-        ProcessExec.writeError("cf: the real cf CLI was not found on PATH (this `cf` is the cfdev-telemetry shim, and any other `cf` found was a copy of it); install the CF CLI or set CFDEV_TELEMETRY_REAL_CF")
+        ProcessExec.writeError(
+            "cf: the real cf CLI was not found on PATH (this `cf` is the cfdev-telemetry shim, and any other `cf` found was a copy of it); install the CF CLI or set CFDEV_TELEMETRY_REAL_CF")
         exit(127)
     }
 

@@ -41,9 +41,10 @@ public struct ShimIdentity: Sendable {
         let path = RealCFLocator.ownExecutable()
         var info = stat()
         let found = path.map { stat($0, &info) == 0 } ?? false
-        let seen = processEnvironment(seenVariable).map {
-            $0.prefix(4096).split(separator: ",").prefix(maxSeen).compactMap(FileID.init(text:))
-        } ?? []
+        let seen =
+            processEnvironment(seenVariable).map {
+                $0.prefix(4096).split(separator: ",").prefix(maxSeen).compactMap(FileID.init(text:))
+            } ?? []
         return ShimIdentity(path: path, me: found ? FileID(info) : nil, size: found ? Int(info.st_size) : -1, seen: seen)
     }
 

@@ -13,7 +13,7 @@ public enum BackgroundRecorder {
         guard let request = RecordRequest.read(from: 0) else { exit(2) }
         let environment = ProcessInfo.processInfo.environment
         guard case .tracked(let command) = CommandClassifier.classify(Array(request.commandLine.text.dropFirst())),
-              let session = TrackedSession.begin(
+            let session = TrackedSession.begin(
                 command, environment: environment, shimPath: RealCFLocator.ownExecutable(),
                 mayAsk: false, startedMs: request.startedMs)
         else { exit(0) }

@@ -19,7 +19,7 @@ public enum Shim {
         let shimPath = RealCFLocator.ownExecutable()
         guard !realCF.isEmpty else { ShimFront.exitRealCFMissing() }
         guard case .tracked(let command) = action,
-              let session = TrackedSession.begin(command, environment: environment, shimPath: shimPath)
+            let session = TrackedSession.begin(command, environment: environment, shimPath: shimPath)
         else { ShimFront.runRealCF(realCF, commandLine) }
         let running: ChildProcess.Running
         do {

@@ -7,9 +7,10 @@ public enum TelemetryCommand {
     static func run(_ subcommand: TelemetrySubcommand, environment: [String: String]) -> Int32 {
         let home = TelemetryHome(environment: environment)
         let log = TelemetryLog(home: home, echoToStderr: EnvironmentGate.isSet(environment["CFDEV_TELEMETRY_DEBUG"]))
-        let overridden = EnvironmentGate.disabledReason(environment).map {
-            " (\($0) is set in the environment, so nothing is recorded or sent whatever the setting)"
-        } ?? ""
+        let overridden =
+            EnvironmentGate.disabledReason(environment).map {
+                " (\($0) is set in the environment, so nothing is recorded or sent whatever the setting)"
+            } ?? ""
         do {
             switch subcommand {
             case .status:
@@ -19,9 +20,10 @@ public enum TelemetryCommand {
                 try ConsentStore(home: home).save(.on)
                 print("Telemetry is on. Thank you! Turn it off any time with `cf dev telemetry --off`." + overridden)
             case .off:
-                print(try turnOff(recorder: Recorder(home: home, environment: environment, log: log)) { warning in
-                    FileHandle.standardError.write(Data(("cf dev telemetry: " + warning + "\n").utf8))
-                })
+                print(
+                    try turnOff(recorder: Recorder(home: home, environment: environment, log: log)) { warning in
+                        FileHandle.standardError.write(Data(("cf dev telemetry: " + warning + "\n").utf8))
+                    })
             case .help:
                 print(usage)
             case .invalid(let message):

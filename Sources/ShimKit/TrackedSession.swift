@@ -25,8 +25,10 @@ struct TrackedSession {
     /// `mayAsk`: whether the consent question may be asked (only in the foreground, on the
     /// user's terminal); the background recorder has no terminal and was started only after
     /// the front saw consent on. `startedMs`: when the command started.
-    static func begin(_ command: TrackedCommand, environment: [String: String], shimPath: String?,
-                      mayAsk: Bool = true, startedMs: Int64 = Timestamp.nowMilliseconds()) -> TrackedSession? {
+    static func begin(
+        _ command: TrackedCommand, environment: [String: String], shimPath: String?,
+        mayAsk: Bool = true, startedMs: Int64 = Timestamp.nowMilliseconds()
+    ) -> TrackedSession? {
         guard EnvironmentGate.disabledReason(environment) == nil, !mayAsk || EnvironmentGate.isInteractive() else { return nil }
         let home = TelemetryHome(environment: environment)
         let log = TelemetryLog(home: home, echoToStderr: EnvironmentGate.isSet(environment["CFDEV_TELEMETRY_DEBUG"]))
@@ -53,7 +55,7 @@ struct TrackedSession {
         }
         if command.requiresCFDevTarget {
             guard let target = CFTarget.current(environment: environment),
-                  CFTarget.isCFDev(target: target, hosts: settings.cfdevAPIHosts)
+                CFTarget.isCFDev(target: target, hosts: settings.cfdevAPIHosts)
             else { return nil }
         }
         return TrackedSession(

@@ -37,8 +37,9 @@ enum CFCommands {
         if let memory = args.flags["memory"].flatMap(Sizes.megabytes) { data["memory_mb"] = .int(memory) }
         if let disk = args.flags["disk"].flatMap(Sizes.megabytes) { data["disk_mb"] = .int(disk) }
         if let instances = args.flags["instances"].flatMap(Sizes.count) { data["instances"] = .int(instances) }
-        return TrackedCommand(event: .appCreated, requiresCFDevTarget: true, data: data,
-                              namesToHash: names(["app_hash": args.positionals.first]))
+        return TrackedCommand(
+            event: .appCreated, requiresCFDevTarget: true, data: data,
+            namesToHash: names(["app_hash": args.positionals.first]))
     }
 
     static let createRouteFlags = FlagSpec([
@@ -52,8 +53,9 @@ enum CFCommands {
         let args = CommandLineArguments(arguments, spec: createRouteFlags)
         // The route is its host, domain and path together; only their salted hash is kept.
         let route = ([args.flags["hostname"] ?? ""] + args.positionals + [args.flags["path"] ?? ""]).joined(separator: "|")
-        return TrackedCommand(event: .routeCreated, requiresCFDevTarget: true, data: flagData(args),
-                              namesToHash: names(["route_hash": args.positionals.isEmpty ? nil : route]))
+        return TrackedCommand(
+            event: .routeCreated, requiresCFDevTarget: true, data: flagData(args),
+            namesToHash: names(["route_hash": args.positionals.isEmpty ? nil : route]))
     }
 
     static let createServiceFlags = FlagSpec([
@@ -75,8 +77,9 @@ enum CFCommands {
         if let offering = args.positionals.first?.lowercased(), cfdevServiceOfferings.contains(offering) {
             data["service"] = .string(offering)
         }
-        return TrackedCommand(event: .serviceCreated, requiresCFDevTarget: true, data: data,
-                              namesToHash: names(["instance_hash": args.positionals.dropFirst(2).first]))
+        return TrackedCommand(
+            event: .serviceCreated, requiresCFDevTarget: true, data: data,
+            namesToHash: names(["instance_hash": args.positionals.dropFirst(2).first]))
     }
 
     static let cupsFlags = FlagSpec([
@@ -88,8 +91,9 @@ enum CFCommands {
 
     static func createUserProvidedService(_ arguments: [String]) -> TrackedCommand {
         let args = CommandLineArguments(arguments, spec: cupsFlags)
-        return TrackedCommand(event: .userProvidedServiceCreated, requiresCFDevTarget: true, data: flagData(args),
-                              namesToHash: names(["instance_hash": args.positionals.first]))
+        return TrackedCommand(
+            event: .userProvidedServiceCreated, requiresCFDevTarget: true, data: flagData(args),
+            namesToHash: names(["instance_hash": args.positionals.first]))
     }
 
     static let bindServiceFlags = FlagSpec([
@@ -100,9 +104,12 @@ enum CFCommands {
 
     static func bindService(_ arguments: [String]) -> TrackedCommand {
         let args = CommandLineArguments(arguments, spec: bindServiceFlags)
-        return TrackedCommand(event: .appBoundToService, requiresCFDevTarget: true, data: flagData(args),
-                              namesToHash: names(["app_hash": args.positionals.first,
-                                                  "instance_hash": args.positionals.dropFirst().first]))
+        return TrackedCommand(
+            event: .appBoundToService, requiresCFDevTarget: true, data: flagData(args),
+            namesToHash: names([
+                "app_hash": args.positionals.first,
+                "instance_hash": args.positionals.dropFirst().first,
+            ]))
     }
 
     static let restageFlags = FlagSpec([(["--strategy"], "strategy", true), (["--no-wait"], "no-wait", false)])
@@ -113,8 +120,9 @@ enum CFCommands {
     /// Commands whose only name is their first positional argument.
     static func named(_ event: EventName, _ key: String, _ arguments: [String], _ spec: FlagSpec) -> TrackedCommand {
         let args = CommandLineArguments(arguments, spec: spec)
-        return TrackedCommand(event: event, requiresCFDevTarget: true, data: flagData(args),
-                              namesToHash: names([key: args.positionals.first]))
+        return TrackedCommand(
+            event: event, requiresCFDevTarget: true, data: flagData(args),
+            namesToHash: names([key: args.positionals.first]))
     }
 
     /// `cf create-user NAME PASSWORD`: the user name is hashed; the password is never kept.

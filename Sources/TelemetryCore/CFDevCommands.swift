@@ -70,7 +70,7 @@ enum Sizes {
     /// A plain non-negative count (`-i 3`, `--cpus 4`) within `maxRecorded`.
     static func count(_ text: String) -> Int? {
         guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-              let number = Int(text), number <= maxRecorded
+            let number = Int(text), number <= maxRecorded
         else { return nil }
         return number
     }

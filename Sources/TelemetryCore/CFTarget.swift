@@ -5,7 +5,8 @@ import TelemetryRules
 /// (`$CF_HOME/.cf/config.json`, field `Target`; `CF_HOME` defaults to `$HOME`).
 public enum CFTarget {
     public static func configPath(environment: [String: String]) -> String {
-        let base = environment["CF_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+        let base =
+            environment["CF_HOME"].flatMap { $0.isEmpty ? nil : $0 }
             ?? TelemetryHomePath.userHome { environment[$0] }
         return base + "/.cf/config.json"
     }
@@ -16,8 +17,8 @@ public enum CFTarget {
     /// The target URL, or nil when there is no readable config or no target.
     public static func current(environment: [String: String]) -> String? {
         guard case .contents(let bytes) = SafeFile.read(configPath(environment: environment), limit: maxConfigBytes, followingLinks: true),
-              let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
-              let target = object["Target"] as? String, !target.isEmpty
+            let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
+            let target = object["Target"] as? String, !target.isEmpty
         else { return nil }
         return target
     }

@@ -14,12 +14,13 @@ public struct FlushSchedule {
 
     public func isDue(intervalSeconds: Int, now: Int64) throws -> Bool {
         try spool.read { db in
-            guard let lastAttempt = try Spool.intMeta(db, .lastFlushAttemptMs).map(Int64.init)
+            guard
+                let lastAttempt = try Spool.intMeta(db, .lastFlushAttemptMs).map(Int64.init)
                     ?? Spool.intMeta(db, .firstRecordedMs).map(Int64.init)
             else { return false }
             let nextAttempt = Int64(try Spool.intMeta(db, .nextAttemptMs) ?? 0)
             guard Self.hasPassed(intervalSeconds: intervalSeconds, since: lastAttempt, now: now),
-                  now >= nextAttempt || nextAttempt - now > Self.maxBackoffMs
+                now >= nextAttempt || nextAttempt - now > Self.maxBackoffMs
             else { return false }
             return try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM event)") ?? false
         }

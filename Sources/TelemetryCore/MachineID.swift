@@ -27,7 +27,8 @@ public enum MachineID {
         for path in candidateFiles(environment: environment) {
             // A regular file of at most a few hundred bytes: never a FIFO, a device or a link's target.
             guard case .contents(let bytes) = SafeFile.read(path, limit: maxFileBytes, followingLinks: true),
-                  let raw = String(validating: bytes, as: UTF8.self) else { continue }
+                let raw = String(validating: bytes, as: UTF8.self)
+            else { continue }
             let id = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             if isUsable(id) { return id }
         }

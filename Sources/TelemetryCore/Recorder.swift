@@ -39,8 +39,9 @@ public struct Recorder: Sendable {
         let id = try anonymousID(spool: spool)
         let os = OSInfo.current()
         let envelopes = occurrences.map {
-            Envelope(event: $0.event, timestamp: Timestamp.iso8601(milliseconds: $0.milliseconds),
-                     anonymousID: id, os: os, data: $0.data)
+            Envelope(
+                event: $0.event, timestamp: Timestamp.iso8601(milliseconds: $0.milliseconds),
+                anonymousID: id, os: os, data: $0.data)
         }
         try spool.record(envelopes, cap: cap)
         if EnvironmentGate.isSet(environment["CFDEV_TELEMETRY_DEBUG"]) {
@@ -53,8 +54,10 @@ public struct Recorder: Sendable {
 
     /// Opens the spool and runs `body`; if the spool turns out corrupt midway, it is moved
     /// aside, recreated, and `body` runs once more on the new one.
-    public func withSpool<T>(busyTimeout: TimeInterval = Spool.defaultBusyTimeout,
-                             _ body: (Spool) throws -> T) throws -> T {
+    public func withSpool<T>(
+        busyTimeout: TimeInterval = Spool.defaultBusyTimeout,
+        _ body: (Spool) throws -> T
+    ) throws -> T {
         let spool = try Spool.open(home: home, log: log, busyTimeout: busyTimeout)
         do {
             return try body(spool)

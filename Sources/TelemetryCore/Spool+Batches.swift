@@ -42,8 +42,9 @@ extension Spool {
         makeBody: ([UInt8]) throws -> Data
     ) throws -> SealedBatch? {
         try write { db in
-            guard let day = try String.fetchOne(
-                db, sql: "SELECT day FROM event WHERE batch_id IS NULL ORDER BY day, seq LIMIT 1")
+            guard
+                let day = try String.fetchOne(
+                    db, sql: "SELECT day FROM event WHERE batch_id IS NULL ORDER BY day, seq LIMIT 1")
             else { return nil }
             let rows = try Row.fetchCursor(
                 db, sql: "SELECT seq, line FROM event WHERE batch_id IS NULL AND day = ? ORDER BY seq LIMIT ?",

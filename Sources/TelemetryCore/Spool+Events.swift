@@ -12,8 +12,9 @@ extension Spool {
                     sql: "INSERT INTO event (event_id, day, line) VALUES (?, ?, ?)",
                     arguments: [envelope.eventID, envelope.day, envelope.jsonLine])
             }
-            try db.execute(sql: "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
-                           arguments: [SpoolKey.firstRecordedMs.rawValue, String(Clock.nowMilliseconds())])
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
+                arguments: [SpoolKey.firstRecordedMs.rawValue, String(Clock.nowMilliseconds())])
             let pending = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event") ?? 0
             if pending > cap {
                 try db.execute(

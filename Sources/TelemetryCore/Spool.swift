@@ -21,8 +21,10 @@ public final class Spool: Sendable {
 
     /// Opens (creating if needed) the spool of `home`. A file that is not a database or is
     /// corrupt is moved aside (`spool.sqlite.corrupt-<ms>`) and a new spool is created.
-    public static func open(home: TelemetryHome, log: TelemetryLog? = nil,
-                            busyTimeout: TimeInterval = defaultBusyTimeout) throws -> Spool {
+    public static func open(
+        home: TelemetryHome, log: TelemetryLog? = nil,
+        busyTimeout: TimeInterval = defaultBusyTimeout
+    ) throws -> Spool {
         try home.ensureExists()
         if let aside = try moveAsideIfNotRegular(path: home.spoolPath) {
             log?.write("spool \(home.spoolPath) was not a regular file; moved aside to \(aside) and recreated")
@@ -74,7 +76,7 @@ public final class Spool: Sendable {
             return lstat(path, &info) != 0 && errno == ENOENT
         }
         guard isRegularFile(home.spoolPath),
-              ["-wal", "-shm"].allSatisfy({ isAbsent(home.spoolPath + $0) || isRegularFile(home.spoolPath + $0) })
+            ["-wal", "-shm"].allSatisfy({ isAbsent(home.spoolPath + $0) || isRegularFile(home.spoolPath + $0) })
         else { return nil }
         var configuration = Configuration()
         configuration.readonly = true

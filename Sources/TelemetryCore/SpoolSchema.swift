@@ -24,7 +24,7 @@ enum SpoolSchema {
         );
         CREATE INDEX event_by_batch_day ON event(batch_id, day, seq);
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-        """,
+        """
     ]
 
     static var latestVersion: Int { migrations.count }

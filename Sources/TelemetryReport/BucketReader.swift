@@ -103,9 +103,10 @@ public struct BucketReader: Sendable {
             if let partial { aggregator.merge(partial, partition: item.day) }
             done += 1
             if item.lastOfDay { try saveDay(item.day) }
-            progress(Progress(
-                statistics: aggregator.statistics, day: item.day, daysDone: daysDone, days: days.count, objectsListed: listed,
-                objectsDone: done))
+            progress(
+                Progress(
+                    statistics: aggregator.statistics, day: item.day, daysDone: daysDone, days: days.count, objectsListed: listed,
+                    objectsDone: done))
         }
 
         var dayListings: [CivilDate: (keys: Set<String>, stale: [String])] = [:]
@@ -132,9 +133,10 @@ public struct BucketReader: Sendable {
             }
             if listing.objects.isEmpty {
                 try saveDay(day)
-                progress(Progress(
-                    statistics: aggregator.statistics, day: day, daysDone: daysDone, days: days.count, objectsListed: listed,
-                    objectsDone: done))
+                progress(
+                    Progress(
+                        statistics: aggregator.statistics, day: day, daysDone: daysDone, days: days.count, objectsListed: listed,
+                        objectsDone: done))
                 continue
             }
             for (position, object) in listing.objects.enumerated() {

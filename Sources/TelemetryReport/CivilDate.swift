@@ -34,7 +34,7 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
     /// A valid day, or nil (month 13, February 30…).
     public init?(year: Int, month: Int, day: Int) {
         guard (1...9999).contains(year), (1...12).contains(month),
-              (1...Self.daysIn(month: month, year: year)).contains(day)
+            (1...Self.daysIn(month: month, year: year)).contains(day)
         else { return nil }
         self.year = year
         self.month = month

@@ -84,7 +84,7 @@ public struct Compactor: Sendable {
                     lines += 1
                     let line = Data(bytes)
                     guard case .success(let event) = parser.check(line),
-                          abs(event.day.daysSinceEpoch - day.daysSinceEpoch) <= 1
+                        abs(event.day.daysSinceEpoch - day.daysSinceEpoch) <= 1
                     else { return }
                     kept.append((ObjectPartial.eventHash(event.eventID), line))
                 },

@@ -2,9 +2,9 @@ import CZlib
 import Foundation
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// The most one object of the bucket may cost the report. Every client can write the bucket, so

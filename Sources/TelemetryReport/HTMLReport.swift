@@ -11,7 +11,8 @@ enum HTMLReport {
         body += headline(report, figures)
         if report.rows.allSatisfy(\.isSuppressed) {
             body += "<section class=\"card empty\"><p>"
-            body += report.rows.isEmpty
+            body +=
+                report.rows.isEmpty
                 ? "No events were uploaded in this period."
                 : "Everything in this period is withheld: fewer than \(report.k) machines would be behind any number shown."
             body += "</p></section>\n"
@@ -78,10 +79,11 @@ enum HTMLReport {
         if let topOS, let overall {
             items.append(("Top OS", topOS.label, "\(TextFormatting.percent(Double(topOS.counts.machines) / Double(max(overall.machines, 1)))) of machines"))
         }
-        return "<section class=\"kpis\">" + items.map { title, value, note in
-            "<div class=\"kpi\"><div class=\"kpi-title\">\(title)</div><div class=\"kpi-value\">\(TextFormatting.html(value))</div>"
-                + "<div class=\"kpi-note\">\(TextFormatting.html(note))</div></div>"
-        }.joined() + "</section>\n"
+        return "<section class=\"kpis\">"
+            + items.map { title, value, note in
+                "<div class=\"kpi\"><div class=\"kpi-title\">\(title)</div><div class=\"kpi-value\">\(TextFormatting.html(value))</div>"
+                    + "<div class=\"kpi-note\">\(TextFormatting.html(note))</div></div>"
+            }.joined() + "</section>\n"
     }
 
     static func card(_ title: String, _ note: String, _ content: String, wide: Bool = true) -> String {
@@ -90,22 +92,26 @@ enum HTMLReport {
     }
 
     static func legend(_ series: [ChartSeries]) -> String {
-        "<ul class=\"legend\">" + series.map {
-            "<li><span class=\"swatch\" style=\"background:\($0.color)\"></span>\(TextFormatting.html($0.name))</li>"
-        }.joined() + "<li><span class=\"swatch hatched\"></span>withheld</li></ul>"
+        "<ul class=\"legend\">"
+            + series.map {
+                "<li><span class=\"swatch\" style=\"background:\($0.color)\"></span>\(TextFormatting.html($0.name))</li>"
+            }.joined() + "<li><span class=\"swatch hatched\"></span>withheld</li></ul>"
     }
 
     static func osBars(_ figures: ReportFigures) -> String {
         let ranked = figures.ranked(.os, by: \.machines)
         let total = ranked.reduce(0) { $0 + $1.counts.machines }
         var items = ranked.prefix(10).enumerated().map { index, entry in
-            (label: entry.label, value: Double(entry.counts.machines),
-             note: "\(TextFormatting.grouped(entry.counts.machines)) · \(TextFormatting.percent(Double(entry.counts.machines) / Double(max(total, 1))))",
-             color: ReportFigures.palette[index % ReportFigures.palette.count])
+            (
+                label: entry.label, value: Double(entry.counts.machines),
+                note: "\(TextFormatting.grouped(entry.counts.machines)) · \(TextFormatting.percent(Double(entry.counts.machines) / Double(max(total, 1))))",
+                color: ReportFigures.palette[index % ReportFigures.palette.count]
+            )
         }
         let rest = ranked.dropFirst(10).reduce(0) { $0 + $1.counts.machines }
         if rest > 0 {
-            items.append((label: "other", value: Double(rest), note: "\(TextFormatting.grouped(rest)) · \(TextFormatting.percent(Double(rest) / Double(max(total, 1))))", color: ReportFigures.otherColor))
+            items.append(
+                (label: "other", value: Double(rest), note: "\(TextFormatting.grouped(rest)) · \(TextFormatting.percent(Double(rest) / Double(max(total, 1))))", color: ReportFigures.otherColor))
         }
         let withheld = figures.report.rows(by: [.os]).filter(\.isSuppressed).count
         return SVGChart.horizontalBars(items, label: "Machines per operating system")
@@ -115,9 +121,11 @@ enum HTMLReport {
     static func eventBars(_ figures: ReportFigures) -> String {
         let ranked = figures.ranked(.event, by: \.events)
         let items = ranked.enumerated().map { index, entry in
-            (label: entry.label, value: Double(entry.counts.events),
-             note: "\(TextFormatting.grouped(entry.counts.events)) · \(TextFormatting.grouped(entry.counts.machines)) machines",
-             color: index < 8 ? ReportFigures.palette[index % ReportFigures.palette.count] : ReportFigures.otherColor)
+            (
+                label: entry.label, value: Double(entry.counts.events),
+                note: "\(TextFormatting.grouped(entry.counts.events)) · \(TextFormatting.grouped(entry.counts.machines)) machines",
+                color: index < 8 ? ReportFigures.palette[index % ReportFigures.palette.count] : ReportFigures.otherColor
+            )
         }
         let withheld = figures.report.rows(by: [.event]).filter(\.isSuppressed).count
         return SVGChart.horizontalBars(items, label: "Events per event type")
@@ -143,7 +151,8 @@ enum HTMLReport {
             out += "<details><summary>\(TextFormatting.html(title)) <span class=\"count\">\(rows.count) rows</span></summary><table><thead><tr>"
             out += headers.map { "<th>\($0)</th>" }.joined() + "<th class=\"num\">Events</th><th class=\"num\">Machines</th></tr></thead><tbody>"
             for row in rows {
-                let labels: [String?] = headers.count == 2
+                let labels: [String?] =
+                    headers.count == 2
                     ? [row.period, dimensions.contains(.event) ? row.event : dimensions.contains(.os) ? row.os : row.build]
                     : [row.event ?? row.os ?? row.build ?? row.period]
                 out += "<tr>" + labels.map { "<td>\(TextFormatting.html($0 ?? ""))</td>" }.joined()

@@ -153,9 +153,10 @@ struct ObjectPartialBuilder {
             partial.duplicates += 1
             return
         }
-        partial.entries.append(ObjectPartial.Entry(
-            eventHash: hash, machine: ObjectPartial.machineKey(event.anonymousID), event: label(event.event),
-            os: label(event.os), build: label(event.build), misplaced: distance != 0))
+        partial.entries.append(
+            ObjectPartial.Entry(
+                eventHash: hash, machine: ObjectPartial.machineKey(event.anonymousID), event: label(event.event),
+                os: label(event.os), build: label(event.build), misplaced: distance != 0))
     }
 
     private mutating func label(_ text: String) -> UInt32 {

@@ -39,9 +39,9 @@ enum PartialCoding {
     static func decode(_ data: Data) -> ObjectPartial? {
         var input = Reader(bytes: [UInt8](data))
         guard input.take(magic.count) == magic,
-              let stored = input.u64(), let lines = input.u64(), let duplicates = input.u64(),
-              let rejection = input.u8(), let junk = input.u8(), junk <= 1,
-              input.u32() == UInt32(LineRejection.allCases.count)
+            let stored = input.u64(), let lines = input.u64(), let duplicates = input.u64(),
+            let rejection = input.u8(), let junk = input.u8(), junk <= 1,
+            input.u32() == UInt32(LineRejection.allCases.count)
         else { return nil }
         var partial = ObjectPartial()
         partial.storedBytes = Int(clamping: stored)
@@ -66,11 +66,12 @@ enum PartialCoding {
         partial.entries.reserveCapacity(Int(entryCount))
         for _ in 0..<entryCount {
             guard let hash = input.u64(), let machine = input.u64(), let event = input.u32(), let os = input.u32(),
-                  let build = input.u32(), let misplaced = input.u8(), misplaced <= 1,
-                  Int(event) < partial.labels.count, Int(os) < partial.labels.count, Int(build) < partial.labels.count
+                let build = input.u32(), let misplaced = input.u8(), misplaced <= 1,
+                Int(event) < partial.labels.count, Int(os) < partial.labels.count, Int(build) < partial.labels.count
             else { return nil }
-            partial.entries.append(ObjectPartial.Entry(
-                eventHash: hash, machine: machine, event: event, os: os, build: build, misplaced: misplaced == 1))
+            partial.entries.append(
+                ObjectPartial.Entry(
+                    eventHash: hash, machine: machine, event: event, os: os, build: build, misplaced: misplaced == 1))
         }
         return partial
     }

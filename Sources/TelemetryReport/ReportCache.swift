@@ -2,9 +2,9 @@ import Foundation
 import GRDB
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// The report's local cache: each object's `ObjectPartial`, by store, key and ETag, in one SQLite
@@ -23,7 +23,8 @@ public final class ReportCache: @unchecked Sendable {
 
     /// `$XDG_CACHE_HOME/cfdev-telemetry/report-cache.sqlite`, `XDG_CACHE_HOME` defaulting to `~/.cache`.
     public static func defaultPath(environment: [String: String]) -> String {
-        let base = environment["XDG_CACHE_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil }
+        let base =
+            environment["XDG_CACHE_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil }
             ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.cache")
         return base + "/cfdev-telemetry/report-cache.sqlite"
     }
@@ -42,11 +43,12 @@ public final class ReportCache: @unchecked Sendable {
                 let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
                 if version != Self.formatVersion {
                     try db.execute(sql: "DROP TABLE IF EXISTS object_partials")
-                    try db.execute(sql: """
-                        CREATE TABLE object_partials (
-                          source TEXT NOT NULL, day TEXT NOT NULL, key TEXT NOT NULL, etag TEXT NOT NULL,
-                          partial BLOB NOT NULL, PRIMARY KEY (source, day, key)) WITHOUT ROWID
-                        """)
+                    try db.execute(
+                        sql: """
+                            CREATE TABLE object_partials (
+                              source TEXT NOT NULL, day TEXT NOT NULL, key TEXT NOT NULL, etag TEXT NOT NULL,
+                              partial BLOB NOT NULL, PRIMARY KEY (source, day, key)) WITHOUT ROWID
+                            """)
                     try db.execute(sql: "PRAGMA user_version = \(Self.formatVersion)")
                 }
             }

@@ -89,16 +89,17 @@ public struct EnvelopeLineParser {
             return .failure(.init(.notJSON))
         }
         guard raw.schema >= 1,
-              Self.isEventID(raw.event_id),
-              Self.isEventName(raw.event),
-              Self.isAnonymousID(raw.anonymous_id),
-              Self.isLabel(raw.os), Self.isLabel(raw.build),
-              let day = Self.day(ofTimestamp: raw.timestamp)
+            Self.isEventID(raw.event_id),
+            Self.isEventName(raw.event),
+            Self.isAnonymousID(raw.anonymous_id),
+            Self.isLabel(raw.os), Self.isLabel(raw.build),
+            let day = Self.day(ofTimestamp: raw.timestamp)
         else { return .failure(.init(.invalidValue)) }
         guard EventName(rawValue: raw.event) != nil else { return .failure(.init(.unknownEvent)) }
-        return .success(ReportEvent(
-            eventID: raw.event_id, event: raw.event, day: day, anonymousID: raw.anonymous_id, os: raw.os,
-            build: raw.build))
+        return .success(
+            ReportEvent(
+                eventID: raw.event_id, event: raw.event, day: day, anonymousID: raw.anonymous_id, os: raw.os,
+                build: raw.build))
     }
 }
 
@@ -125,10 +126,11 @@ extension EnvelopeLineParser {
     }
 
     static func isAnonymousID(_ id: String) -> Bool {
-        id.utf8.count == 64 && id.utf8.allSatisfy {
-            (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0)
-                || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains($0)
-        }
+        id.utf8.count == 64
+            && id.utf8.allSatisfy {
+                (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0)
+                    || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains($0)
+            }
     }
 
     /// Printable, no control characters, 1…64 characters, not the report's own `(other)`.
@@ -144,7 +146,7 @@ extension EnvelopeLineParser {
     static func day(ofTimestamp timestamp: String) -> CivilDate? {
         let bytes = Array(timestamp.utf8)
         guard bytes.count >= 20, bytes.count <= 30, bytes[10] == UInt8(ascii: "T"), bytes.last == UInt8(ascii: "Z"),
-              bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":")
+            bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":")
         else { return nil }
         func number(_ range: Range<Int>) -> Int? {
             var value = 0
@@ -155,7 +157,7 @@ extension EnvelopeLineParser {
             return value
         }
         guard let hour = number(11..<13), hour < 24, let minute = number(14..<16), minute < 60,
-              let second = number(17..<19), second < 61
+            let second = number(17..<19), second < 61
         else { return nil }
         if bytes.count > 20 {
             guard bytes[19] == UInt8(ascii: "."), bytes.count >= 22, number(20..<(bytes.count - 1)) != nil else { return nil }

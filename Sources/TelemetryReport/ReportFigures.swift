@@ -43,7 +43,8 @@ struct ReportFigures {
         var other = ChartSeries(name: otherName, color: Self.otherColor, values: Array(repeating: nil, count: periods.count))
         for row in report.rows(by: [dimension, .period]) {
             guard let counts = row.counts, let label = Self.label(row, dimension), let period = row.period,
-                  let index = periodIndex[period] else { continue }
+                let index = periodIndex[period]
+            else { continue }
             let value = Double(measure(counts))
             if let slot = position[label] {
                 series[slot].values[index] = (series[slot].values[index] ?? 0) + value

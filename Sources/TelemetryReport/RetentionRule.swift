@@ -74,9 +74,10 @@ public struct LifecycleRuleSummary: Sendable, Equatable {
     /// `cfdev-telemetry-retention: objects under "events/" expire 1825 days (about 5 years) after upload (Enabled)`.
     public var description: String {
         let scope = prefix.isEmpty ? "every object of the bucket" : "objects under \"\(prefix)\""
-        let expiry = expirationDays.map { days in
-            "expire \(days) day\(days == 1 ? "" : "s")\(days >= 365 ? " (about \(Self.years(days)))" : "") after upload"
-        } ?? "no expiration by age"
+        let expiry =
+            expirationDays.map { days in
+                "expire \(days) day\(days == 1 ? "" : "s")\(days >= 365 ? " (about \(Self.years(days)))" : "") after upload"
+            } ?? "no expiration by age"
         return "\(id.isEmpty ? "(no ID)" : id): \(scope) \(expiry) (\(status.isEmpty ? "no status" : status))"
     }
 

@@ -55,7 +55,8 @@ enum SVGChart {
                 let shown = percent ? value / total : value
                 let height = shown / scaleTop * frame.plotHeight
                 base -= height
-                let valueText = percent
+                let valueText =
+                    percent
                     ? "\(TextFormatting.percent(shown)) (\(TextFormatting.grouped(Int(value))) \(unit))"
                     : "\(TextFormatting.grouped(Int(value))) \(unit)"
                 svg += "<rect x=\"\(f(x))\" y=\"\(f(base))\" width=\"\(f(barWidth))\" height=\"\(f(height))\" fill=\"\(item.color)\">"

@@ -36,9 +36,9 @@ public struct ConsentFile: Sendable, Equatable {
     /// fields, an unknown state, trailing garbage).
     public init?(text: String) {
         guard let fields = FlatJSON.parseObject(text), fields.count == 3,
-              case .integer(let version)? = fields["policy_version"],
-              case .string(let stateText)? = fields["state"], let state = State(rawValue: stateText),
-              case .string(let time)? = fields["time"]
+            case .integer(let version)? = fields["policy_version"],
+            case .string(let stateText)? = fields["state"], let state = State(rawValue: stateText),
+            case .string(let time)? = fields["time"]
         else { return nil }
         self.init(state: state, time: time, policyVersion: version)
     }

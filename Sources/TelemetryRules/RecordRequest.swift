@@ -37,9 +37,9 @@ public struct RecordRequest: Sendable, Equatable {
         guard bytes.count <= Self.maxBytes, bytes.last == 0 else { return nil }
         let fields = bytes.dropLast().split(separator: 0, omittingEmptySubsequences: false).map(Array.init)
         guard fields.count >= 5, String(decoding: fields[0], as: UTF8.self) == Self.magic,
-              let started = Int64(String(decoding: fields[1], as: UTF8.self)),
-              let ended = Int64(String(decoding: fields[2], as: UTF8.self)),
-              let outcome = ChildExit(encoded: String(decoding: fields[3], as: UTF8.self))
+            let started = Int64(String(decoding: fields[1], as: UTF8.self)),
+            let ended = Int64(String(decoding: fields[2], as: UTF8.self)),
+            let outcome = ChildExit(encoded: String(decoding: fields[3], as: UTF8.self))
         else { return nil }
         self.init(startedMs: started, endedMs: ended, outcome: outcome, commandLine: CommandLineBytes(Array(fields[4...])))
     }

@@ -35,8 +35,10 @@ public enum SafeFile {
     /// Opens `path` with `flags` plus no-follow, non-blocking and close-on-exec, and checks
     /// that it is a regular file; the descriptor is then put back in blocking mode.
     /// With `O_CREAT` in `flags`, a new file gets `mode`.
-    public static func openRegular(_ path: String, flags: Int32, mode: UInt32 = 0o600,
-                                   followingLinks: Bool = false) -> Result<Int32, FileProblem> {
+    public static func openRegular(
+        _ path: String, flags: Int32, mode: UInt32 = 0o600,
+        followingLinks: Bool = false
+    ) -> Result<Int32, FileProblem> {
         let fd = open(path, flags | (followingLinks ? 0 : O_NOFOLLOW) | O_NONBLOCK | O_CLOEXEC, mode_t(mode))
         guard fd >= 0 else {
             let code = errno

@@ -35,11 +35,13 @@ public struct AccessPolicy: Sendable {
         let statements: [[String: Any]]
         switch role {
         case .uploader:
-            statements = [[
-                "Sid": "PutEventsWriteOnce", "Effect": "Allow", "Action": "s3:PutObject", "Resource": eventsARN,
-                // Only conditional PUTs (If-None-Match: *): no client can overwrite an object.
-                "Condition": ["Null": ["s3:if-none-match": "false"]],
-            ]]
+            statements = [
+                [
+                    "Sid": "PutEventsWriteOnce", "Effect": "Allow", "Action": "s3:PutObject", "Resource": eventsARN,
+                    // Only conditional PUTs (If-None-Match: *): no client can overwrite an object.
+                    "Condition": ["Null": ["s3:if-none-match": "false"]],
+                ]
+            ]
         case .reader:
             statements = [
                 listEvents,
@@ -47,11 +49,15 @@ public struct AccessPolicy: Sendable {
             ]
         case .operator:
             statements = [
-                ["Sid": "RetentionRules", "Effect": "Allow",
-                 "Action": ["s3:GetLifecycleConfiguration", "s3:PutLifecycleConfiguration"], "Resource": bucketARN],
+                [
+                    "Sid": "RetentionRules", "Effect": "Allow",
+                    "Action": ["s3:GetLifecycleConfiguration", "s3:PutLifecycleConfiguration"], "Resource": bucketARN,
+                ],
                 listEvents,
-                ["Sid": "CompactEvents", "Effect": "Allow",
-                 "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], "Resource": eventsARN],
+                [
+                    "Sid": "CompactEvents", "Effect": "Allow",
+                    "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], "Resource": eventsARN,
+                ],
             ]
         }
         return ["Version": "2012-10-17", "Statement": statements]

@@ -16,8 +16,10 @@ public struct Flusher: Sendable {
     public let deadline: Date
     public let clock: @Sendable () -> Date
 
-    public init(spool: Spool, target: UploadTarget, limits: BatchLimits, policy: RetryPolicy = RetryPolicy(),
-                log: TelemetryLog, deadline: Date, clock: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        spool: Spool, target: UploadTarget, limits: BatchLimits, policy: RetryPolicy = RetryPolicy(),
+        log: TelemetryLog, deadline: Date, clock: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.spool = spool
         self.target = target
         self.limits = limits

@@ -65,9 +65,11 @@ public struct S3Endpoint: Sendable, Equatable {
             return bytes[0..<10].allSatisfy { $0 == 0 } && bytes[10] == 0xff && bytes[11] == 0xff && bytes[12] == 127
         }
         let parts = lower.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4, parts.allSatisfy({ part in
-            !part.isEmpty && part.count <= 3 && part.allSatisfy(\.isASCIIDigit) && Int(part)! <= 255
-        }) else { return false }
+        guard parts.count == 4,
+            parts.allSatisfy({ part in
+                !part.isEmpty && part.count <= 3 && part.allSatisfy(\.isASCIIDigit) && Int(part)! <= 255
+            })
+        else { return false }
         return parts[0] == "127"
     }
 
@@ -124,10 +126,12 @@ public struct S3Endpoint: Sendable, Equatable {
     }
 
     static func validate(region: String) throws {
-        let ok = !region.isEmpty && region.utf8.count <= 64 && region.utf8.allSatisfy { byte in
-            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
-                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-")
-        }
+        let ok =
+            !region.isEmpty && region.utf8.count <= 64
+            && region.utf8.allSatisfy { byte in
+                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                    || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-")
+            }
         guard ok else { throw S3EndpointError.invalidRegion(region) }
     }
 }

@@ -49,7 +49,8 @@ public struct S3Error: Error, Sendable, CustomStringConvertible {
         self.serverDate = serverDate
         self.requestDate = requestDate
         self.requestID = requestID.map { DisplayText.sanitized($0, limit: 120) }
-        self.classification = classification
+        self.classification =
+            classification
             ?? Self.classify(status: status, code: code, serverDate: serverDate, requestDate: requestDate)
     }
 

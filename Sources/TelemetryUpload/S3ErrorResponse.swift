@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-    import FoundationEssentials
+import FoundationEssentials
 #else
-    import Foundation
+import Foundation
 #endif
 
 /// Builds the `S3Error` of a non-2xx answer from its XML body (`<Error><Code>…<Message>…`),

@@ -10,7 +10,7 @@ public struct UploadTarget: Sendable {
 
     public init(settings: TelemetrySettings) throws {
         guard let accessKeyID = settings.accessKeyID, !accessKeyID.isEmpty,
-              let secret = settings.secretAccessKey, !secret.isEmpty
+            let secret = settings.secretAccessKey, !secret.isEmpty
         else {
             throw TelemetryError.configuration(
                 "no upload credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or access_key_id and secret_access_key in config.json)")

@@ -8,7 +8,9 @@ import TelemetryUpload
 struct Compact: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Rewrite each day's uploaded objects into as few objects as possible, each event once.",
-        discussion: "For every day of the range: reads the objects of <prefix>events/v1/dt=DAY/, keeps each valid event once (by event_id), writes them write-once (If-None-Match: *) to compacted-….ndjson.gz objects of the same partition (split past --max-object-bytes of NDJSON), and only then deletes the originals. Objects that are not readable gzip are left in place. A report gives the same rows before, during (even after a kill -9) and after. Needs s3:ListBucket, s3:GetObject, s3:PutObject and s3:DeleteObject.")
+        discussion:
+            "For every day of the range: reads the objects of <prefix>events/v1/dt=DAY/, keeps each valid event once (by event_id), writes them write-once (If-None-Match: *) to compacted-….ndjson.gz objects of the same partition (split past --max-object-bytes of NDJSON), and only then deletes the originals. Objects that are not readable gzip are left in place. A report gives the same rows before, during (even after a kill -9) and after. Needs s3:ListBucket, s3:GetObject, s3:PutObject and s3:DeleteObject."
+    )
 
     @OptionGroup var upload: UploadOptions
 
@@ -63,7 +65,9 @@ struct Compact: AsyncParsableCommand {
             totals.duplicates += result.duplicatesDropped
             totals.lines += result.linesDropped
             totals.kept += result.keptUnreadable
-            print("dt=\(day): \(result.originals) object\(result.originals == 1 ? "" : "s") → \(result.written) (\(result.events) events; \(result.duplicatesDropped) copies and \(result.linesDropped) rejected lines left out; \(result.keptUnreadable) unreadable kept)")
+            print(
+                "dt=\(day): \(result.originals) object\(result.originals == 1 ? "" : "s") → \(result.written) (\(result.events) events; \(result.duplicatesDropped) copies and \(result.linesDropped) rejected lines left out; \(result.keptUnreadable) unreadable kept)"
+            )
         }
         print("Compacted \(totals.days) day\(totals.days == 1 ? "" : "s"): \(totals.originals) objects → \(totals.written), \(totals.deleted) deleted, \(totals.events) events.")
     }

@@ -43,9 +43,11 @@ struct Doctor: AsyncParsableCommand {
         let client = target.client(requestTimeout: 10)
         let offset = (try? context.withSpool { StatusReport.savedOffset($0) }) ?? 0
         client.clockOffset = offset
-        print("note clock offset in force: " + (offset == 0
-            ? "none (requests are signed with the local clock)"
-            : "\(ClockOffsetRecord.describe(offset)) (saved by the last flush; doctor signs with it too)"))
+        print(
+            "note clock offset in force: "
+                + (offset == 0
+                    ? "none (requests are signed with the local clock)"
+                    : "\(ClockOffsetRecord.describe(offset)) (saved by the last flush; doctor signs with it too)"))
         let endpoint = DisplayText.maskingUserInfo(settings.endpoint)
         let bucket = DisplayText.sanitized(settings.bucket)
         let sent = Date()
@@ -108,10 +110,15 @@ struct Doctor: AsyncParsableCommand {
         case "AccessDenied":
             check(true, "endpoint", "reached \(endpoint)")
             check(true, "credentials and signing", "the store accepted the signature; this key may not list the bucket (an upload-only key)")
-            print("note an upload-only key cannot check that bucket \(bucket) exists, that uploads can be read back, or the lifecycle rules: `cfdev-telemetry report` with the reader's key checks those (if this key should be able to upload, `cfdev-telemetry flush` shows whether it can)")
+            print(
+                "note an upload-only key cannot check that bucket \(bucket) exists, that uploads can be read back, or the lifecycle rules: `cfdev-telemetry report` with the reader's key checks those (if this key should be able to upload, `cfdev-telemetry flush` shows whether it can)"
+            )
         case "RequestTimeTooSkewed":
             check(true, "endpoint", "reached \(endpoint)")
-            check(false, "clock", "the store rejected the request time" + (offset == 0 ? "" : ", signed with the saved offset \(ClockOffsetRecord.describe(offset))") + ": fix the system clock (uploads correct for it from the store's Date)")
+            check(
+                false, "clock",
+                "the store rejected the request time" + (offset == 0 ? "" : ", signed with the saved offset \(ClockOffsetRecord.describe(offset))")
+                    + ": fix the system clock (uploads correct for it from the store's Date)")
         default:
             if error.status == nil {
                 check(false, "endpoint", "cannot reach \(endpoint): \(error.message)")

@@ -101,9 +101,12 @@ struct Flush: AsyncParsableCommand {
             }
             throw ExitCode.failure
         }
-        let stored = outcome.alreadyStored > 0
+        let stored =
+            outcome.alreadyStored > 0
             ? " (\(outcome.alreadyStored) of them already in the store from an earlier attempt)" : ""
-        say("Uploaded \(outcome.events) event\(outcome.events == 1 ? "" : "s") in \(outcome.batches) object\(outcome.batches == 1 ? "" : "s") (\(outcome.bytes) bytes) to \(destination)\(stored); \(pending) pending.")
+        say(
+            "Uploaded \(outcome.events) event\(outcome.events == 1 ? "" : "s") in \(outcome.batches) object\(outcome.batches == 1 ? "" : "s") (\(outcome.bytes) bytes) to \(destination)\(stored); \(pending) pending."
+        )
         if unsent > 0 {
             context.log.write("flush: \(unsent) events pending at the start are still unsent")
             if !background { printError("Error: \(unsent) of the events pending when this flush started are still unsent") }
@@ -122,7 +125,8 @@ struct Flush: AsyncParsableCommand {
             say("Another flush is running; nothing to do.")
             return nil
         }
-        let waitUntil = timeout != nil
+        let waitUntil =
+            timeout != nil
             ? started.addingTimeInterval(runSeconds)
             : started.addingTimeInterval(settings.flushTimeoutSeconds + HardDeadline.grace + 5)
         let seconds = max(0, Int(waitUntil.timeIntervalSinceNow.rounded(.up)))

@@ -8,7 +8,9 @@ import TelemetryUpload
 struct Report: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Aggregate the uploaded events of a period into the published usage statistics.",
-        discussion: "Reads the objects under <prefix>events/v1/dt=FROM … dt=TO/ (signed listing and GETs), counts every event once (by event_id), and prints events and distinct machines per event type, OS, build and period. The anonymous ID is never printed. A cell counted over fewer than k machines is withheld, and its events are left out of every other number, totals included. See docs/REPORT.md for the formats.")
+        discussion:
+            "Reads the objects under <prefix>events/v1/dt=FROM … dt=TO/ (signed listing and GETs), counts every event once (by event_id), and prints events and distinct machines per event type, OS, build and period. The anonymous ID is never printed. A cell counted over fewer than k machines is withheld, and its events are left out of every other number, totals included. See docs/REPORT.md for the formats."
+    )
 
     @OptionGroup var upload: UploadOptions
 
@@ -18,9 +20,10 @@ struct Report: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Last day, included (UTC; default: today).", valueName: "YYYY-MM-DD"))
     var to: String?
 
-    @Option(help: ArgumentHelp(
-        "Period: day, week (ISO), month or quarter (default: day up to 31 days, week up to 183, month beyond).",
-        valueName: "period"))
+    @Option(
+        help: ArgumentHelp(
+            "Period: day, week (ISO), month or quarter (default: day up to 31 days, week up to 183, month beyond).",
+            valueName: "period"))
     var by: PeriodGranularity?
 
     @Option(name: .customLong("k"), help: "Withhold cells counted over fewer than this many distinct machines (at least 2).")
@@ -32,14 +35,16 @@ struct Report: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Write the report to this file instead of standard output.", valueName: "file"))
     var output: String?
 
-    @Option(help: ArgumentHelp(
-        "Show at most this many values per event type, OS and build; the rest are counted as one \"(other)\" (default 50).",
-        valueName: "N"))
+    @Option(
+        help: ArgumentHelp(
+            "Show at most this many values per event type, OS and build; the rest are counted as one \"(other)\" (default 50).",
+            valueName: "N"))
     var maxLabels = LabelFolding.defaultLimit
 
-    @Option(help: ArgumentHelp(
-        "The local cache of per-object aggregates (default: $XDG_CACHE_HOME/cfdev-telemetry/report-cache.sqlite).",
-        valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "The local cache of per-object aggregates (default: $XDG_CACHE_HOME/cfdev-telemetry/report-cache.sqlite).",
+            valueName: "file"))
     var cache: String?
 
     @Flag(help: "Read every object from the store; use and change no cache.")
@@ -127,7 +132,8 @@ struct Report: AsyncParsableCommand {
         }
         if statistics.unreadableObjects > 0 {
             let reasons = ObjectRejection.allCases.compactMap { reason in statistics.rejectedObjects[reason].map { "\($0) \(reason.rawValue)" } }
-            printError("Warning: \(statistics.unreadableObjects) object\(statistics.unreadableObjects == 1 ? " was" : "s were") not readable gzip NDJSON and skipped (\(reasons.joined(separator: ", ")))")
+            printError(
+                "Warning: \(statistics.unreadableObjects) object\(statistics.unreadableObjects == 1 ? " was" : "s were") not readable gzip NDJSON and skipped (\(reasons.joined(separator: ", ")))")
         }
         if statistics.objectsWithTrailingJunk > 0 {
             printError("Warning: \(plural(statistics.objectsWithTrailingJunk, "object")) had bytes after their gzip data that were not gzip (the data before them was counted)")

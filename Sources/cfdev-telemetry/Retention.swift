@@ -8,7 +8,9 @@ import TelemetryUpload
 struct Retention: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Set the bucket's lifecycle rule that deletes uploaded events after some days, and show it.",
-        discussion: "Puts a lifecycle rule (ID cfdev-telemetry-retention) expiring objects under <prefix>events/ after --days days (default 1825, five years); other lifecycle rules of the bucket are kept. The rule is then read back from the store and printed.")
+        discussion:
+            "Puts a lifecycle rule (ID cfdev-telemetry-retention) expiring objects under <prefix>events/ after --days days (default 1825, five years); other lifecycle rules of the bucket are kept. The rule is then read back from the store and printed."
+    )
 
     @OptionGroup var upload: UploadOptions
 
@@ -45,7 +47,7 @@ struct Retention: AsyncParsableCommand {
             }
             if !show {
                 guard let ours = rules.first(where: { $0.id == RetentionRule.ruleID }),
-                      ours.expirationDays == rule.days, ours.prefix == rule.prefix, ours.status == "Enabled"
+                    ours.expirationDays == rule.days, ours.prefix == rule.prefix, ours.status == "Enabled"
                 else {
                     throw CommandFailure("the store did not keep the retention rule as sent")
                 }

@@ -21,12 +21,14 @@ struct Show: ParsableCommand {
             if json {
                 print(line)
             } else if let data = line.data(using: .utf8),
-                      let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+                let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+            {
                 let event = object["event"] as? String ?? "?"
                 let time = object["timestamp"] as? String ?? "?"
-                let payload = (object["data"] as? [String: Any]).flatMap {
-                    try? JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys])
-                }.map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+                let payload =
+                    (object["data"] as? [String: Any]).flatMap {
+                        try? JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys])
+                    }.map { String(decoding: $0, as: UTF8.self) } ?? "{}"
                 print("\(time)  \(event.padding(toLength: 30, withPad: " ", startingAt: 0))  \(payload)")
             }
         }
@@ -81,8 +83,9 @@ struct InstallShim: ParsableCommand {
         }
         print("Installed \(link) -> \(shim)")
         if shim.contains("/.build/") {
-            print("Note: this links into this clone's build folder, so it lasts only as long as that build does;"
-                  + " for a lasting install, install a release (README, \"Install a release\").")
+            print(
+                "Note: this links into this clone's build folder, so it lasts only as long as that build does;"
+                    + " for a lasting install, install a release (README, \"Install a release\").")
         }
         print("Add this line to your shell profile (~/.bashrc, ~/.zshrc) so that it comes first on PATH:")
         print("export PATH=\"\(folder):$PATH\"")

@@ -80,7 +80,8 @@ struct StatusReport {
     /// The saved offset if the flusher would use it (read only: status changes nothing).
     static func savedOffset(_ spool: Spool) -> TimeInterval {
         guard let raw = try? spool.meta(.clockOffsetMs), let ms = Int64(raw),
-              S3Client.isPlausibleOffset(Double(ms) / 1000) else { return 0 }
+            S3Client.isPlausibleOffset(Double(ms) / 1000)
+        else { return 0 }
         return Double(ms) / 1000
     }
 
@@ -117,15 +118,16 @@ struct StatusReport {
             object["config_warnings"] = resolved.warnings
         }
         if let settings {
-            object["upload"] = [
-                "endpoint": DisplayText.maskingUserInfo(settings.endpoint), "bucket": settings.bucket, "prefix": settings.prefix,
-                "region": settings.region, "path_style": settings.pathStyle,
-                "access_key_id": TelemetrySettings.mask(settings.accessKeyID),
-                "secret_access_key": settings.secretAccessKey == nil ? "(not set)" : "(set, hidden)",
-                "session_token": settings.sessionToken == nil ? "(not set)" : "(set, hidden)",
-                "flush_interval_seconds": settings.flushIntervalSeconds,
-                "max_pending_events": settings.maxPendingEvents,
-            ] as [String: Any]
+            object["upload"] =
+                [
+                    "endpoint": DisplayText.maskingUserInfo(settings.endpoint), "bucket": settings.bucket, "prefix": settings.prefix,
+                    "region": settings.region, "path_style": settings.pathStyle,
+                    "access_key_id": TelemetrySettings.mask(settings.accessKeyID),
+                    "secret_access_key": settings.secretAccessKey == nil ? "(not set)" : "(set, hidden)",
+                    "session_token": settings.sessionToken == nil ? "(not set)" : "(set, hidden)",
+                    "flush_interval_seconds": settings.flushIntervalSeconds,
+                    "max_pending_events": settings.maxPendingEvents,
+                ] as [String: Any]
         }
         object["config_error"] = settingsError ?? NSNull()
         return object
@@ -149,9 +151,11 @@ struct StatusReport {
         lines.append("Last upload:     \(Self.time(lastFlushMs) ?? "never")")
         if let next = Self.time(nextAttemptMs) { lines.append("Next attempt:    not before \(next)") }
         if let lastError { lines.append("Last error:      \(lastError)") }
-        lines.append("Clock offset:    " + (clockOffset == 0
-            ? "none (requests are signed with the local clock)"
-            : "\(ClockOffsetRecord.describe(clockOffset)) (learnt from the store; requests are signed at its time)"))
+        lines.append(
+            "Clock offset:    "
+                + (clockOffset == 0
+                    ? "none (requests are signed with the local clock)"
+                    : "\(ClockOffsetRecord.describe(clockOffset)) (learnt from the store; requests are signed at its time)"))
         if let resolved {
             lines.append("Settings:        (value, and where it came from)")
             lines += SettingsDisplay(resolved).lines

@@ -48,9 +48,10 @@ enum EngineCrossCheck {
             let os = oses[Int(random.next() % UInt64(machine < 45 ? 3 : oses.count))]
             for _ in 0..<Int(random.next() % 25) {
                 let day = CivilDate(year: 2026, month: 1, day: 1)!.adding(days: Int(random.next() % 75)).description
-                events.append(FixtureEvent(
-                    event: catalog[Int(random.next() % UInt64(catalog.count))], day: day, machine: machine, os: os,
-                    build: builds[Int(random.next() % UInt64(builds.count))]))
+                events.append(
+                    FixtureEvent(
+                        event: catalog[Int(random.next() % UInt64(catalog.count))], day: day, machine: machine, os: os,
+                        build: builds[Int(random.next() % UInt64(builds.count))]))
             }
         }
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("duckdb-\(UUID().uuidString.prefix(8))").path

@@ -186,7 +186,8 @@ struct ReportServerTests {
     @Test func retentionRuleIsPutAndReadBack() async throws {
         let server = try LocalS3Server.requireCurrent()
         let client = try server.client()
-        try await client.putBucketLifecycle("""
+        try await client.putBucketLifecycle(
+            """
             <LifecycleConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Rule><ID>keep-logs-short</ID>\
             <Filter><Prefix>logs/</Prefix></Filter><Status>Enabled</Status><Expiration><Days>7</Days></Expiration></Rule></LifecycleConfiguration>
             """)

@@ -40,8 +40,10 @@ struct CLITests {
 
     @Test func statusNeverPrintsSecrets() throws {
         let sandbox = try Sandbox()
-        let env = ["AWS_ACCESS_KEY_ID": "AKIAEXAMPLEKEY123456", "AWS_SECRET_ACCESS_KEY": "very-secret-value-xyz",
-                   "AWS_SESSION_TOKEN": "session-token-value-abc"]
+        let env = [
+            "AWS_ACCESS_KEY_ID": "AKIAEXAMPLEKEY123456", "AWS_SECRET_ACCESS_KEY": "very-secret-value-xyz",
+            "AWS_SESSION_TOKEN": "session-token-value-abc",
+        ]
         for args in [["status"], ["status", "--json"]] {
             let out = try sandbox.cli(args, env: env).stdout
             #expect(!out.contains("very-secret-value-xyz"))
@@ -126,9 +128,11 @@ struct CLITests {
         #expect(!result.stderr.contains("USAGE"))
     }
 
-    @Test("help texts are whole paragraphs: argument-parser wraps them, not the source", arguments: [
-        [], ["flush"], ["policy"], ["report"], ["doctor"], ["status"], ["off"], ["retention"], ["install-shim"],
-    ])
+    @Test(
+        "help texts are whole paragraphs: argument-parser wraps them, not the source",
+        arguments: [
+            [], ["flush"], ["policy"], ["report"], ["doctor"], ["status"], ["off"], ["retention"], ["install-shim"],
+        ])
     func helpParagraphs(_ command: [String]) throws {
         let sandbox = try Sandbox()
         let help = try sandbox.cli(command + ["--help"], env: ["COLUMNS": "1000"])
@@ -141,11 +145,13 @@ struct CLITests {
         }
     }
 
-    @Test("usage errors exit 64, as argument-parser's own do", arguments: [
-        ["report"], ["report", "--from", "yesterday", "--to", "2026-01-01"], ["report", "--from", "2026-01-01", "--by", "year"],
-        ["report", "--from", "2026-01-01", "--k", "1"], ["flush", "--timeout", "nan"],
-        ["no-such-command"], ["status", "--bogus"],
-    ])
+    @Test(
+        "usage errors exit 64, as argument-parser's own do",
+        arguments: [
+            ["report"], ["report", "--from", "yesterday", "--to", "2026-01-01"], ["report", "--from", "2026-01-01", "--by", "year"],
+            ["report", "--from", "2026-01-01", "--k", "1"], ["flush", "--timeout", "nan"],
+            ["no-such-command"], ["status", "--bogus"],
+        ])
     func usageErrors(_ arguments: [String]) throws {
         let sandbox = try Sandbox()
         let result = try sandbox.cli(arguments)

@@ -35,11 +35,13 @@ struct ShimCommandLineTests {
         }
     }
 
-    @Test("an absurd number in a flag is recorded as absent", arguments: [
-        ["push", "a", "-m", "9999999999999999T"], ["push", "a", "-k", "9999999999999999T"],
-        ["push", "a", "-m", "99999999999999999999999"], ["push", "a", "-i", "99999999999999999999"],
-        ["push", "a", "-i", "-5"], ["dev", "start", "-m", "9999999999999999T", "-c", "99999999999999999999"],
-    ])
+    @Test(
+        "an absurd number in a flag is recorded as absent",
+        arguments: [
+            ["push", "a", "-m", "9999999999999999T"], ["push", "a", "-k", "9999999999999999T"],
+            ["push", "a", "-m", "99999999999999999999999"], ["push", "a", "-i", "99999999999999999999"],
+            ["push", "a", "-i", "-5"], ["dev", "start", "-m", "9999999999999999T", "-c", "99999999999999999999"],
+        ])
     func absurdNumbers(_ command: [String]) throws {
         for env in [["CFDEV_TELEMETRY_SYNC": "1"], ["CFDEV_TELEMETRY_DEBUG": "1"], ["CFDEV_TELEMETRY_SYNC": ""]] {
             let sandbox = try Sandbox()
@@ -127,7 +129,9 @@ final class SpoolLockHolder {
         releaseFile = path + ".release-lock"
         let output = Pipe()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", """
+        process.arguments = [
+            "python3", "-c",
+            """
             import os, sqlite3, sys, time
             c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
             c.execute("BEGIN IMMEDIATE")
@@ -135,7 +139,8 @@ final class SpoolLockHolder {
             deadline = time.time() + 120
             while not os.path.exists(sys.argv[2]) and time.time() < deadline:
                 time.sleep(0.02)
-            """, path, releaseFile]
+            """, path, releaseFile,
+        ]
         process.standardOutput = output
         try process.run()
         let line = output.fileHandleForReading.availableData

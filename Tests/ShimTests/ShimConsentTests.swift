@@ -58,9 +58,11 @@ struct ShimConsentTests {
         #expect(try sandbox.pendingEvents().isEmpty)
     }
 
-    @Test("the environment always wins", arguments: [
-        ["CI": "true"], ["DO_NOT_TRACK": "1"], ["CFDEV_TELEMETRY_DISABLED": "1"],
-    ])
+    @Test(
+        "the environment always wins",
+        arguments: [
+            ["CI": "true"], ["DO_NOT_TRACK": "1"], ["CFDEV_TELEMETRY_DISABLED": "1"],
+        ])
     func environmentKillSwitches(_ environment: [String: String]) throws {
         let sandbox = try Sandbox()
         let first = try sandbox.cfOnTerminal(["dev", "start"], env: environment)

@@ -30,8 +30,9 @@ struct ShimProcessTests {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        let pid = try ChildRunner.spawnLikeAShell(sandbox.shimDir + "/cf", ["dev", "start"],
-                                                 environment: sandbox.environment(["FAKE_CF_SLEEP": "30"]), actions: &actions)
+        let pid = try ChildRunner.spawnLikeAShell(
+            sandbox.shimDir + "/cf", ["dev", "start"],
+            environment: sandbox.environment(["FAKE_CF_SLEEP": "30"]), actions: &actions)
         // Wait until the stand-in is running, then signal the shim only.
         let deadline = Date().addingTimeInterval(10)
         while !FileManager.default.fileExists(atPath: sandbox.fakeCFLog) && Date() < deadline { usleep(10_000) }

@@ -70,7 +70,8 @@ struct ShimRecordingTests {
         _ = try sandbox.cfOnTerminal(["bs", "app", "my-ups-name", "-c", #"{"password":"pa55w0rd-json"}"#])
         let events = try sandbox.pendingEvents()
         #expect(events.count == 4)
-        let everything = sandbox.telemetryFilesContents() + Data(try sandbox.cli(["show", "--json"]).stdout.utf8)
+        let everything =
+            sandbox.telemetryFilesContents() + Data(try sandbox.cli(["show", "--json"]).stdout.utf8)
             + Data(try sandbox.cli(["status"]).stdout.utf8)
         for secret in secrets {
             #expect(!everything.contains(Data(secret.utf8)), "\(secret) leaked")

@@ -45,8 +45,12 @@ struct ShimSelfRecognitionTests {
         let passed = try sandbox.cfWithPipes(["apps"], env: ["PATH": path])
         #expect(passed.status == 0)
         #expect(passed.stderr.isEmpty)
-        let tracked = try sandbox.cfOnTerminal(["push", "app"], env: ["PATH": "\(sandbox.shimDir):\(other):\(sandbox.binDir):/usr/bin:/bin",
-                                                                      "FAKE_CF_EXIT": "3"])
+        let tracked = try sandbox.cfOnTerminal(
+            ["push", "app"],
+            env: [
+                "PATH": "\(sandbox.shimDir):\(other):\(sandbox.binDir):/usr/bin:/bin",
+                "FAKE_CF_EXIT": "3",
+            ])
         #expect(tracked.status == 3)
         #expect(fakeCFRuns(sandbox) == ["apps", "push app"])
         #expect(try sandbox.pendingEvents().map { $0["event"] as? String } == ["app_created", "error"])
@@ -128,12 +132,14 @@ struct ShimSelfRecognitionTests {
         let sandbox = try Sandbox()
         try sandbox.setConsent(.on)
         // A real cf that calls `cf create-org` itself (as a plugin might), through the shim on PATH.
-        try Data("""
+        try Data(
+            """
             #!/bin/sh
             printf '%s\\n' "$*" >> "$FAKE_CF_LOG"
             if [ "$1" = push ]; then cf create-org nested; fi
             exit 0
-            """.utf8).write(to: URL(fileURLWithPath: sandbox.binDir + "/cf"))
+            """.utf8
+        ).write(to: URL(fileURLWithPath: sandbox.binDir + "/cf"))
         let result = try sandbox.cfOnTerminal(["push", "app"])
         #expect(result.status == 0)
         #expect(fakeCFRuns(sandbox) == ["push app", "create-org nested"])

@@ -30,8 +30,9 @@ struct UninstallTests {
         #expect(uninstall.stdout.contains("Remove this line from your shell profile"))
         #expect(uninstall.stdout.contains(pathLine))
         // The shim itself is not on PATH any more: `cf` is the real one.
-        #expect(try ChildRunner.run("/bin/sh", ["-c", "command -v cf"], environment: sandbox.environment(["PATH": "\(folder):\(sandbox.binDir)"])).stdout
-            == sandbox.binDir + "/cf\n")
+        #expect(
+            try ChildRunner.run("/bin/sh", ["-c", "command -v cf"], environment: sandbox.environment(["PATH": "\(folder):\(sandbox.binDir)"])).stdout
+                == sandbox.binDir + "/cf\n")
     }
 
     @Test func anotherFolderWithDir() throws {

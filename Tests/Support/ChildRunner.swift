@@ -8,8 +8,10 @@ import Glibc
 public enum ChildRunner {
     /// Runs `path` with pipes for stdin/stdout/stderr (so it is not interactive), started
     /// the way a shell starts a command: empty signal mask, default signal dispositions.
-    public static func run(_ path: String, _ arguments: [String], environment: [String: String],
-                           stdin: Data = Data(), timeout: Double = 60) throws -> ProcessResult {
+    public static func run(
+        _ path: String, _ arguments: [String], environment: [String: String],
+        stdin: Data = Data(), timeout: Double = 60
+    ) throws -> ProcessResult {
         let input = Pipe(), output = Pipe(), error = Pipe()
         for pipe in [input, output, error] {
             _ = fcntl(pipe.fileHandleForReading.fileDescriptor, F_SETFD, FD_CLOEXEC)
@@ -64,8 +66,10 @@ public enum ChildRunner {
 
     /// posix_spawn with an empty signal mask and default dispositions, as a shell does
     /// (test threads block signals, which children would otherwise inherit).
-    public static func spawnLikeAShell(_ path: String, _ arguments: [String], environment: [String: String],
-                                       actions: inout posix_spawn_file_actions_t) throws -> pid_t {
+    public static func spawnLikeAShell(
+        _ path: String, _ arguments: [String], environment: [String: String],
+        actions: inout posix_spawn_file_actions_t
+    ) throws -> pid_t {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -89,8 +93,10 @@ public enum ChildRunner {
 
     /// Runs `path` on a new pseudo terminal: `input` is typed into it (after `inputDelay`
     /// seconds), and everything the terminal showed is returned as `stdout`.
-    public static func runOnTerminal(_ path: String, _ arguments: [String], environment: [String: String],
-                                     input: String = "", inputDelay: Double = 0, timeout: Double = 60) throws -> ProcessResult {
+    public static func runOnTerminal(
+        _ path: String, _ arguments: [String], environment: [String: String],
+        input: String = "", inputDelay: Double = 0, timeout: Double = 60
+    ) throws -> ProcessResult {
         var master: Int32 = -1, slave: Int32 = -1
         guard openpty(&master, &slave, nil, nil, nil) == 0 else { throw POSIXError(.EIO) }
         // Not inherited by children other tests spawn meanwhile.

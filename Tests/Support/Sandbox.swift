@@ -77,8 +77,10 @@ public final class Sandbox: @unchecked Sendable {
     }
 
     /// Runs `cf ARGS` through the shim on a real terminal.
-    public func cfOnTerminal(_ arguments: [String], env extra: [String: String] = [:], input: String = "",
-                             inputDelay: Double = 0) throws -> ProcessResult {
+    public func cfOnTerminal(
+        _ arguments: [String], env extra: [String: String] = [:], input: String = "",
+        inputDelay: Double = 0
+    ) throws -> ProcessResult {
         try ChildRunner.runOnTerminal(shimDir + "/cf", arguments, environment: environment(extra), input: input, inputDelay: inputDelay)
     }
 

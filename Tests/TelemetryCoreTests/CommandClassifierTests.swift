@@ -47,10 +47,12 @@ struct CommandClassifierTests {
         #expect(reachable.union(derived) == Set(EventName.allCases))
     }
 
-    @Test("other commands pass through", arguments: [
-        [], ["apps"], ["dev"], ["dev", "version"], ["uninstall-plugin", "other"], ["login", "-p", "secret"],
-        ["delete", "app"], ["help", "push"], ["--version"],
-    ])
+    @Test(
+        "other commands pass through",
+        arguments: [
+            [], ["apps"], ["dev"], ["dev", "version"], ["uninstall-plugin", "other"], ["login", "-p", "secret"],
+            ["delete", "app"], ["help", "push"], ["--version"],
+        ])
     func passThrough(_ arguments: [String]) {
         #expect(CommandClassifier.classify(arguments) == .passThrough)
     }
@@ -60,15 +62,17 @@ struct CommandClassifierTests {
         #expect(CommandClassifier.classify(["dev", "telemetry"]) == .telemetry(.status))
         #expect(CommandClassifier.classify(["dev", "telemetry", "--on"]) == .telemetry(.on))
         #expect(CommandClassifier.classify(["dev", "telemetry", "--off"]) == .telemetry(.off))
-        if case .telemetry(.invalid) = CommandClassifier.classify(["dev", "telemetry", "--maybe"]) {} else {
+        if case .telemetry(.invalid) = CommandClassifier.classify(["dev", "telemetry", "--maybe"]) {
+        } else {
             Issue.record("an unknown telemetry flag must be rejected")
         }
     }
 
     @Test("start keeps sizes, known services and flag names, never paths or registries")
     func startData() {
-        guard case .tracked(let command) = CommandClassifier.classify(
-            ["dev", "start", "-m", "8192", "-c", "4", "-s", "mysql,secret-svc", "-f", "/home/me/secret.iso", "-r", "host.corp:5000"])
+        guard
+            case .tracked(let command) = CommandClassifier.classify(
+                ["dev", "start", "-m", "8192", "-c", "4", "-s", "mysql,secret-svc", "-f", "/home/me/secret.iso", "-r", "host.corp:5000"])
         else { Issue.record("not tracked"); return }
         #expect(command.data["memory_mb"] == .int(8192))
         #expect(command.data["cpus"] == .int(4))
@@ -95,8 +99,9 @@ struct CommandClassifierTests {
 
     @Test("cups -p JSON credentials are reduced to the flag name")
     func cupsCredentials() {
-        guard case .tracked(let command) = CommandClassifier.classify(
-            ["cups", "my-db", "-p", "{\"password\":\"pa55\",\"uri\":\"mysql://u:pw@h/db\"}", "-l", "syslog://u:pw@h"])
+        guard
+            case .tracked(let command) = CommandClassifier.classify(
+                ["cups", "my-db", "-p", "{\"password\":\"pa55\",\"uri\":\"mysql://u:pw@h/db\"}", "-l", "syslog://u:pw@h"])
         else { Issue.record("not tracked"); return }
         #expect(command.data == ["flags": .strings(["credentials", "syslog-drain-url"])])
         #expect(command.namesToHash == ["instance_hash": "my-db"])
@@ -117,7 +122,7 @@ struct CommandClassifierTests {
     @Test("a service offering outside CF Dev's list is not sent")
     func serviceOffering() {
         guard case .tracked(let known) = CommandClassifier.classify(["cs", "p-mysql", "1gb", "db"]),
-              case .tracked(let unknown) = CommandClassifier.classify(["cs", "acme-internal-db", "gold", "db"])
+            case .tracked(let unknown) = CommandClassifier.classify(["cs", "acme-internal-db", "gold", "db"])
         else { Issue.record("not tracked"); return }
         #expect(known.data["service"] == .string("p-mysql"))
         #expect(unknown.data["service"] == nil)

@@ -20,11 +20,12 @@ struct EnvelopeTests {
     }
 
     @Test func fieldOrderAndBytesAreFixed() {
-        #expect(Self.envelope.jsonLine == """
-            {"schema":1,"event_id":"6f1c1a8e-1234-4abc-9def-0123456789ab","event":"app_created","timestamp":"2026-11-23T19:00:00.123Z",\
-            "anonymous_id":"\(AnonymousID.derive(from: "m"))","os":"linux 6.1","build":"\(BuildInfo.version)",\
-            "data":{"flags":["memory","path"],"memory_mb":512,"z":true}}
-            """)
+        #expect(
+            Self.envelope.jsonLine == """
+                {"schema":1,"event_id":"6f1c1a8e-1234-4abc-9def-0123456789ab","event":"app_created","timestamp":"2026-11-23T19:00:00.123Z",\
+                "anonymous_id":"\(AnonymousID.derive(from: "m"))","os":"linux 6.1","build":"\(BuildInfo.version)",\
+                "data":{"flags":["memory","path"],"memory_mb":512,"z":true}}
+                """)
     }
 
     @Test func timestampIsUTCWithMilliseconds() {

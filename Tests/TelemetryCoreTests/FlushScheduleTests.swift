@@ -14,8 +14,9 @@ struct FlushScheduleTests {
     }
 
     func event() -> Envelope {
-        Envelope(event: .stop, timestamp: Timestamp.iso8601(milliseconds: Clock.nowMilliseconds()),
-                 anonymousID: String(repeating: "a", count: 64), os: "linux 6.1", data: [:])
+        Envelope(
+            event: .stop, timestamp: Timestamp.iso8601(milliseconds: Clock.nowMilliseconds()),
+            anonymousID: String(repeating: "a", count: 64), os: "linux 6.1", data: [:])
     }
 
     @Test func nothingIsDueWithNothingPending() throws {

@@ -31,37 +31,42 @@ final class SettingsLoaderTests {
         #expect(settings.maxPendingEvents == 10_000)
         let endpoint = try SettingsLoader.load(home: home, environment: ["AWS_ENDPOINT_URL_S3": "http://127.0.0.1:1"]).endpoint
         #expect(endpoint == "http://127.0.0.1:1")
-        let preferred = try SettingsLoader.load(home: home, environment: [
-            "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:1", "CFDEV_TELEMETRY_ENDPOINT": "http://127.0.0.1:2",
-        ]).endpoint
+        let preferred = try SettingsLoader.load(
+            home: home,
+            environment: [
+                "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:1", "CFDEV_TELEMETRY_ENDPOINT": "http://127.0.0.1:2",
+            ]
+        ).endpoint
         #expect(preferred == "http://127.0.0.1:2")
     }
 
-    @Test("malformed values name the file or variable and the key", arguments: [
-        (#"{"flush_interval_seconds": "soon"}"#, [String: String](), "key \"flush_interval_seconds\""),
-        (#"{"path_style": 1}"#, [:], "key \"path_style\": expected true or false"),
-        (#"{"bucket": 7}"#, [:], "key \"bucket\": expected a string"),
-        (#"not json"#, [:], "not a JSON object"),
-        (#"{}"#, ["CFDEV_TELEMETRY_MAX_PENDING": "lots"], "CFDEV_TELEMETRY_MAX_PENDING: expected a whole number"),
-        (#"{}"#, ["CFDEV_TELEMETRY_PATH_STYLE": "maybe"], "CFDEV_TELEMETRY_PATH_STYLE: expected true or false"),
-        // Every number finite and in range, from the file and from the environment.
-        (#"{}"#, ["CFDEV_TELEMETRY_FINAL_FLUSH_SECONDS": "nan"], "CFDEV_TELEMETRY_FINAL_FLUSH_SECONDS: expected a number of seconds from 0.5 to 60"),
-        (#"{}"#, ["CFDEV_TELEMETRY_FINAL_FLUSH_SECONDS": "inf"], "CFDEV_TELEMETRY_FINAL_FLUSH_SECONDS"),
-        (#"{}"#, ["CFDEV_TELEMETRY_FINAL_FLUSH_SECONDS": "1e999"], "CFDEV_TELEMETRY_FINAL_FLUSH_SECONDS"),
-        (#"{}"#, ["CFDEV_TELEMETRY_FINAL_FLUSH_SECONDS": "-1"], "CFDEV_TELEMETRY_FINAL_FLUSH_SECONDS"),
-        (#"{}"#, ["CFDEV_TELEMETRY_FLUSH_TIMEOUT": "nan"], "CFDEV_TELEMETRY_FLUSH_TIMEOUT: expected a number of seconds from 0.5 to 3600"),
-        (#"{}"#, ["CFDEV_TELEMETRY_FLUSH_INTERVAL": "9223372036854775807"], "CFDEV_TELEMETRY_FLUSH_INTERVAL: expected a whole number from 0 to 31536000"),
-        (#"{}"#, ["CFDEV_TELEMETRY_FLUSH_INTERVAL": "99999999999999999999999"], "CFDEV_TELEMETRY_FLUSH_INTERVAL: expected a whole number"),
-        (#"{}"#, ["CFDEV_TELEMETRY_MAX_PENDING": "-5"], "CFDEV_TELEMETRY_MAX_PENDING: expected a whole number from 1 to 1000000"),
-        (#"{}"#, ["CFDEV_TELEMETRY_MAX_BATCH_EVENTS": "0"], "CFDEV_TELEMETRY_MAX_BATCH_EVENTS: expected a whole number from 1 to 100000"),
-        (#"{}"#, ["CFDEV_TELEMETRY_MAX_BATCH_BYTES": "99999999999"], "CFDEV_TELEMETRY_MAX_BATCH_BYTES: expected a whole number from 1024"),
-        (#"{"final_flush_seconds": 1e308}"#, [:], "key \"final_flush_seconds\": expected a number of seconds from 0.5 to 60"),
-        (#"{"flush_timeout_seconds": "nan"}"#, [:], "key \"flush_timeout_seconds\": expected a number of seconds"),
-        (#"{"flush_interval_seconds": 1e30}"#, [:], "key \"flush_interval_seconds\": expected a whole number from 0 to 31536000"),
-        (#"{"max_pending_events": 0}"#, [:], "key \"max_pending_events\": expected a whole number from 1 to 1000000"),
-        (#"{"max_batch_events": 2.5}"#, [:], "key \"max_batch_events\": expected a whole number"),
-        (#"{"max_batch_bytes": 100}"#, [:], "key \"max_batch_bytes\": expected a whole number from 1024"),
-    ])
+    @Test(
+        "malformed values name the file or variable and the key",
+        arguments: [
+            (#"{"flush_interval_seconds": "soon"}"#, [String: String](), "key \"flush_interval_seconds\""),
+            (#"{"path_style": 1}"#, [:], "key \"path_style\": expected true or false"),
+            (#"{"bucket": 7}"#, [:], "key \"bucket\": expected a string"),
+            (#"not json"#, [:], "not a JSON object"),
+            (#"{}"#, ["CFDEV_TELEMETRY_MAX_PENDING": "lots"], "CFDEV_TELEMETRY_MAX_PENDING: expected a whole number"),
+            (#"{}"#, ["CFDEV_TELEMETRY_PATH_STYLE": "maybe"], "CFDEV_TELEMETRY_PATH_STYLE: expected true or false"),
+            // Every number finite and in range, from the file and from the environment.
+            (#"{}"#, ["CFDEV_TELEMETRY_FINAL_FLUSH_SECONDS": "nan"], "CFDEV_TELEMETRY_FINAL_FLUSH_SECONDS: expected a number of seconds from 0.5 to 60"),
+            (#"{}"#, ["CFDEV_TELEMETRY_FINAL_FLUSH_SECONDS": "inf"], "CFDEV_TELEMETRY_FINAL_FLUSH_SECONDS"),
+            (#"{}"#, ["CFDEV_TELEMETRY_FINAL_FLUSH_SECONDS": "1e999"], "CFDEV_TELEMETRY_FINAL_FLUSH_SECONDS"),
+            (#"{}"#, ["CFDEV_TELEMETRY_FINAL_FLUSH_SECONDS": "-1"], "CFDEV_TELEMETRY_FINAL_FLUSH_SECONDS"),
+            (#"{}"#, ["CFDEV_TELEMETRY_FLUSH_TIMEOUT": "nan"], "CFDEV_TELEMETRY_FLUSH_TIMEOUT: expected a number of seconds from 0.5 to 3600"),
+            (#"{}"#, ["CFDEV_TELEMETRY_FLUSH_INTERVAL": "9223372036854775807"], "CFDEV_TELEMETRY_FLUSH_INTERVAL: expected a whole number from 0 to 31536000"),
+            (#"{}"#, ["CFDEV_TELEMETRY_FLUSH_INTERVAL": "99999999999999999999999"], "CFDEV_TELEMETRY_FLUSH_INTERVAL: expected a whole number"),
+            (#"{}"#, ["CFDEV_TELEMETRY_MAX_PENDING": "-5"], "CFDEV_TELEMETRY_MAX_PENDING: expected a whole number from 1 to 1000000"),
+            (#"{}"#, ["CFDEV_TELEMETRY_MAX_BATCH_EVENTS": "0"], "CFDEV_TELEMETRY_MAX_BATCH_EVENTS: expected a whole number from 1 to 100000"),
+            (#"{}"#, ["CFDEV_TELEMETRY_MAX_BATCH_BYTES": "99999999999"], "CFDEV_TELEMETRY_MAX_BATCH_BYTES: expected a whole number from 1024"),
+            (#"{"final_flush_seconds": 1e308}"#, [:], "key \"final_flush_seconds\": expected a number of seconds from 0.5 to 60"),
+            (#"{"flush_timeout_seconds": "nan"}"#, [:], "key \"flush_timeout_seconds\": expected a number of seconds"),
+            (#"{"flush_interval_seconds": 1e30}"#, [:], "key \"flush_interval_seconds\": expected a whole number from 0 to 31536000"),
+            (#"{"max_pending_events": 0}"#, [:], "key \"max_pending_events\": expected a whole number from 1 to 1000000"),
+            (#"{"max_batch_events": 2.5}"#, [:], "key \"max_batch_events\": expected a whole number"),
+            (#"{"max_batch_bytes": 100}"#, [:], "key \"max_batch_bytes\": expected a whole number from 1024"),
+        ])
     func errors(_ config: String, _ environment: [String: String], _ expected: String) throws {
         let home = try home(config: config)
         do {
@@ -118,8 +123,9 @@ final class SettingsLoaderTests {
 
     @Test("the shipped defaults are looked up in <prefix>/etc beside the executable's bin/, then /etc")
     func shippedDefaultsCandidates() {
-        #expect(SettingsLoader.shippedDefaultsCandidates(executable: "/opt/cfdev/bin/cfdev-telemetry")
-            == ["/opt/cfdev/etc/cfdev-telemetry/defaults.json", "/etc/cfdev-telemetry/defaults.json"])
+        #expect(
+            SettingsLoader.shippedDefaultsCandidates(executable: "/opt/cfdev/bin/cfdev-telemetry")
+                == ["/opt/cfdev/etc/cfdev-telemetry/defaults.json", "/etc/cfdev-telemetry/defaults.json"])
         #expect(SettingsLoader.shippedDefaultsCandidates(executable: nil) == ["/etc/cfdev-telemetry/defaults.json"])
     }
 

@@ -65,12 +65,14 @@ struct SharedRulesTests {
         #expect(stat(directory + "/consent.json", &info) == 0 && info.st_mode & 0o777 == 0o600)
     }
 
-    @Test("a consent file in any other form counts as never asked", arguments: [
-        "", "{}", "{\"policy_version\":1,\"state\":\"on\"}", "{\"policy_version\":\"1\",\"state\":\"on\",\"time\":\"t\"}",
-        "{\"policy_version\":1,\"state\":\"maybe\",\"time\":\"t\"}", "{\"policy_version\":1,\"state\":\"on\",\"time\":\"t\"} x",
-        "{\"policy_version\":1,\"state\":\"on\",\"state\":\"off\",\"time\":\"t\"}", "[1]", "{\"policy_version\":1,\"state\":\"on\",\"time\":\"t\",\"x\":1}",
-        "{\"policy_version\":99999999999999999999,\"state\":\"on\",\"time\":\"t\"}",
-    ])
+    @Test(
+        "a consent file in any other form counts as never asked",
+        arguments: [
+            "", "{}", "{\"policy_version\":1,\"state\":\"on\"}", "{\"policy_version\":\"1\",\"state\":\"on\",\"time\":\"t\"}",
+            "{\"policy_version\":1,\"state\":\"maybe\",\"time\":\"t\"}", "{\"policy_version\":1,\"state\":\"on\",\"time\":\"t\"} x",
+            "{\"policy_version\":1,\"state\":\"on\",\"state\":\"off\",\"time\":\"t\"}", "[1]", "{\"policy_version\":1,\"state\":\"on\",\"time\":\"t\",\"x\":1}",
+            "{\"policy_version\":99999999999999999999,\"state\":\"on\",\"time\":\"t\"}",
+        ])
     func malformedConsent(_ text: String) {
         #expect(ConsentFile(text: text) == nil)
     }
@@ -111,9 +113,9 @@ struct SharedRulesTests {
         let request = RecordRequest(startedMs: 1, endedMs: Int64.max, outcome: .signaled(2), commandLine: line)
         #expect(RecordRequest(bytes: request.bytes) == request)
         #expect(RecordRequest(bytes: Array(request.bytes.dropLast())) == nil)
-        #expect(RecordRequest(bytes: Array("other\0" .utf8) + request.bytes.dropFirst(16)) == nil)
+        #expect(RecordRequest(bytes: Array("other\0".utf8) + request.bytes.dropFirst(16)) == nil)
         #expect(RecordRequest(bytes: []) == nil)
-        #expect(RecordRequest(bytes: Array("cfdev-record-v1\0x\0" .utf8)) == nil)
+        #expect(RecordRequest(bytes: Array("cfdev-record-v1\0x\0".utf8)) == nil)
     }
 
     @Test func theTelemetryHomeIsOneAnswer() {
@@ -125,9 +127,11 @@ struct SharedRulesTests {
         #expect(TelemetryHome(environment: [:]).directory == fallback)
     }
 
-    @Test("numbers in flags that overflow or are absurd are absent", arguments: [
-        "9999999999999999T", "99999999999999999999", "9007199254740992", "-1", "1e9", "１２", "٣", "0x10", "",
-    ])
+    @Test(
+        "numbers in flags that overflow or are absurd are absent",
+        arguments: [
+            "9999999999999999T", "99999999999999999999", "9007199254740992", "-1", "1e9", "１２", "٣", "0x10", "",
+        ])
     func absurdSizes(_ text: String) {
         #expect(Sizes.megabytes(text) == nil)
         #expect(Sizes.count(text) == nil)

@@ -8,8 +8,9 @@ import Testing
 /// `etc/cfdev-telemetry/defaults.json` with the endpoint and an upload-only key, users
 /// configuring nothing; SeaweedFS with an uploader identity that may only `Write:<bucket>` and a
 /// reader that may only `Read`/`List`.
-@Suite("deployment: shipped defaults, upload-only keys, write-once objects", .enabled(if: S3TestServer.shouldRun(.seaweedfs)),
-       .serialized)
+@Suite(
+    "deployment: shipped defaults, upload-only keys, write-once objects", .enabled(if: S3TestServer.shouldRun(.seaweedfs)),
+    .serialized)
 struct DeploymentTests {
     static let bucket = "telemetry-test"
     let uploader = AccessPolicy.randomCredentials()
@@ -17,10 +18,14 @@ struct DeploymentTests {
 
     var identities: [[String: Any]] {
         [
-            ["name": "uploader", "credentials": [["accessKey": uploader.accessKeyID, "secretKey": uploader.secretAccessKey]],
-             "actions": ["Write:\(Self.bucket)"]],
-            ["name": "reader", "credentials": [["accessKey": reader.accessKeyID, "secretKey": reader.secretAccessKey]],
-             "actions": ["Read:\(Self.bucket)", "List:\(Self.bucket)"]],
+            [
+                "name": "uploader", "credentials": [["accessKey": uploader.accessKeyID, "secretKey": uploader.secretAccessKey]],
+                "actions": ["Write:\(Self.bucket)"],
+            ],
+            [
+                "name": "reader", "credentials": [["accessKey": reader.accessKeyID, "secretKey": reader.secretAccessKey]],
+                "actions": ["Read:\(Self.bucket)", "List:\(Self.bucket)"],
+            ],
         ]
     }
 
@@ -80,9 +85,10 @@ struct DeploymentTests {
                 #expect(lossyLog.map(\.action) == ["drop-after", "pass", "drop-after", "pass", "drop-after", "pass"])
                 #expect(lossyLog.compactMap(\.status) == [200, 412, 200, 412, 200, 412])
                 let all = try await offPool { try S3Read.dump(server, prefix: "fleet/") }
-                let fleetIDs = Set(all.flatMap { $0.lines ?? [] }.compactMap {
-                    (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["event_id"] as? String
-                })
+                let fleetIDs = Set(
+                    all.flatMap { $0.lines ?? [] }.compactMap {
+                        (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["event_id"] as? String
+                    })
                 #expect(fleetIDs.isSuperset(of: ids))
                 Landed.verify(all, prefix: "fleet/", expected: fleetIDs)
 
@@ -102,10 +108,12 @@ struct DeploymentTests {
                 let report = try await offPool {
                     // (From yesterday: SeaweedFS's start-after skips the keys inside the folder it
                     // names, so a listing starting at today's partition would miss it.)
-                    try package.cli(["report", "--from", Self.yesterday, "--format", "json"], env: [
-                        "CFDEV_TELEMETRY_ENDPOINT": server.url.absoluteString,
-                        "AWS_ACCESS_KEY_ID": reader.accessKeyID, "AWS_SECRET_ACCESS_KEY": reader.secretAccessKey,
-                    ])
+                    try package.cli(
+                        ["report", "--from", Self.yesterday, "--format", "json"],
+                        env: [
+                            "CFDEV_TELEMETRY_ENDPOINT": server.url.absoluteString,
+                            "AWS_ACCESS_KEY_ID": reader.accessKeyID, "AWS_SECRET_ACCESS_KEY": reader.secretAccessKey,
+                        ])
                 }
                 #expect(report.status == 0, "\(report.stderr)")
                 let parsed = try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any]
@@ -119,8 +127,9 @@ struct DeploymentTests {
                 #expect(off.status == 0, "\(off.stderr)")
                 #expect(!off.stdout.contains("not sent and deleted"), "\(off.stdout)")
                 let offLog = try await proxy.log()
-                #expect(!offLog.isEmpty && offLog.allSatisfy { $0.method == "PUT" && $0.ifNoneMatch == "*" && $0.status == 200 },
-                        "\(offLog.map { "\($0.method) \($0.status ?? 0)" })")
+                #expect(
+                    !offLog.isEmpty && offLog.allSatisfy { $0.method == "PUT" && $0.ifNoneMatch == "*" && $0.status == 200 },
+                    "\(offLog.map { "\($0.method) \($0.status ?? 0)" })")
                 let afterOff = try await offPool { try S3Read.dump(server, prefix: "fleet/") }
                 let events = afterOff.flatMap { $0.lines ?? [] }.compactMap {
                     (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["event"] as? String

@@ -37,17 +37,21 @@ struct DoctorAndOffTests {
         let port = ports.ports[0]
         ports.release()
         let sandbox = try Sandbox()
-        let unreachable = try sandbox.cli(["doctor"], env: [
-            "CFDEV_TELEMETRY_ENDPOINT": "http://127.0.0.1:\(port)", "AWS_ACCESS_KEY_ID": "AK", "AWS_SECRET_ACCESS_KEY": "SK",
-        ])
+        let unreachable = try sandbox.cli(
+            ["doctor"],
+            env: [
+                "CFDEV_TELEMETRY_ENDPOINT": "http://127.0.0.1:\(port)", "AWS_ACCESS_KEY_ID": "AK", "AWS_SECRET_ACCESS_KEY": "SK",
+            ])
         #expect(unreachable.status == 1)
         #expect(unreachable.stdout.contains("FAIL endpoint: cannot reach http://127.0.0.1:\(port)"))
         let noCredentials = try sandbox.cli(["doctor"], env: ["CFDEV_TELEMETRY_ENDPOINT": "http://127.0.0.1:\(port)"])
         #expect(noCredentials.status == 1)
         #expect(noCredentials.stdout.contains("FAIL configuration: no upload credentials"))
-        let insecure = try sandbox.cli(["doctor"], env: [
-            "CFDEV_TELEMETRY_ENDPOINT": "http://s3.example.com", "AWS_ACCESS_KEY_ID": "AK", "AWS_SECRET_ACCESS_KEY": "SK",
-        ])
+        let insecure = try sandbox.cli(
+            ["doctor"],
+            env: [
+                "CFDEV_TELEMETRY_ENDPOINT": "http://s3.example.com", "AWS_ACCESS_KEY_ID": "AK", "AWS_SECRET_ACCESS_KEY": "SK",
+            ])
         #expect(insecure.status == 1)
         #expect(insecure.stdout.contains("FAIL configuration"))
     }
@@ -55,10 +59,13 @@ struct DoctorAndOffTests {
     @Test func offSendsTelemetryOffThenDeletesEverything() async throws {
         try await S3TestServer.with(.seaweedfs) { server in
             // The final flush is the real one (not /bin/true), bounded to a few seconds.
-            let world = try FlushWorld(server: server, prefix: FlushWorld.uniquePrefix("off "),
-                                       extra: ["CFDEV_TELEMETRY_FLUSHER": ProductLocator.cli,
-                                               // A loaded test machine can take more than the default 3 s.
-                                               "CFDEV_TELEMETRY_FINAL_FLUSH_SECONDS": "30"])
+            let world = try FlushWorld(
+                server: server, prefix: FlushWorld.uniquePrefix("off "),
+                extra: [
+                    "CFDEV_TELEMETRY_FLUSHER": ProductLocator.cli,
+                    // A loaded test machine can take more than the default 3 s.
+                    "CFDEV_TELEMETRY_FINAL_FLUSH_SECONDS": "30",
+                ])
             let ids = try world.fill(3)
             let off = try await world.cli(["off"])
             #expect(off.status == 0, "\(off.stderr)")

@@ -6,19 +6,22 @@ import Testing
 /// "Flush on next invocation" (SPEC §6): the shim starts `cfdev-telemetry flush --background`
 /// detached when a flush is due and returns at once; with DO_NOT_TRACK, the kill switch or
 /// consent off, nothing is sent.
-@Suite("flush: in the background, started by the shim", .enabled(if: S3TestServer.shouldRun(.seaweedfs)),
-       .realS3Server(.seaweedfs))
+@Suite(
+    "flush: in the background, started by the shim", .enabled(if: S3TestServer.shouldRun(.seaweedfs)),
+    .realS3Server(.seaweedfs))
 struct FlushBackgroundTests {
     /// Due at every command; the flusher is the real one beside the shim (not overridden).
     static let due = ["CFDEV_TELEMETRY_FLUSH_INTERVAL": "0", "CFDEV_TELEMETRY_FLUSHER": ""]
 
-    @Test("the shim returns before its background flush is done, and the events land",
-          arguments: FlushWorld.Recording.allCases)
+    @Test(
+        "the shim returns before its background flush is done, and the events land",
+        arguments: FlushWorld.Recording.allCases)
     func shimStartsADetachedFlush(recording: FlushWorld.Recording) async throws {
         let server = try S3TestServer.requireCurrent()
         try await FaultProxy.with(server) { proxy in
-            let world = try FlushWorld(server: server, prefix: FlushWorld.uniquePrefix("background \(recording) "),
-                                       endpoint: proxy.url, extra: Self.due)
+            let world = try FlushWorld(
+                server: server, prefix: FlushWorld.uniquePrefix("background \(recording) "),
+                endpoint: proxy.url, extra: Self.due)
             let filled = try world.fill(5)
             // The store takes 10 s to receive the first object: a shim waiting for its flush shows
             // (long enough that a loaded machine's own slowness does not pass for it).
@@ -46,8 +49,9 @@ struct FlushBackgroundTests {
             let new = landed.filter { !filled.contains($0["event_id"] as? String ?? "") }
             #expect(new.map { $0["event"] as? String } == ["app_created"], "\(new)")
             if recording == .foreground { #expect(new.map { $0["event_id"] as? String } == shimIDs) }
-            Landed.verify(objects, prefix: world.prefix,
-                          expected: Set(filled + new.compactMap { $0["event_id"] as? String }))
+            Landed.verify(
+                objects, prefix: world.prefix,
+                expected: Set(filled + new.compactMap { $0["event_id"] as? String }))
             let status = try await world.status()
             #expect(status["last_flush"] is String)
             #expect(status["last_error"] is NSNull)
@@ -58,8 +62,9 @@ struct FlushBackgroundTests {
     func nothingSentWhenTelemetryIsOff(gate: String) async throws {
         let server = try S3TestServer.requireCurrent()
         try await FaultProxy.with(server) { proxy in
-            let world = try FlushWorld(server: server, prefix: FlushWorld.uniquePrefix("off "), endpoint: proxy.url,
-                                       extra: Self.due)
+            let world = try FlushWorld(
+                server: server, prefix: FlushWorld.uniquePrefix("off "), endpoint: proxy.url,
+                extra: Self.due)
             // Recorded earlier, while telemetry was on.
             try world.fill(5)
             var gateEnv: [String: String] = [:]

@@ -11,8 +11,9 @@ import Testing
 struct FlushClockSkewTests {
     static let servers = S3ServerKind.allCases.filter { S3TestServer.shouldRun($0) }
 
-    @Test("+20 min, then -25 min, then the true clock: each run corrects itself and lands exactly once",
-          arguments: servers)
+    @Test(
+        "+20 min, then -25 min, then the true clock: each run corrects itself and lands exactly once",
+        arguments: servers)
     func skewedClockIsCorrected(kind: S3ServerKind) async throws {
         let faketime = try #require(faketimePath, "faketime is not installed (apt-get install faketime)")
         try await S3TestServer.with(kind) { server in
@@ -26,8 +27,9 @@ struct FlushClockSkewTests {
                     let environment = world.sandbox.environment(world.environment)
                     let arguments = shift.map { ["-f", $0, ProductLocator.cli, "flush"] } ?? [ProductLocator.cli, "flush"]
                     let result = try await offPool {
-                        try ChildRunner.run(shift == nil ? ProductLocator.cli : faketime,
-                                            shift == nil ? ["flush"] : arguments, environment: environment)
+                        try ChildRunner.run(
+                            shift == nil ? ProductLocator.cli : faketime,
+                            shift == nil ? ["flush"] : arguments, environment: environment)
                     }
                     let label = shift ?? "true clock"
                     #expect(result.status == 0, "\(label): \(result.stderr)")
@@ -37,8 +39,9 @@ struct FlushClockSkewTests {
                     let log = try await proxy.log()
                     // (rclone answers a request from the past with 400, the others with 403.)
                     let statuses = log.map { $0.status ?? 0 }
-                    #expect(statuses.count == 2 && [400, 403].contains(statuses[0]) && statuses[1] == 200,
-                            "\(label): \(log.map { "\($0.action) \($0.status ?? 0)" })")
+                    #expect(
+                        statuses.count == 2 && [400, 403].contains(statuses[0]) && statuses[1] == 200,
+                        "\(label): \(log.map { "\($0.action) \($0.status ?? 0)" })")
                     #expect(Set(log.map(\.md5)).count == 1 && Set(log.map(\.path)).count == 1, "\(label): same object")
                 }
                 #expect(try await world.status()["last_error"] is NSNull)

@@ -5,8 +5,9 @@ import Testing
 
 /// Several `cf` shims recording at once on their own terminals, each due to start a background
 /// flush, while flushes are also run by hand over and over (SPEC §5 concurrency, §6 exactly once).
-@Suite("flush: concurrent shims while flushes run", .enabled(if: S3TestServer.shouldRun(.seaweedfs)),
-       .realS3Server(.seaweedfs))
+@Suite(
+    "flush: concurrent shims while flushes run", .enabled(if: S3TestServer.shouldRun(.seaweedfs)),
+    .realS3Server(.seaweedfs))
 struct FlushConcurrencyTests {
     static let workers = 4
     static let commandsPerWorker = 15
@@ -92,8 +93,9 @@ struct FlushConcurrencyTests {
             }
             try await Task.sleep(nanoseconds: 300_000_000)
         }
-        print("concurrent shims: \(expectedCount) events from \(Self.workers * Self.commandsPerWorker) commands, "
-              + "\(flushStatuses.count) flushes by hand meanwhile, \(objects.count) objects")
+        print(
+            "concurrent shims: \(expectedCount) events from \(Self.workers * Self.commandsPerWorker) commands, "
+                + "\(flushStatuses.count) flushes by hand meanwhile, \(objects.count) objects")
         #expect(landed.count == expectedCount, "\(landed.count) of \(expectedCount) events landed")
         var landedEvents: [String: Int] = [:]
         for event in landed { landedEvents[event["event"] as? String ?? "?", default: 0] += 1 }

@@ -18,8 +18,9 @@ struct FlushExactlyOnceTests {
     /// `disableMotoSignatureCheck`).
     static let signatureCheckingServers = [S3ServerKind.seaweedfs, .rclone].filter { S3TestServer.shouldRun($0) }
 
-    @Test("shims on three machines, then flush: every event once, in day partitions, batches bounded",
-          arguments: servers)
+    @Test(
+        "shims on three machines, then flush: every event once, in day partitions, batches bounded",
+        arguments: servers)
     func shimsOnSeveralMachinesLandExactlyOnce(kind: S3ServerKind) async throws {
         try await S3TestServer.with(kind) { server in
             try await server.disableMotoSignatureCheck()
@@ -31,14 +32,17 @@ struct FlushExactlyOnceTests {
                 // in a detached recorder after the command.
                 let recording: FlushWorld.Recording = machine == 0 ? .foreground : .detached
                 var recorded: [String] = []
-                for arguments in [["push", "app-\(machine)"], ["dev", "start"], ["create-service", "p-mysql", "small", "db"],
-                                  ["dev", "stop"]] {
+                for arguments in [
+                    ["push", "app-\(machine)"], ["dev", "start"], ["create-service", "p-mysql", "small", "db"],
+                    ["dev", "stop"],
+                ] {
                     let (result, ids) = try await world.shim(arguments, recording: recording)
                     #expect(result.status == 0, "cf \(arguments.joined(separator: " ")): \(result.stdout)")
                     recorded += ids
                 }
-                let (failed, failedIDs) = try await world.shim(["restage", "app"], env: ["FAKE_CF_EXIT": "3"],
-                                                               recording: recording)
+                let (failed, failedIDs) = try await world.shim(
+                    ["restage", "app"], env: ["FAKE_CF_EXIT": "3"],
+                    recording: recording)
                 #expect(failed.status == 3)
                 recorded += failedIDs
                 if recording == .detached {
@@ -81,8 +85,9 @@ struct FlushExactlyOnceTests {
         }
     }
 
-    @Test("a wrong secret: exit 1, one line with the store's code, everything kept, status shows it",
-          arguments: signatureCheckingServers)
+    @Test(
+        "a wrong secret: exit 1, one line with the store's code, everything kept, status shows it",
+        arguments: signatureCheckingServers)
     func wrongSecretKeepsEverything(kind: S3ServerKind) async throws {
         try await S3TestServer.with(kind) { server in
             let prefix = "wrong secret/"
@@ -108,8 +113,9 @@ struct FlushExactlyOnceTests {
             Landed.verify(try await world.landed(), prefix: prefix, expected: Set(ids))
         }
     }
-    @Test("the byte bound per object, and the events dropped at the cap reported with the next upload",
-          arguments: servers)
+    @Test(
+        "the byte bound per object, and the events dropped at the cap reported with the next upload",
+        arguments: servers)
     func byteBoundAndDroppedCount(kind: S3ServerKind) async throws {
         try await S3TestServer.with(kind) { server in
             try await server.disableMotoSignatureCheck()

@@ -7,8 +7,9 @@ import Testing
 /// The flusher behind a fault-injecting proxy in front of a real SeaweedFS (SPEC §6 failures):
 /// retried faults still land everything exactly once; past the per-run bound the run stops,
 /// keeps everything, and persists a next attempt that the shim respects.
-@Suite("flush: faults between the flusher and the store", .enabled(if: S3TestServer.shouldRun(.seaweedfs)),
-       .realS3Server(.seaweedfs))
+@Suite(
+    "flush: faults between the flusher and the store", .enabled(if: S3TestServer.shouldRun(.seaweedfs)),
+    .realS3Server(.seaweedfs))
 struct FlushFaultTests {
     @Test("503 SlowDown, 500, 429, dropped connections before and after the store: retried, exactly once")
     func retriedFaultsLandExactlyOnce() async throws {
@@ -82,8 +83,9 @@ struct FlushFaultTests {
             #expect(again.status == 0, "\(again.stderr)")
             #expect(try await world.pending() == 0)
             let log = try await proxy.log()
-            #expect(log.count == 2 && Set(log.map(\.path)).count == 1 && Set(log.map(\.md5)).count == 1,
-                    "same key, same bytes: \(log)")
+            #expect(
+                log.count == 2 && Set(log.map(\.path)).count == 1 && Set(log.map(\.md5)).count == 1,
+                "same key, same bytes: \(log)")
             Landed.verify(try await world.landed(), prefix: world.prefix, expected: Set(ids))
         }
     }
@@ -111,8 +113,9 @@ struct FlushFaultTests {
             #expect((status["last_error"] as? String)?.contains("SlowDown") == true, "\(status)")
             let nextAttempt = try #require(status["next_attempt"] as? String, "\(status)")
             let lastAttempt = try #require(status["last_attempt"] as? String)
-            #expect(nextAttempt > Timestamp.iso8601(milliseconds: Timestamp.nowMilliseconds() + 10_000),
-                    "backoff of at least tens of seconds: \(nextAttempt)")
+            #expect(
+                nextAttempt > Timestamp.iso8601(milliseconds: Timestamp.nowMilliseconds() + 10_000),
+                "backoff of at least tens of seconds: \(nextAttempt)")
 
             // The shim records (the default way: in a detached recorder, which also decides
             // about a flush), but no flush is started before the next attempt time.
@@ -144,8 +147,9 @@ struct FlushFaultTests {
         let free = try FreePorts(count: 1)
         let closedPort = free.ports[0]
         free.release()
-        let world = try FlushWorld(server: server, prefix: FlushWorld.uniquePrefix("refused "),
-                                   endpoint: "http://127.0.0.1:\(closedPort)")
+        let world = try FlushWorld(
+            server: server, prefix: FlushWorld.uniquePrefix("refused "),
+            endpoint: "http://127.0.0.1:\(closedPort)")
         try world.fill(4)
         let started = Date()
         let result = try await world.flush()

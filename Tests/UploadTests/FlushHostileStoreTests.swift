@@ -14,8 +14,9 @@ struct FlushHostileStoreTests {
     /// harness gives up (90 s) had its own deadline.
     static let harnessBound: Double = 90
 
-    @Test("headers then a stalled or dripping body: the run ends at --timeout, the next run lands the batch once",
-          arguments: ["body-stall", "body-drip"])
+    @Test(
+        "headers then a stalled or dripping body: the run ends at --timeout, the next run lands the batch once",
+        arguments: ["body-stall", "body-drip"])
     func stalledBody(action: String) async throws {
         let server = try S3TestServer.requireCurrent()
         try await FaultProxy.with(server) { proxy in
@@ -47,8 +48,9 @@ struct FlushHostileStoreTests {
     func backgroundFlushEnds() async throws {
         let server = try S3TestServer.requireCurrent()
         try await FaultProxy.with(server) { proxy in
-            let world = try FlushWorld(server: server, prefix: FlushWorld.uniquePrefix("background "), endpoint: proxy.url,
-                                       extra: ["CFDEV_TELEMETRY_FLUSH_TIMEOUT": "3"])
+            let world = try FlushWorld(
+                server: server, prefix: FlushWorld.uniquePrefix("background "), endpoint: proxy.url,
+                extra: ["CFDEV_TELEMETRY_FLUSH_TIMEOUT": "3"])
             let ids = try world.fill(4)
             try await proxy.script(["body-stall"])
             let background = try world.startFlusher(["--background"])
@@ -68,8 +70,9 @@ struct FlushHostileStoreTests {
         let server = try S3TestServer.requireCurrent()
         try await FaultProxy.with(server) { proxy in
             // Long enough that the flush by hand surely starts while the other still holds the lock.
-            let world = try FlushWorld(server: server, prefix: FlushWorld.uniquePrefix("wait "), endpoint: proxy.url,
-                                       extra: ["CFDEV_TELEMETRY_FLUSH_TIMEOUT": "15"])
+            let world = try FlushWorld(
+                server: server, prefix: FlushWorld.uniquePrefix("wait "), endpoint: proxy.url,
+                extra: ["CFDEV_TELEMETRY_FLUSH_TIMEOUT": "15"])
             let ids = try world.fill(6)
             // The background flush's PUT is never answered; it gives up at its 15 s deadline.
             try await proxy.script(["stall"])
@@ -148,8 +151,9 @@ struct FlushHostileStoreTests {
         }
     }
 
-    @Test("a 1 GiB answer to a PUT is not read: a 200 counts as sent, a 500 is retried; exactly once",
-          arguments: ["big200", "big500"])
+    @Test(
+        "a 1 GiB answer to a PUT is not read: a 200 counts as sent, a 500 is retried; exactly once",
+        arguments: ["big200", "big500"])
     func hugeAnswerIsNotBuffered(action: String) async throws {
         let server = try S3TestServer.requireCurrent()
         try await FaultProxy.with(server) { proxy in
@@ -234,8 +238,9 @@ struct FlushHostileStoreTests {
     @Test("a password in the endpoint URL is never echoed or logged")
     func userInfoIsMasked() async throws {
         let server = try S3TestServer.requireCurrent()
-        let world = try FlushWorld(server: server, prefix: FlushWorld.uniquePrefix("userinfo "),
-                                   endpoint: "http://admin:hunter2@127.0.0.1:\(server.url.port!)")
+        let world = try FlushWorld(
+            server: server, prefix: FlushWorld.uniquePrefix("userinfo "),
+            endpoint: "http://admin:hunter2@127.0.0.1:\(server.url.port!)")
         try world.fill(1)
         let flush = try await world.flush()
         #expect(flush.status == 1)

@@ -7,7 +7,7 @@ import TelemetryUpload
 import Testing
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// One user's machine (a sandboxed HOME with consent on) pointed at a real test server, directly
@@ -24,8 +24,10 @@ struct FlushWorld: Sendable {
     /// that only the flushes a test runs itself touch the store.
     let environment: [String: String]
 
-    init(server: S3TestServer, prefix: String, endpoint: String? = nil, machineID: String = FlushWorld.randomMachineID(),
-         extra: [String: String] = [:]) throws {
+    init(
+        server: S3TestServer, prefix: String, endpoint: String? = nil, machineID: String = FlushWorld.randomMachineID(),
+        extra: [String: String] = [:]
+    ) throws {
         sandbox = try Sandbox(machineID: machineID)
         self.server = server
         self.prefix = prefix
@@ -150,8 +152,9 @@ struct FlushWorld: Sendable {
         var occurrences: [Recorder.Occurrence] = []
         for index in 0..<count {
             let day = Int64(days - 1 - (index * days / count))
-            occurrences.append(Recorder.Occurrence(
-                event: kinds[index % kinds.count], milliseconds: now - day * 86_400_000 - Int64(count - index)))
+            occurrences.append(
+                Recorder.Occurrence(
+                    event: kinds[index % kinds.count], milliseconds: now - day * 86_400_000 - Int64(count - index)))
             if occurrences.count == 500 || index == count - 1 {
                 ids += try recorder.record(occurrences, in: spool, cap: cap).map(\.eventID)
                 occurrences.removeAll()
@@ -200,21 +203,25 @@ enum Landed {
             let rest = String(object.key.dropFirst(prefix.count))
             let match = rest.wholeMatch(of: /events\/v1\/dt=(\d{4}-\d\d-\d\d)\/([0-9A-Za-z-]+)\.ndjson\.gz/)
             #expect(match != nil, "key layout: \(object.key)", sourceLocation: sourceLocation)
-            #expect(object.etag == object.md5, "ETag \(object.etag) != MD5 \(object.md5 ?? "-") of \(object.key)",
-                    sourceLocation: sourceLocation)
+            #expect(
+                object.etag == object.md5, "ETag \(object.etag) != MD5 \(object.md5 ?? "-") of \(object.key)",
+                sourceLocation: sourceLocation)
             if let bytes = object.bytes {
-                #expect(bytes.count > 10 && bytes[0] == 0x1f && bytes[1] == 0x8b, "not gzip: \(object.key)",
-                        sourceLocation: sourceLocation)
+                #expect(
+                    bytes.count > 10 && bytes[0] == 0x1f && bytes[1] == 0x8b, "not gzip: \(object.key)",
+                    sourceLocation: sourceLocation)
                 if bytes.count > 8 {
-                    #expect(bytes[4..<8].allSatisfy { $0 == 0 }, "gzip MTIME set in \(object.key)",
-                            sourceLocation: sourceLocation)
+                    #expect(
+                        bytes[4..<8].allSatisfy { $0 == 0 }, "gzip MTIME set in \(object.key)",
+                        sourceLocation: sourceLocation)
                 }
             }
             let lines = object.lines ?? []
             #expect(!lines.isEmpty, "no NDJSON lines in \(object.key)", sourceLocation: sourceLocation)
             if let maxBatchEvents {
-                #expect(lines.count <= maxBatchEvents, "\(lines.count) events in \(object.key)",
-                        sourceLocation: sourceLocation)
+                #expect(
+                    lines.count <= maxBatchEvents, "\(lines.count) events in \(object.key)",
+                    sourceLocation: sourceLocation)
             }
             let day = match.map { String($0.1) }
             for line in lines {
@@ -224,8 +231,9 @@ enum Landed {
                     continue
                 }
                 seen[id, default: 0] += 1
-                #expect(String(timestamp.prefix(10)) == day, "event of \(timestamp) in \(object.key)",
-                        sourceLocation: sourceLocation)
+                #expect(
+                    String(timestamp.prefix(10)) == day, "event of \(timestamp) in \(object.key)",
+                    sourceLocation: sourceLocation)
             }
         }
         let duplicated = seen.filter { $0.value > 1 }
@@ -233,8 +241,9 @@ enum Landed {
         let missing = expected.subtracting(seen.keys)
         #expect(missing.isEmpty, "\(missing.count) of \(expected.count) events never landed", sourceLocation: sourceLocation)
         let unexpected = Set(seen.keys).subtracting(expected)
-        #expect(unexpected.isEmpty, "\(unexpected.count) events landed that were not recorded",
-                sourceLocation: sourceLocation)
+        #expect(
+            unexpected.isEmpty, "\(unexpected.count) events landed that were not recorded",
+            sourceLocation: sourceLocation)
         return objects
     }
 

@@ -4,7 +4,7 @@ import TelemetryUpload
 import Testing
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// The S3 client's pure parts (endpoint rules, request targets, XML, dates, classification) and
@@ -163,13 +163,15 @@ struct S3ClientUnitTests {
             endpoint: try S3Endpoint(url: "http://127.0.0.1:1", bucket: "telemetry"),
             credentials: AWSCredentials(accessKeyID: "AK", secretAccessKey: "SK"), clock: { now })
         let year9999 = try #require(HTTPDate.parse("Fri, 31 Dec 9999 23:59:59 GMT"))
-        let absurd = S3Error(method: "PUT", resource: "k", status: 403, code: "RequestTimeTooSkewed", message: "",
-                             serverDate: year9999, requestDate: now)
+        let absurd = S3Error(
+            method: "PUT", resource: "k", status: 403, code: "RequestTimeTooSkewed", message: "",
+            serverDate: year9999, requestDate: now)
         #expect(!client.correctClock(from: absurd))
         #expect(client.clockOffset == 0)
         #expect(!S3Client.isPlausibleOffset(.nan) && !S3Client.isPlausibleOffset(86_401) && S3Client.isPlausibleOffset(-86_400))
-        let skewed = S3Error(method: "PUT", resource: "k", status: 403, code: "RequestTimeTooSkewed", message: "",
-                             serverDate: now.addingTimeInterval(3600), requestDate: now)
+        let skewed = S3Error(
+            method: "PUT", resource: "k", status: 403, code: "RequestTimeTooSkewed", message: "",
+            serverDate: now.addingTimeInterval(3600), requestDate: now)
         #expect(client.correctClock(from: skewed))
         #expect(client.clockOffset == 3600)
         // Still needed while the store's clock is an hour ahead…
@@ -179,15 +181,17 @@ struct S3ClientUnitTests {
         #expect(client.settleClock(serverDate: now.addingTimeInterval(2)))
         #expect(client.clockOffset == 0)
         // A skew complaint about a request already signed at the store's time is not retried.
-        let signedRight = S3Error(method: "PUT", resource: "k", status: 403, code: "RequestTimeTooSkewed", message: "",
-                                  serverDate: now, requestDate: now)
+        let signedRight = S3Error(
+            method: "PUT", resource: "k", status: 403, code: "RequestTimeTooSkewed", message: "",
+            serverDate: now, requestDate: now)
         #expect(!client.correctClock(from: signedRight))
     }
 
     @Test("what a store says is shown without control characters, and URLs without user-info")
     func outsideTextIsSanitized() {
-        let error = S3Error(method: "PUT", resource: "k", status: 403, code: "Access\u{1b}[2JDenied",
-                            message: "no\u{1b}]0;title\u{07} \u{9b}2K\u{202e}evil see http://u:p@h.example/x")
+        let error = S3Error(
+            method: "PUT", resource: "k", status: 403, code: "Access\u{1b}[2JDenied",
+            message: "no\u{1b}]0;title\u{07} \u{9b}2K\u{202e}evil see http://u:p@h.example/x")
         #expect(error.code == "Access[2JDenied")
         #expect(!error.description.unicodeScalars.contains { $0.value < 0x20 || (0x7f...0x9f).contains($0.value) || $0.value == 0x202e })
         #expect(error.description.contains("http://***@h.example/x"))
@@ -303,8 +307,9 @@ struct S3ClientUnitTests {
             payloadHash: sha)
         let expected = SigV4Signer(credentials: credentials, region: "us-east-1").signedHeaders(for: signable, date: now)
         #expect(request.header("authorization") == expected.first { $0.0 == "authorization" }?.1)
-        #expect(request.header("authorization")?.contains(
-            "SignedHeaders=content-md5;content-type;host;x-amz-content-sha256;x-amz-date;x-amz-security-token") == true)
+        #expect(
+            request.header("authorization")?.contains(
+                "SignedHeaders=content-md5;content-type;host;x-amz-content-sha256;x-amz-date;x-amz-security-token") == true)
     }
 
     @Test func listQueryIsEncodedOnceAndSorted() async throws {

@@ -129,7 +129,8 @@ struct S3XMLParserTests {
             "<Contents><Key>events/v1/dt=2026-12-01/\(index).ndjson.gz</Key><ETag>&quot;e\(index)&quot;</ETag>"
                 + "<Size>\(index)</Size><StorageClass>STANDARD</StorageClass></Contents>"
         }
-        let xml = "<ListBucketResult><IsTruncated>true</IsTruncated>\(contents.joined())"
+        let xml =
+            "<ListBucketResult><IsTruncated>true</IsTruncated>\(contents.joined())"
             + "<NextContinuationToken>t</NextContinuationToken></ListBucketResult>"
         let page = try #require(ListObjectsParser.parse(Data(xml.utf8)))
         #expect(page.objects.count == 1000)

@@ -8,13 +8,17 @@ import Testing
 /// one-line error naming the setting, and an unknown key in `config.json` only warns.
 @Suite("settings met by the commands", .enabled(if: S3TestServer.shouldRun(.seaweedfs)), .realS3Server(.seaweedfs))
 struct SettingsCommandTests {
-    @Test("off with a final-flush time that is not a number in range: no crash, telemetry off, nothing left",
-          arguments: ["nan", "inf", "-1", "1e999", "9999999999999999T"])
+    @Test(
+        "off with a final-flush time that is not a number in range: no crash, telemetry off, nothing left",
+        arguments: ["nan", "inf", "-1", "1e999", "9999999999999999T"])
     func offWithABadFinalFlushTime(value: String) async throws {
         let server = try S3TestServer.requireCurrent()
-        let world = try FlushWorld(server: server, prefix: FlushWorld.uniquePrefix("off-\(value) "),
-                                   extra: ["CFDEV_TELEMETRY_FLUSHER": ProductLocator.cli,
-                                           "CFDEV_TELEMETRY_FINAL_FLUSH_SECONDS": value])
+        let world = try FlushWorld(
+            server: server, prefix: FlushWorld.uniquePrefix("off-\(value) "),
+            extra: [
+                "CFDEV_TELEMETRY_FLUSHER": ProductLocator.cli,
+                "CFDEV_TELEMETRY_FINAL_FLUSH_SECONDS": value,
+            ])
         try world.fill(3)
         let off = try await world.cli(["off"])
         #expect(off.status == 0, "\(value): \(off.stderr)")
@@ -34,8 +38,10 @@ struct SettingsCommandTests {
         let server = try S3TestServer.requireCurrent()
         let world = try FlushWorld(server: server, prefix: FlushWorld.uniquePrefix("numbers "))
         try world.fill(2)
-        for (variable, value) in [("CFDEV_TELEMETRY_FLUSH_TIMEOUT", "nan"), ("CFDEV_TELEMETRY_MAX_BATCH_EVENTS", "0"),
-                                  ("CFDEV_TELEMETRY_FLUSH_INTERVAL", "99999999999999999999"), ("CFDEV_TELEMETRY_MAX_BATCH_BYTES", "1e9")] {
+        for (variable, value) in [
+            ("CFDEV_TELEMETRY_FLUSH_TIMEOUT", "nan"), ("CFDEV_TELEMETRY_MAX_BATCH_EVENTS", "0"),
+            ("CFDEV_TELEMETRY_FLUSH_INTERVAL", "99999999999999999999"), ("CFDEV_TELEMETRY_MAX_BATCH_BYTES", "1e9"),
+        ] {
             let flush = try await world.flush(env: [variable: value])
             #expect(flush.status == 1, "\(variable)=\(value)")
             #expect(flush.errorLines.count == 1 && flush.stderr.contains(variable), "\(flush.stderr)")
@@ -45,8 +51,10 @@ struct SettingsCommandTests {
         #expect(await background.wait(timeout: 60) != nil)
         let log = try String(contentsOfFile: world.sandbox.telemetryHome.logPath, encoding: .utf8)
         #expect(log.contains("flush: nothing sent: CFDEV_TELEMETRY_FLUSH_TIMEOUT: expected a number of seconds"), "\(log)")
-        for arguments in [["--timeout", "nan"], ["--timeout", "inf"], ["--timeout", "0"], ["--timeout", "99999"],
-                          ["--max-batch-events", "0"], ["--max-batch-events", "99999999999999999999"]] {
+        for arguments in [
+            ["--timeout", "nan"], ["--timeout", "inf"], ["--timeout", "0"], ["--timeout", "99999"],
+            ["--max-batch-events", "0"], ["--max-batch-events", "99999999999999999999"],
+        ] {
             let flush = try await world.flush(arguments)
             #expect(flush.status != 0 && !flush.stderr.contains("Fatal error"), "\(arguments): \(flush.stderr)")
             #expect(flush.stderr.contains(arguments[0]), "\(arguments): \(flush.stderr)")

@@ -90,10 +90,12 @@ struct SigV4Vector: Decodable, CustomTestStringConvertible, Sendable {
         #expect(signing.authorization(separator: separator) == vector.expected.authorization)
 
         // The pure pieces agree with the whole.
-        #expect(signer.stringToSign(canonicalRequest: vector.expected.canonicalRequest, date: vector.date)
-            == vector.expected.stringToSign)
-        #expect(vector.expected.authorization.hasSuffix(
-            "Signature=" + signer.signature(stringToSign: vector.expected.stringToSign, date: vector.date)))
+        #expect(
+            signer.stringToSign(canonicalRequest: vector.expected.canonicalRequest, date: vector.date)
+                == vector.expected.stringToSign)
+        #expect(
+            vector.expected.authorization.hasSuffix(
+                "Signature=" + signer.signature(stringToSign: vector.expected.stringToSign, date: vector.date)))
 
         // And the headers handed to the HTTP client carry that same authorization.
         let headers = signer.signedHeaders(for: vector.signable, date: vector.date)
@@ -121,8 +123,9 @@ struct SigV4Vector: Decodable, CustomTestStringConvertible, Sendable {
             .signedHeaders(for: Self.put(path: "/b/k"), date: Self.date)
         #expect(headers.map(\.0) == ["x-amz-date", "x-amz-content-sha256", "authorization"])
         #expect(headers[1].1 == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(headers[2].1.contains(
-            "SignedHeaders=content-md5;content-type;host;x-amz-content-sha256;x-amz-date, "))
+        #expect(
+            headers[2].1.contains(
+                "SignedHeaders=content-md5;content-type;host;x-amz-content-sha256;x-amz-date, "))
     }
 
     @Test func sessionTokenIsSentAndSigned() {
@@ -134,8 +137,9 @@ struct SigV4Vector: Decodable, CustomTestStringConvertible, Sendable {
 
         #expect(headers.map(\.0) == ["x-amz-date", "x-amz-content-sha256", "x-amz-security-token", "authorization"])
         #expect(headers[2].1 == "FwoGZXIvYXdzEXAMPLE//token+=")
-        #expect(signing.signedHeaders
-            == "content-md5;content-type;host;x-amz-content-sha256;x-amz-date;x-amz-security-token")
+        #expect(
+            signing.signedHeaders
+                == "content-md5;content-type;host;x-amz-content-sha256;x-amz-date;x-amz-security-token")
         #expect(signing.canonicalRequest.contains("\nx-amz-security-token:FwoGZXIvYXdzEXAMPLE//token+=\n"))
         // The token is under the signature: a different token, a different signature.
         let unsigned = SigV4Signer(credentials: Self.credentials, region: "us-east-1")
@@ -147,8 +151,9 @@ struct SigV4Vector: Decodable, CustomTestStringConvertible, Sendable {
         let signer = SigV4Signer(credentials: Self.credentials, region: "us-east-1", service: "service")
         let headers = signer.signedHeaders(for: Self.put(path: "/"), date: Self.date)
         #expect(headers.map(\.0) == ["x-amz-date", "authorization"])
-        #expect(signer.sign(Self.put(path: "/"), date: Self.date).signedHeaders
-            == "content-md5;content-type;host;x-amz-date")
+        #expect(
+            signer.sign(Self.put(path: "/"), date: Self.date).signedHeaders
+                == "content-md5;content-type;host;x-amz-date")
     }
 
     @Test(arguments: ["/bucket//key", "/bucket/./key", "/bucket/a/../key", "/bucket/key/"])
@@ -183,8 +188,9 @@ struct SigV4Vector: Decodable, CustomTestStringConvertible, Sendable {
     }
 
     @Test func queryIsEncodedAndSorted() {
-        #expect(SigV4Signer.canonicalQuery([("prefix", "events/v1/dt=2024-01-01/"), ("list-type", "2"), ("a b", "")])
-            == "a%20b=&list-type=2&prefix=events%2Fv1%2Fdt%3D2024-01-01%2F")
+        #expect(
+            SigV4Signer.canonicalQuery([("prefix", "events/v1/dt=2024-01-01/"), ("list-type", "2"), ("a b", "")])
+                == "a%20b=&list-type=2&prefix=events%2Fv1%2Fdt%3D2024-01-01%2F")
     }
 
     @Test(arguments: [

@@ -2,7 +2,7 @@ import Foundation
 import TelemetryTestSupport
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// A child process left running while a test goes on (a hostile server, a command to kill

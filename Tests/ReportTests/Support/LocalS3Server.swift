@@ -3,7 +3,7 @@ import TelemetryCore
 import TelemetryUpload
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// The S3-compatible servers the report tests run for real.
@@ -106,8 +106,10 @@ final class LocalS3Server: @unchecked Sendable {
         case .moto:
             arguments = ["moto_server", "-H", "127.0.0.1", "-p", "\(port)"]
         case .rclone:
-            arguments = ["rclone", "serve", "s3", "--auth-key", "\(Self.testCredentials.accessKeyID),\(Self.testCredentials.secretAccessKey)",
-                         "--addr", "127.0.0.1:\(port)", directory + "/data"]
+            arguments = [
+                "rclone", "serve", "s3", "--auth-key", "\(Self.testCredentials.accessKeyID),\(Self.testCredentials.secretAccessKey)",
+                "--addr", "127.0.0.1:\(port)", directory + "/data",
+            ]
         case .seaweedfs:
             arguments = try Self.seaweedArguments(directory: directory, s3Port: port)
         }
@@ -143,11 +145,13 @@ final class LocalS3Server: @unchecked Sendable {
     /// default is port + 10000) and one identity with the test credentials.
     private static func seaweedArguments(directory: String, s3Port: Int) throws -> [String] {
         let identity: [String: Any] = [
-            "identities": [[
-                "name": "admin",
-                "credentials": [["accessKey": testCredentials.accessKeyID, "secretKey": testCredentials.secretAccessKey]],
-                "actions": ["Admin", "Read", "Write", "List", "Tagging"],
-            ]]
+            "identities": [
+                [
+                    "name": "admin",
+                    "credentials": [["accessKey": testCredentials.accessKeyID, "secretKey": testCredentials.secretAccessKey]],
+                    "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+                ]
+            ]
         ]
         try JSONSerialization.data(withJSONObject: identity).write(to: URL(fileURLWithPath: directory + "/s3.json"))
         var p = try (0..<7).map { _ in try freePort() }

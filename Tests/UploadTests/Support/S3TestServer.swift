@@ -6,7 +6,7 @@ import TelemetryCore
 import TelemetryUpload
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// The S3-compatible servers the tests run for real (SPEC §9).
@@ -181,8 +181,10 @@ final class S3TestServer: Sendable {
         let process = try ProcessGroup(
             executable: "weed", arguments: arguments, logFile: directory.appendingPathComponent("server.log"))
         let sockets =
-            ["master-grpc-\(p[1])", "volume-grpc-\(p[3])", "filer-grpc-\(p[5])", "filer-\(p[4])",
-             "s3-grpc-\(p[7])", "s3-\(p[6])"].map { "/tmp/seaweedfs-\($0).sock" }
+            [
+                "master-grpc-\(p[1])", "volume-grpc-\(p[3])", "filer-grpc-\(p[5])", "filer-\(p[4])",
+                "s3-grpc-\(p[7])", "s3-\(p[6])",
+            ].map { "/tmp/seaweedfs-\($0).sock" }
         return S3TestServer(
             kind: .seaweedfs, port: p[6], credentials: credentials, bucket: bucket, directory: directory,
             process: process, socketFiles: sockets)

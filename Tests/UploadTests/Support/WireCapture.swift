@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// A one-shot HTTP/1.1 listener on 127.0.0.1 that records the first request's raw head and body
