@@ -41,7 +41,9 @@ struct Doctor: AsyncParsableCommand {
             throw ExitCode.failure
         }
         let client = target.client(requestTimeout: 10)
-        let offset = (try? context.withSpool { StatusReport.savedOffset($0) }) ?? 0
+        // Read-only: doctor writes nothing (and creates no spool before consent).
+        let spool = try? Spool.openExisting(home: context.home)
+        let offset = spool.map { StatusReport.savedOffset($0) } ?? 0
         client.clockOffset = offset
         print(
             "note clock offset in force: "
@@ -60,10 +62,15 @@ struct Doctor: AsyncParsableCommand {
         } catch let error as S3Error {
             explain(error, settings: settings, offset: offset, check: check)
             uploadOnly = error.code == "AccessDenied"
-            reportSkew(error.serverDate, sent: sent, offset: offset, check: check)
+            if error.status == nil {
+                print("note clock: not checked (the store could not be reached)")
+            } else {
+                reportSkew(error.serverDate, sent: sent, offset: offset, check: check)
+            }
         }
-        if let lastError = try? context.withSpool({ try $0.meta(.lastError) }) {
-            print("note last upload error: \(DisplayText.maskingUserInfo(lastError))")
+        // What an earlier run left, said as such: this run's findings are the lines above.
+        if let lastError = try? spool?.meta(.lastError) {
+            print("note an earlier upload failed (it may have used other settings): \(DisplayText.maskingUserInfo(lastError))")
         }
         if problems > 0 {
             print("\(problems) problem\(problems == 1 ? "" : "s") found.")

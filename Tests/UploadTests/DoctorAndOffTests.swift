@@ -44,6 +44,11 @@ struct DoctorAndOffTests {
             ])
         #expect(unreachable.status == 1)
         #expect(unreachable.stdout.contains("FAIL endpoint: cannot reach http://127.0.0.1:\(port)"))
+        // What this run found, plainly: no guess about a Date header from a store never reached.
+        #expect(unreachable.stdout.contains("clock: not checked (the store could not be reached)"))
+        #expect(!unreachable.stdout.contains("Date header"))
+        // And doctor writes nothing: no telemetry home appears before consent.
+        #expect(!FileManager.default.fileExists(atPath: sandbox.telemetryHome.directory))
         let noCredentials = try sandbox.cli(["doctor"], env: ["CFDEV_TELEMETRY_ENDPOINT": "http://127.0.0.1:\(port)"])
         #expect(noCredentials.status == 1)
         #expect(noCredentials.stdout.contains("FAIL configuration: no upload credentials"))
