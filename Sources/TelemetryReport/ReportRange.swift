@@ -4,9 +4,15 @@ public struct ReportRange: Sendable, Equatable {
     public let from: CivilDate
     public let to: CivilDate
 
+    /// The longest range a report or a compaction covers: ten years.
+    public static let maxDays = 3661
+
     public init(from: CivilDate, to: CivilDate) throws {
         guard from <= to else {
             throw ReportError.invalidRange("--from \(from) is after --to \(to)")
+        }
+        guard to.daysSinceEpoch - from.daysSinceEpoch < Self.maxDays else {
+            throw ReportError.invalidRange("a range is at most ten years (\(Self.maxDays) days)")
         }
         self.from = from
         self.to = to

@@ -8,12 +8,21 @@ public struct UploadTarget: Sendable {
     public let credentials: AWSCredentials
     public let prefix: String
 
-    public init(settings: TelemetrySettings) throws {
+    /// `role`: whose key this command needs, named when there is none (`report` reads with the
+    /// reader's key, `retention` and `compact` need the operator's, `flush` the uploader's).
+    public init(settings: TelemetrySettings, role: AccessPolicy.Role = .uploader) throws {
         guard let accessKeyID = settings.accessKeyID, !accessKeyID.isEmpty,
             let secret = settings.secretAccessKey, !secret.isEmpty
         else {
+            let whose: String
+            switch role {
+            case .uploader: whose = "no upload credentials"
+            case .reader: whose = "no reader credentials (this command lists and reads the bucket)"
+            case .operator: whose = "no operator credentials (this command manages the bucket)"
+            }
             throw TelemetryError.configuration(
-                "no upload credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or access_key_id and secret_access_key in config.json)")
+                whose + ": set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or access_key_id and secret_access_key in config.json)"
+                    + (role == .uploader ? "" : " to the \(role.rawValue)'s key; `cfdev-telemetry policy --role \(role.rawValue)` shows what it needs"))
         }
         do {
             endpoint = try S3Endpoint(

@@ -26,36 +26,28 @@ struct Compact: AsyncParsableCommand {
     @Option(help: .hidden)
     var pageSize: Int?
 
+    func validate() throws {
+        do {
+            _ = try ReportRange(from: from, to: to)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        guard (1024...Compactor.defaultMaxObjectBytes).contains(maxObjectBytes) else {
+            throw ValidationError("--max-object-bytes must be 1024…\(Compactor.defaultMaxObjectBytes)")
+        }
+        if let pageSize, !(1...1000).contains(pageSize) { throw ValidationError("--page-size must be 1…1000") }
+    }
+
     func run() async throws {
-        let range: ReportRange
-        do {
-            range = try ReportRange(from: from, to: to)
-            guard (1024...Compactor.defaultMaxObjectBytes).contains(maxObjectBytes) else {
-                throw ReportError.invalidOption("--max-object-bytes must be 1024…\(Compactor.defaultMaxObjectBytes)")
-            }
-            guard range.dayCount <= 3661 else { throw ReportError.invalidRange("a range is at most ten years (3661 days)") }
-            if let pageSize, !(1...1000).contains(pageSize) { throw ReportError.invalidOption("--page-size must be 1…1000") }
-        } catch {
-            throw CommandFailure("\(error)")
-        }
+        let range = try ReportRange(from: from, to: to)
         let settings = upload.apply(to: try Context().settings())
-        let target: UploadTarget
-        do {
-            target = try UploadTarget(settings: settings)
-        } catch {
-            throw CommandFailure("\(error)")
-        }
+        let target = try UploadTarget(settings: settings, role: .operator)
         var compactor = Compactor(client: target.client(requestTimeout: 120), layout: PartitionLayout(prefix: target.prefix), maxObjectBytes: maxObjectBytes)
         compactor.pageSize = pageSize
         var totals = (days: 0, originals: 0, written: 0, deleted: 0, events: 0, duplicates: 0, lines: 0, kept: 0)
         for offset in 0..<range.dayCount {
             let day = range.from.adding(days: offset)
-            let result: Compactor.DayResult
-            do {
-                result = try await compactor.compact(day: day)
-            } catch {
-                throw CommandFailure("\(error)")
-            }
+            let result = try await compactor.compact(day: day)
             guard !result.skipped else { continue }
             totals.days += 1
             totals.originals += result.originals

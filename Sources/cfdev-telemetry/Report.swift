@@ -56,9 +56,7 @@ struct Report: AsyncParsableCommand {
     /// The range asked for: a usage error (exit 64) when it is not one.
     func range() throws -> ReportRange {
         let today = CivilDate(secondsSinceEpoch: Date().timeIntervalSince1970)
-        let range = try ReportRange(from: from, to: to ?? today.description)
-        guard range.dayCount <= 3661 else { throw ReportError.invalidRange("a range is at most ten years (3661 days)") }
-        return range
+        return try ReportRange(from: from, to: to ?? today.description)
     }
 
     func validate() throws {
@@ -79,7 +77,7 @@ struct Report: AsyncParsableCommand {
         let chosenFormat = format ?? output.flatMap(ReportFormat.inferred(fromFileName:)) ?? .md
         let context = Context()
         let settings = upload.apply(to: try context.settings())
-        let target = try UploadTarget(settings: settings)
+        let target = try UploadTarget(settings: settings, role: .reader)
         let layout = PartitionLayout(prefix: target.prefix)
         var reader = BucketReader(client: target.client(requestTimeout: 60), layout: layout, pageSize: pageSize)
         if !noCache {

@@ -23,39 +23,28 @@ struct Retention: AsyncParsableCommand {
     func run() async throws {
         let context = Context()
         let settings = upload.apply(to: try context.settings())
-        let target: UploadTarget
-        let rule: RetentionRule
-        do {
-            target = try UploadTarget(settings: settings)
-            rule = try RetentionRule(prefix: PartitionLayout(prefix: target.prefix).retentionPrefix, days: days)
-        } catch {
-            throw CommandFailure("\(error)")
-        }
+        let target = try UploadTarget(settings: settings, role: .operator)
+        let rule = try RetentionRule(prefix: PartitionLayout(prefix: target.prefix).retentionPrefix, days: days)
         let client = target.client(requestTimeout: 30)
-        do {
-            if !show {
-                let existing = try await Self.currentConfiguration(client)
-                try await client.putBucketLifecycle(try rule.configuration(keeping: existing))
+        if !show {
+            let existing = try await Self.currentConfiguration(client)
+            try await client.putBucketLifecycle(try rule.configuration(keeping: existing))
+        }
+        let rules = LifecycleRuleSummary.parse(try await Self.currentConfiguration(client) ?? "")
+        print("Lifecycle rules of bucket \(settings.bucket)\(show ? "" : " (read back)"):")
+        if rules.isEmpty {
+            print("  none: uploaded events are kept until deleted by hand.")
+        }
+        for summary in rules {
+            // The store's own text: control characters stripped, bounded.
+            print("  \(DisplayText.sanitized(summary.description, limit: 500))")
+        }
+        if !show {
+            guard let ours = rules.first(where: { $0.id == RetentionRule.ruleID }),
+                ours.expirationDays == rule.days, ours.prefix == rule.prefix, ours.status == "Enabled"
+            else {
+                throw CommandFailure("the store did not keep the retention rule as sent")
             }
-            let rules = LifecycleRuleSummary.parse(try await Self.currentConfiguration(client) ?? "")
-            print("Lifecycle rules of bucket \(settings.bucket)\(show ? "" : " (read back)"):")
-            if rules.isEmpty {
-                print("  none: uploaded events are kept until deleted by hand.")
-            }
-            for summary in rules {
-                print("  \(summary.description)")
-            }
-            if !show {
-                guard let ours = rules.first(where: { $0.id == RetentionRule.ruleID }),
-                    ours.expirationDays == rule.days, ours.prefix == rule.prefix, ours.status == "Enabled"
-                else {
-                    throw CommandFailure("the store did not keep the retention rule as sent")
-                }
-            }
-        } catch let error as S3Error {
-            throw CommandFailure("\(error)")
-        } catch let error as ReportError {
-            throw CommandFailure("\(error)")
         }
     }
 

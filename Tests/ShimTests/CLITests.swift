@@ -128,6 +128,18 @@ struct CLITests {
         #expect(!result.stderr.contains("USAGE"))
     }
 
+    @Test("the team's commands name the role whose key they need", arguments: [
+        (["report", "--from", "2026-01-01"], "no reader credentials"), (["retention", "--show"], "no operator credentials"),
+        (["compact", "--from", "2026-01-01", "--to", "2026-01-01"], "no operator credentials"), (["flush"], "no upload credentials"),
+    ])
+    func credentialsNameTheRole(_ arguments: [String], _ message: String) throws {
+        let sandbox = try Sandbox()
+        try sandbox.setConsent(.on)
+        let result = try sandbox.cli(arguments, env: ["CFDEV_TELEMETRY_ENDPOINT": "http://127.0.0.1:9"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+    }
+
     @Test(
         "help texts are whole paragraphs: argument-parser wraps them, not the source",
         arguments: [
@@ -149,7 +161,9 @@ struct CLITests {
         "usage errors exit 64, as argument-parser's own do",
         arguments: [
             ["report"], ["report", "--from", "yesterday", "--to", "2026-01-01"], ["report", "--from", "2026-01-01", "--by", "year"],
-            ["report", "--from", "2026-01-01", "--k", "1"], ["flush", "--timeout", "nan"],
+            ["report", "--from", "2026-01-01", "--k", "1"], ["report", "--from", "2000-01-01", "--to", "2026-01-01"],
+        ["compact", "--from", "2026-01-02", "--to", "2026-01-01"], ["compact", "--from", "2026-01-01", "--to", "2026-01-01", "--max-object-bytes", "1"],
+        ["flush", "--timeout", "nan"],
             ["no-such-command"], ["status", "--bogus"],
         ])
     func usageErrors(_ arguments: [String]) throws {
