@@ -128,10 +128,12 @@ struct CLITests {
         #expect(!result.stderr.contains("USAGE"))
     }
 
-    @Test("the team's commands name the role whose key they need", arguments: [
-        (["report", "--from", "2026-01-01"], "no reader credentials"), (["retention", "--show"], "no operator credentials"),
-        (["compact", "--from", "2026-01-01", "--to", "2026-01-01"], "no operator credentials"), (["flush"], "no upload credentials"),
-    ])
+    @Test(
+        "the team's commands name the role whose key they need",
+        arguments: [
+            (["report", "--from", "2026-01-01"], "no reader credentials"), (["retention", "--show"], "no operator credentials"),
+            (["compact", "--from", "2026-01-01", "--to", "2026-01-01"], "no operator credentials"), (["flush"], "no upload credentials"),
+        ])
     func credentialsNameTheRole(_ arguments: [String], _ message: String) throws {
         let sandbox = try Sandbox()
         try sandbox.setConsent(.on)
@@ -162,8 +164,8 @@ struct CLITests {
         arguments: [
             ["report"], ["report", "--from", "yesterday", "--to", "2026-01-01"], ["report", "--from", "2026-01-01", "--by", "year"],
             ["report", "--from", "2026-01-01", "--k", "1"], ["report", "--from", "2000-01-01", "--to", "2026-01-01"],
-        ["compact", "--from", "2026-01-02", "--to", "2026-01-01"], ["compact", "--from", "2026-01-01", "--to", "2026-01-01", "--max-object-bytes", "1"],
-        ["flush", "--timeout", "nan"],
+            ["compact", "--from", "2026-01-02", "--to", "2026-01-01"], ["compact", "--from", "2026-01-01", "--to", "2026-01-01", "--max-object-bytes", "1"],
+            ["flush", "--timeout", "nan"],
             ["no-such-command"], ["status", "--bogus"],
         ])
     func usageErrors(_ arguments: [String]) throws {
