@@ -16,7 +16,7 @@ enum HardDeadline {
         timer.setEventHandler {
             log.write("flush: still running \(Int(grace)) s past its time limit; ended")
             if !background {
-                FileHandle.standardError.write(Data("cfdev-telemetry: flush ended at its time limit; what was not sent stays pending\n".utf8))
+                FileHandle.standardError.write(Data("Error: flush ended at its time limit; what was not sent stays pending\n".utf8))
             }
             _exit(1)
         }
