@@ -62,6 +62,6 @@ public enum MachineID {
 
     /// A random 128-bit ID in the machine-id format (32 lower-case hex digits).
     public static func generateRandom() -> String {
-        RandomBytes.hex(16)
+        Hex.encode(RandomBytes.make(16))
     }
 }

@@ -89,7 +89,7 @@ extension Spool {
     /// `20261123T185020123Z-1f2e3d4c5b6a7980`: sortable by sealing time, unique by its random tail.
     static func newBatchID(now: Int64) -> String {
         let stamp = Timestamp.iso8601(milliseconds: now).filter { $0 != "-" && $0 != ":" && $0 != "." }  // 20261123T185020123Z
-        return stamp + "-" + RandomBytes.hex(8)
+        return stamp + "-" + Hex.encode(RandomBytes.make(8))
     }
 
     static func batch(from row: Row) -> SealedBatch {

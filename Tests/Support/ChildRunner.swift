@@ -66,6 +66,18 @@ public enum ChildRunner {
 
     /// posix_spawn with an empty signal mask and default dispositions, as a shell does
     /// (test threads block signals, which children would otherwise inherit).
+    /// Starts `path` like a shell would, with stdin, stdout and stderr on /dev/null, and
+    /// does not wait for it: for tests that kill or poll the child themselves.
+    public static func spawnQuietly(_ path: String, _ arguments: [String], environment: [String: String]) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        return try spawnLikeAShell(path, arguments, environment: environment, actions: &actions)
+    }
+
     public static func spawnLikeAShell(
         _ path: String, _ arguments: [String], environment: [String: String],
         actions: inout posix_spawn_file_actions_t

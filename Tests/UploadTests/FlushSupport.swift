@@ -260,13 +260,7 @@ struct ChildPID: Sendable {
     let pid: pid_t
 
     static func spawn(_ path: String, _ arguments: [String], environment: [String: String]) throws -> ChildPID {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        return ChildPID(pid: try ChildRunner.spawnLikeAShell(path, arguments, environment: environment, actions: &actions))
+        ChildPID(pid: try ChildRunner.spawnQuietly(path, arguments, environment: environment))
     }
 
     /// The exit status if it ended (reaped), nil if still running.

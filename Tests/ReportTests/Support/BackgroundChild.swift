@@ -12,13 +12,7 @@ final class BackgroundChild {
     private var reaped = false
 
     init(_ path: String, _ arguments: [String], environment: [String: String]) throws {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        pid = try ChildRunner.spawnLikeAShell(path, arguments, environment: environment, actions: &actions)
+        pid = try ChildRunner.spawnQuietly(path, arguments, environment: environment)
     }
 
     func stop(_ signal: Int32 = SIGKILL) {
