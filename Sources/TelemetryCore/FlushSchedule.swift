@@ -14,12 +14,19 @@ public struct FlushSchedule {
 
     public func isDue(intervalSeconds: Int, now: Int64) throws -> Bool {
         try spool.read { db in
-            guard
-                let lastAttempt = try Spool.intMeta(db, .lastFlushAttemptMs).map(Int64.init)
-                    ?? Spool.intMeta(db, .firstRecordedMs).map(Int64.init)
-            else { return false }
+            // Before any attempt, the interval counts from the first recorded event; that is
+            // later than `now` when `now` is the end of the command being recorded (the
+            // detached recorder writes after it), which must not count as "passed".
+            let since: Int64
+            if let lastAttempt = try Spool.intMeta(db, .lastFlushAttemptMs) {
+                since = Int64(lastAttempt)
+            } else if let firstRecorded = try Spool.intMeta(db, .firstRecordedMs) {
+                since = min(Int64(firstRecorded), now)
+            } else {
+                return false
+            }
             let nextAttempt = Int64(try Spool.intMeta(db, .nextAttemptMs) ?? 0)
-            guard Self.hasPassed(intervalSeconds: intervalSeconds, since: lastAttempt, now: now),
+            guard Self.hasPassed(intervalSeconds: intervalSeconds, since: since, now: now),
                 now >= nextAttempt || nextAttempt - now > Self.maxBackoffMs
             else { return false }
             return try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM event)") ?? false

@@ -31,6 +31,8 @@ struct FlushScheduleTests {
             let now = Clock.nowMilliseconds()
             let schedule = FlushSchedule(spool: spool)
             #expect(try schedule.isDue(intervalSeconds: 3600, now: now) == false)
+            // The end of the command being recorded comes before its recording: not due either.
+            #expect(try schedule.isDue(intervalSeconds: 3600, now: now - 5_000) == false)
             #expect(try schedule.isDue(intervalSeconds: 0, now: now))
             #expect(try schedule.isDue(intervalSeconds: 3600, now: now + 3_601_000))
             // A later event does not move the start.
