@@ -305,7 +305,7 @@ def measure(binary, workdir, endpoint, direct, relay_log, count, repeat, rng):
         "HOME": home, "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
         "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY, "AWS_REGION": "us-east-1",
         "CFDEV_TELEMETRY_ENDPOINT": endpoint, "CFDEV_TELEMETRY_BUCKET": BUCKET,
-        "CFDEV_TELEMETRY_PREFIX": prefix, "CFDEV_TELEMETRY_FLUSH_INTERVAL": "999999999",
+        "CFDEV_TELEMETRY_PREFIX": prefix, "CFDEV_TELEMETRY_FLUSH_INTERVAL": "31536000",
     }
     subprocess.run([binary, "on"], env=env, check=True, stdout=subprocess.DEVNULL)
     subprocess.run([binary, "status"], env=env, check=True, stdout=subprocess.DEVNULL)

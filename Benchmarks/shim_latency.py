@@ -47,7 +47,7 @@ def main():
         env = {
             "HOME": home, "PATH": f"{shims}:{real}:/usr/bin:/bin",
             "CFDEV_TELEMETRY_MACHINE_ID_FILE": machine_id,
-            "CFDEV_TELEMETRY_FLUSH_INTERVAL": "999999999",
+            "CFDEV_TELEMETRY_FLUSH_INTERVAL": "31536000",  # the largest accepted: one year
             "CFDEV_TELEMETRY_MAX_PENDING": "1000000",
         }
         subprocess.run([cli, "on"], env=env, check=True, stdout=subprocess.DEVNULL)
