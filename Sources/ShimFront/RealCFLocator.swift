@@ -10,9 +10,17 @@ public enum RealCFLocator {
             guard isExecutableFile(explicit) else { return nil }
             if !identity.isShim(explicit) { return explicit }
         }
+        return firstOnPath("cf", environment: get) { !identity.isShim($0) }
+    }
+
+    /// The first executable regular file `name` in the folders of `PATH` (an empty entry is
+    /// the current folder, as for a shell) that `accept` takes.
+    public static func firstOnPath(
+        _ name: String, environment get: (String) -> [UInt8]? = environmentBytes, accept: ([UInt8]) -> Bool = { _ in true }
+    ) -> [UInt8]? {
         for directory in (get("PATH") ?? []).split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false) {
-            let candidate = (directory.isEmpty ? [UInt8(ascii: ".")] : Array(directory)) + Array("/cf".utf8)
-            if isExecutableFile(candidate) && !identity.isShim(candidate) { return candidate }
+            let candidate = (directory.isEmpty ? [UInt8(ascii: ".")] : Array(directory)) + Array(("/" + name).utf8)
+            if isExecutableFile(candidate) && accept(candidate) { return candidate }
         }
         return nil
     }

@@ -87,10 +87,7 @@ public enum ShimFront {
     public static func telemetryExecutable(besides shimPath: String?) -> String {
         let beside = shimPath.flatMap { path in path.lastIndex(of: "/").map { String(path[..<$0]) + "/cfdev-telemetry" } }
         if let beside, access(beside, X_OK) == 0 { return beside }
-        for directory in (processEnvironment("PATH") ?? "").split(separator: ":") {
-            let candidate = String(directory) + "/cfdev-telemetry"
-            if access(candidate, X_OK) == 0 { return candidate }
-        }
+        if let found = RealCFLocator.firstOnPath("cfdev-telemetry") { return String(decoding: found, as: UTF8.self) }
         return beside ?? "./cfdev-telemetry"
     }
 
