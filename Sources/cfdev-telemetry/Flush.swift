@@ -142,11 +142,14 @@ struct Flush: AsyncParsableCommand {
         throw ExitCode.failure
     }
 
+    /// A progress line: to the log in the background, else to stdout at once (a file or pipe
+    /// would otherwise hold "waiting up to N s" back until the flush ends).
     func say(_ message: String) {
         if background {
             Context().log.write("flush: " + message)
         } else {
             print(message)
+            fflush(nil)
         }
     }
 }

@@ -78,6 +78,20 @@ public enum ChildRunner {
         return try spawnLikeAShell(path, arguments, environment: environment, actions: &actions)
     }
 
+    /// Starts `path` without waiting, its stdout and stderr appended to the files named, so
+    /// that a test can watch what it says while it runs.
+    public static func spawnWritingTo(
+        stdout: String, stderr: String, _ path: String, _ arguments: [String], environment: [String: String]
+    ) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        return try spawnLikeAShell(path, arguments, environment: environment, actions: &actions)
+    }
+
     public static func spawnLikeAShell(
         _ path: String, _ arguments: [String], environment: [String: String],
         actions: inout posix_spawn_file_actions_t

@@ -17,10 +17,11 @@ struct FlushCrashTests {
         let server = try S3TestServer.requireCurrent()
         try await FaultProxy.with(server) { proxy in
             let world = try FlushWorld(server: server, prefix: FlushWorld.uniquePrefix("crash "), endpoint: proxy.url)
-            var ids = try world.fill(800, days: 3)
+            // Enough that no round finds the spool empty, however fast the machine.
+            var ids = try world.fill(2000, days: 3)
             // Slow the store down before or after it stores each object, so that kills land
             // before, during and after PUTs, sealing and deletions.
-            let actions = (0..<400).map { _ -> String in
+            let actions = (0..<600).map { _ -> String in
                 switch Int.random(in: 0..<10) {
                 case 0: return "pass"
                 case 1...5: return "slow:\(Int.random(in: 20...250))"
@@ -29,16 +30,26 @@ struct FlushCrashTests {
             }
             try await proxy.script(actions)
             let started = Date()
+            var roundsRun = 0
             var killedRunning = 0
             for round in 0..<Self.rounds {
                 guard Date().timeIntervalSince(started) < 120 else { break }
+                roundsRun += 1
+                let requestsBefore = try await proxy.log().count
                 let flusher = try world.startFlusher(["--max-batch-events", "10"])
                 // Shims keep recording meanwhile in some rounds.
                 if round % 3 == 0 { ids += try world.fill(Int.random(in: 1...8)) }
-                try await Task.sleep(nanoseconds: UInt64.random(in: 10_000_000...600_000_000))
+                if round % 2 == 0 {
+                    // At a random moment: before, during or after a request.
+                    try await Task.sleep(nanoseconds: UInt64.random(in: 10_000_000...600_000_000))
+                } else {
+                    // Surely mid-run: once its request has reached the store (which holds it).
+                    _ = try await proxy.waitForLog(timeout: 30) { $0.count > requestsBefore }
+                    try await Task.sleep(nanoseconds: UInt64.random(in: 0...15_000_000))
+                }
                 if flusher.kill9() { killedRunning += 1 }
             }
-            #expect(killedRunning >= Self.rounds / 2, "most kills should land on a running flusher: \(killedRunning)")
+            #expect(killedRunning >= roundsRun / 2, "\(killedRunning) of \(roundsRun) kills landed on a running flusher")
             var log = try await proxy.log()
 
             try await proxy.script([])
@@ -61,7 +72,7 @@ struct FlushCrashTests {
             let resent = puts.values.filter { $0.count > 1 }.count
             #expect(resent > 0, "no kill landed mid-PUT: the test did not exercise the re-send")
             print(
-                "kill -9: \(Self.rounds) rounds, \(killedRunning) flushers killed while running, "
+                "kill -9: \(roundsRun) rounds, \(killedRunning) flushers killed while running, "
                     + "\(objects.count) objects, \(resent) re-sent after a kill (same key, same bytes: the store keeps one copy), \(ids.count) events")
         }
     }

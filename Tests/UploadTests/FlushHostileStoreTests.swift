@@ -69,20 +69,27 @@ struct FlushHostileStoreTests {
     func manualFlushWaits() async throws {
         let server = try S3TestServer.requireCurrent()
         try await FaultProxy.with(server) { proxy in
-            // Long enough that the flush by hand surely starts while the other still holds the lock.
             let world = try FlushWorld(
                 server: server, prefix: FlushWorld.uniquePrefix("wait "), endpoint: proxy.url,
-                extra: ["CFDEV_TELEMETRY_FLUSH_TIMEOUT": "15"])
+                extra: ["CFDEV_TELEMETRY_FLUSH_TIMEOUT": "60"])
             let ids = try world.fill(6)
-            // The background flush's PUT is never answered; it gives up at its 15 s deadline.
-            try await proxy.script(["stall"])
+            // No PUT of the background flush is ever answered (nor its retries): it holds the
+            // lock until it is killed.
+            try await proxy.script([], default: "stall")
             let background = try world.startFlusher(["--background"])
             defer { background.kill9() }
-            let seen = try await proxy.waitForLog { $0.count >= 1 }
+            let seen = try await proxy.waitForLog(timeout: 60) { $0.count >= 1 }
             try #require(seen.count == 1, "the background flush never reached the store")
-            let manual = try await world.flush(timeout: Self.harnessBound)
-            #expect(manual.status == 0, "\(manual.stdout) \(manual.stderr)")
-            #expect(manual.stdout.contains("Another flush is running; waiting up to"), "\(manual.stdout)")
+            let manual = try world.startWatchedFlush()
+            defer { manual.child.kill9() }
+            let waiting = await manual.waitForOutput("Another flush is running; waiting up to", timeout: 60)
+            #expect(waiting, "\(manual.stdout) \(manual.stderr)")
+            try await proxy.script([])
+            // The holder goes away (as a background flush does at its deadline): the one by hand
+            // gets the lock and sends everything.
+            #expect(background.kill9(), "the background flush should still hold the lock")
+            let status = await manual.child.wait(timeout: Self.harnessBound)
+            #expect(status == 0, "\(manual.stdout) \(manual.stderr)")
             #expect(manual.stdout.contains("Uploaded 6 events"), "\(manual.stdout)")
             #expect(try await world.pending() == 0)
             Landed.verify(try await world.landed(), prefix: world.prefix, expected: Set(ids))

@@ -169,6 +169,17 @@ struct FlushWorld: Sendable {
         return try ChildPID.spawn(ProductLocator.cli, ["flush"] + arguments, environment: environment)
     }
 
+    /// A flush by hand started without waiting, what it prints going to files in the sandbox.
+    func startWatchedFlush(_ arguments: [String] = []) throws -> WatchedChild {
+        let environment = sandbox.environment(self.environment)
+        let name = UUID().uuidString.prefix(8).lowercased()
+        let stdout = sandbox.root + "/flush-\(name).out"
+        let stderr = sandbox.root + "/flush-\(name).err"
+        let pid = try ChildRunner.spawnWritingTo(
+            stdout: stdout, stderr: stderr, ProductLocator.cli, ["flush"] + arguments, environment: environment)
+        return WatchedChild(child: ChildPID(pid: pid), stdoutPath: stdout, stderrPath: stderr)
+    }
+
     // MARK: Reading back
 
     /// Every object under this world's prefix, with bytes and lines (boto3).
@@ -292,6 +303,27 @@ struct ChildPID: Sendable {
         }
         kill9()
         return nil
+    }
+}
+
+/// A child whose stdout and stderr go to files a test reads while it runs.
+struct WatchedChild: Sendable {
+    let child: ChildPID
+    let stdoutPath: String
+    let stderrPath: String
+
+    var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
+    var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+
+    /// Waits (bounded) until its stdout contains `text`; returns whether it did.
+    func waitForOutput(_ text: String, timeout: Double) async -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if stdout.contains(text) { return true }
+            if child.poll() != nil { return stdout.contains(text) }
+            try? await Task.sleep(nanoseconds: 50_000_000)
+        }
+        return stdout.contains(text)
     }
 }
 
