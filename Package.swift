@@ -48,7 +48,7 @@ let package = Package(
         .target(
             name: "TelemetryUpload",
             dependencies: [
-                "TelemetryCore", "CZlib",
+                "TelemetryRules", "TelemetryCore", "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
@@ -74,9 +74,9 @@ let package = Package(
         .testTarget(name: "ShimTests", dependencies: ["TelemetryRules", "TelemetryCore", "TelemetryTestSupport", "cfdev-telemetry"]),
         .testTarget(
             name: "UploadTests",
-            dependencies: ["TelemetryUpload", "TelemetryCore", "TelemetryTestSupport", "cfdev-telemetry"],
+            dependencies: ["TelemetryRules", "TelemetryUpload", "TelemetryCore", "TelemetryTestSupport", "cfdev-telemetry"],
             exclude: ["Support/s3read.py", "Support/fault_proxy.py"]
         ),
-        .testTarget(name: "ReportTests", dependencies: ["TelemetryReport", "TelemetryUpload", "TelemetryTestSupport", "cfdev-telemetry"]),
+        .testTarget(name: "ReportTests", dependencies: ["TelemetryReport", "TelemetryUpload", "TelemetryCore", "TelemetryTestSupport", "cfdev-telemetry"]),
     ]
 )

@@ -69,7 +69,7 @@ public enum ShimFront {
     /// with the run's times, outcome and command line on its stdin, and exits as the child
     /// did. If the real `cf` cannot be started this way, returns so that it is `exec`ed.
     static func runThenRecordInBackground(realCF: [UInt8], telemetry: String, commandLine: CommandLineBytes) {
-        let startedMs = Clock.nowMilliseconds()
+        let startedMs = WallClock.nowMilliseconds()
         guard let running = try? ChildProcess.start(path: realCF, arguments: commandLine) else { return }
         let outcome: ChildExit
         do {
@@ -77,7 +77,7 @@ public enum ShimFront {
         } catch {
             exit(126)
         }
-        let request = RecordRequest(startedMs: startedMs, endedMs: Clock.nowMilliseconds(), outcome: outcome, commandLine: commandLine)
+        let request = RecordRequest(startedMs: startedMs, endedMs: WallClock.nowMilliseconds(), outcome: outcome, commandLine: commandLine)
         _ = try? DetachedProcess.spawn(path: telemetry, arguments: CommandLineBytes(text: [recordCommand]), input: request.bytes)
         ChildProcess.exitLike(outcome)
     }

@@ -1,5 +1,6 @@
 import ShimFront
 import TelemetryCore
+import TelemetryRules
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -35,9 +36,9 @@ public struct FlushLauncher: Sendable {
     public func runFinal(seconds requested: Double) throws {
         let seconds = Self.boundedFinalSeconds(requested)
         let pid = try spawnDetached(["flush", "--final", "--timeout", String(seconds)])
-        let deadline = Timestamp.nowMilliseconds() + Int64(seconds * 1000) + 500
+        let deadline = WallClock.nowMilliseconds() + Int64(seconds * 1000) + 500
         var status: Int32 = 0
-        while Timestamp.nowMilliseconds() < deadline {
+        while WallClock.nowMilliseconds() < deadline {
             let result = waitpid(pid, &status, WNOHANG)
             if result == pid || (result < 0 && errno != EINTR) { return }
             usleep(20_000)

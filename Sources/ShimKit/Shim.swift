@@ -9,12 +9,16 @@ import TelemetryRules
 /// ever reaches the terminal or the exit status.
 public enum Shim {
     /// `commandLine`: the command line exactly as the user typed it (`cf`, then its
-    /// arguments), which the real `cf` receives byte for byte.
-    public static func main(realCF: [UInt8], commandLine: CommandLineBytes) -> Never {
+    /// arguments), which the real `cf` receives byte for byte. `cf dev telemetry …` is not
+    /// passed on: `telemetryCommand` (the command-line tool's) handles it and gives the status.
+    public static func main(
+        realCF: [UInt8], commandLine: CommandLineBytes,
+        telemetryCommand: (TelemetrySubcommand, [String: String]) -> Int32
+    ) -> Never {
         let environment = ProcessInfo.processInfo.environment
         let action = CommandClassifier.classify(Array(commandLine.text.dropFirst()))
         if case .telemetry(let subcommand) = action {
-            exit(TelemetryCommand.run(subcommand, environment: environment))
+            exit(telemetryCommand(subcommand, environment))
         }
         let shimPath = RealCFLocator.ownExecutable()
         guard !realCF.isEmpty else { ShimFront.exitRealCFMissing() }

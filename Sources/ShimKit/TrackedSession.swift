@@ -27,11 +27,11 @@ struct TrackedSession {
     /// the front saw consent on. `startedMs`: when the command started.
     static func begin(
         _ command: TrackedCommand, environment: [String: String], shimPath: String?,
-        mayAsk: Bool = true, startedMs: Int64 = Timestamp.nowMilliseconds()
+        mayAsk: Bool = true, startedMs: Int64 = WallClock.nowMilliseconds()
     ) -> TrackedSession? {
-        guard EnvironmentGate.disabledReason(environment) == nil, !mayAsk || EnvironmentGate.isInteractive() else { return nil }
+        guard EnvironmentSwitches.disabledReason { environment[$0] } == nil, !mayAsk || EnvironmentSwitches.isInteractive() else { return nil }
         let home = TelemetryHome(environment: environment)
-        let log = TelemetryLog(home: home, echoToStderr: EnvironmentGate.isSet(environment["CFDEV_TELEMETRY_DEBUG"]))
+        let log = TelemetryLog(home: home, echoToStderr: EnvironmentSwitches.isDebugging { environment[$0] })
         let consent = ConsentStore(home: home)
         switch consent.state() {
         case .on: break
@@ -101,7 +101,7 @@ struct TrackedSession {
 
     /// Records the outcome after the real `cf` ended, then starts a background flush when
     /// one is due. `prepared` is the spool `recordStart` opened (nil if it failed).
-    func finish(_ child: ChildExit, prepared: Spool?, endedMs: Int64 = Timestamp.nowMilliseconds()) {
+    func finish(_ child: ChildExit, prepared: Spool?, endedMs: Int64 = WallClock.nowMilliseconds()) {
         let events = outcomeEvents(child, endedMs: endedMs)
         guard let spool = prepared else { return }
         do {

@@ -30,7 +30,7 @@ public struct ConsentStore: Sendable {
     /// link planted at its name is never written through), synced, then renamed. On a full
     /// disk, where no new file can be made, the existing consent file is rewritten in place
     /// (a few bytes in the block it already has), so that `off` still takes effect.
-    public func save(_ state: ConsentState, now: Int64 = Clock.nowMilliseconds()) throws {
+    public func save(_ state: ConsentState, now: Int64 = WallClock.nowMilliseconds()) throws {
         guard state != .unknown else { return }
         try home.ensureExists()
         let text = Array(ConsentFile(state: state == .on ? .on : .off, time: Timestamp.iso8601(milliseconds: now)).text.utf8)
@@ -56,23 +56,5 @@ public struct ConsentStore: Sendable {
         guard case .success(let fd) = SafeFile.openRegular(home.consentPath, flags: O_WRONLY) else { return false }
         defer { close(fd) }
         return SafeFile.writeAll(fd, text) && ftruncate(fd, off_t(text.count)) == 0 && fsync(fd) == 0
-    }
-}
-
-/// The environment's word on telemetry, which always wins over the saved state.
-public enum EnvironmentGate {
-    /// Why telemetry is off whatever was saved, or nil when the environment allows it:
-    /// `DO_NOT_TRACK`, `CFDEV_TELEMETRY_DISABLED`, or `CI`.
-    public static func disabledReason(_ environment: [String: String]) -> String? {
-        EnvironmentSwitches.disabledReason { environment[$0] }
-    }
-
-    public static func isSet(_ value: String?) -> Bool {
-        EnvironmentSwitches.isSet(value)
-    }
-
-    /// Interactive means a person is there: stdin and stderr are both terminals.
-    public static func isInteractive() -> Bool {
-        EnvironmentSwitches.isInteractive()
     }
 }

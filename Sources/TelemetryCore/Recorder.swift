@@ -1,4 +1,5 @@
 import Foundation
+import TelemetryRules
 
 /// Turns catalog events into envelopes and stores them in the spool: the one way events
 /// enter the spool, used by the shim and by `cfdev-telemetry off`.
@@ -19,7 +20,7 @@ public struct Recorder: Sendable {
         public var data: EventData
         public var milliseconds: Int64
 
-        public init(event: EventName, data: EventData = [:], milliseconds: Int64 = Timestamp.nowMilliseconds()) {
+        public init(event: EventName, data: EventData = [:], milliseconds: Int64 = WallClock.nowMilliseconds()) {
             self.event = event
             self.data = data
             self.milliseconds = milliseconds
@@ -44,7 +45,7 @@ public struct Recorder: Sendable {
                 anonymousID: id, os: os, data: $0.data)
         }
         try spool.record(envelopes, cap: cap)
-        if EnvironmentGate.isSet(environment["CFDEV_TELEMETRY_DEBUG"]) {
+        if EnvironmentSwitches.isDebugging { environment[$0] } {
             for envelope in envelopes {
                 FileHandle.standardError.write(Data(("cfdev-telemetry: recorded " + envelope.jsonLine + "\n").utf8))
             }

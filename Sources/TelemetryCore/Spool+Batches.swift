@@ -38,7 +38,7 @@ extension Spool {
     /// the NDJSON text) and the events' membership are written together. Nil when nothing
     /// is left to seal.
     public func sealNextBatch(
-        limits: BatchLimits, keyPrefix: String, now: Int64 = Timestamp.nowMilliseconds(),
+        limits: BatchLimits, layout: PartitionLayout, now: Int64 = WallClock.nowMilliseconds(),
         makeBody: ([UInt8]) throws -> Data
     ) throws -> SealedBatch? {
         try write { db in
@@ -61,7 +61,7 @@ extension Spool {
                 count += 1
             }
             let id = Self.newBatchID(now: now)
-            let key = keyPrefix + "events/v1/dt=\(day)/\(id).ndjson.gz"
+            let key = layout.batchKey(day: day, batchID: id)
             let dropped = try Self.intMeta(db, .droppedUnreported) ?? 0
             let body = try makeBody(text)
             try db.execute(

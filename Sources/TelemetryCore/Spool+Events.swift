@@ -14,7 +14,7 @@ extension Spool {
             }
             try db.execute(
                 sql: "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
-                arguments: [SpoolKey.firstRecordedMs.rawValue, String(Clock.nowMilliseconds())])
+                arguments: [SpoolKey.firstRecordedMs.rawValue, String(WallClock.nowMilliseconds())])
             let pending = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event") ?? 0
             if pending > cap {
                 try db.execute(

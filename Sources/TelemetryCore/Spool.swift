@@ -67,16 +67,8 @@ public final class Spool: Sendable {
     /// `status` and `show`, which must work on a read-only home and before consent.
     public static func openExisting(home: TelemetryHome) throws -> Spool? {
         guard PrivateDirectory.check(home.directory) == nil else { return nil }
-        func isRegularFile(_ path: String) -> Bool {
-            var info = stat()
-            return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
-        }
-        func isAbsent(_ path: String) -> Bool {
-            var info = stat()
-            return lstat(path, &info) != 0 && errno == ENOENT
-        }
-        guard isRegularFile(home.spoolPath),
-            ["-wal", "-shm"].allSatisfy({ isAbsent(home.spoolPath + $0) || isRegularFile(home.spoolPath + $0) })
+        guard FileKind(atPath: home.spoolPath) == .regular,
+            ["-wal", "-shm"].allSatisfy({ [.absent, .regular].contains(FileKind(atPath: home.spoolPath + $0)) })
         else { return nil }
         var configuration = Configuration()
         configuration.readonly = true
@@ -94,9 +86,8 @@ public final class Spool: Sendable {
     static func moveAsideIfNotRegular(path: String) throws -> String? {
         var moved: String?
         for suffix in ["", "-wal", "-shm"] {
-            var info = stat()
-            guard lstat(path + suffix, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG else { continue }
-            let aside = path + suffix + ".refused-\(Timestamp.nowMilliseconds())"
+            guard ![.absent, .regular].contains(FileKind(atPath: path + suffix)) else { continue }
+            let aside = path + suffix + ".refused-\(WallClock.nowMilliseconds())"
             guard rename(path + suffix, aside) == 0 else {
                 throw TelemetryError.spool("\(path + suffix) is not a regular file and cannot be moved aside (\(SafeFile.describe(errno)))")
             }
@@ -107,7 +98,7 @@ public final class Spool: Sendable {
 
     /// Renames the database and its WAL/SHM files aside; returns the new name.
     static func moveAside(path: String) throws -> String {
-        let aside = path + ".corrupt-\(Timestamp.nowMilliseconds())"
+        let aside = path + ".corrupt-\(WallClock.nowMilliseconds())"
         for suffix in ["-wal", "-shm"] {
             _ = unlink(path + suffix)
         }

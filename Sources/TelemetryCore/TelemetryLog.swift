@@ -22,7 +22,7 @@ public struct TelemetryLog: Sendable {
     /// Appends one line; never throws and never writes to the terminal unless debugging.
     public func write(_ message: String) {
         let line =
-            Timestamp.iso8601(milliseconds: Clock.nowMilliseconds()) + " [\(getpid())] "
+            Timestamp.iso8601(milliseconds: WallClock.nowMilliseconds()) + " [\(getpid())] "
             + message.replacingOccurrences(of: "\n", with: " ") + "\n"
         if echoToStderr {
             SafeFile.writeAll(2, Array(("cfdev-telemetry: " + message + "\n").utf8))

@@ -56,8 +56,7 @@ public struct TelemetrySwitch: Sendable {
                 recorder.log.write("could not record telemetry_off: \(error)")
             }
         }
-        var info = stat()
-        guard lstat(home.spoolPath, &info) == 0 else { return TurnOffOutcome(deletedUnsent: 0) }
+        guard FileKind(atPath: home.spoolPath) != .absent else { return TurnOffOutcome(deletedUnsent: 0) }
         do {
             let deleted = try recorder.withSpool { spool in
                 let ownStillPending = try ownEventID.map { id in try spool.pendingLines().contains { $0.contains(id) } } ?? false

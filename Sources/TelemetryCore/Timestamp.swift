@@ -1,21 +1,15 @@
-import TelemetryRules
-
-/// UTC timestamps as the envelope carries them: ISO 8601 with milliseconds and `Z`.
+/// UTC timestamps as the envelope carries them: ISO 8601 with milliseconds and `Z`. The
+/// calendar arithmetic is `CivilDate`'s; the clock is `Clock` (TelemetryRules).
 public enum Timestamp {
-    /// Milliseconds since the Unix epoch, from the system clock.
-    public static func nowMilliseconds() -> Int64 {
-        Clock.nowMilliseconds()
-    }
-
     /// `2026-11-23T18:50:20.123Z` for the given epoch milliseconds.
     public static func iso8601(milliseconds ms: Int64) -> String {
-        var seconds = time_t(ms >= 0 ? ms / 1000 : (ms - 999) / 1000)
-        let millis = Int(ms - Int64(seconds) * 1000)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        return pad(Int(parts.tm_year) + 1900, 4) + "-" + pad(Int(parts.tm_mon) + 1, 2) + "-"
-            + pad(Int(parts.tm_mday), 2) + "T" + pad(Int(parts.tm_hour), 2) + ":"
-            + pad(Int(parts.tm_min), 2) + ":" + pad(Int(parts.tm_sec), 2) + "." + pad(millis, 3) + "Z"
+        let msPerDay: Int64 = 86_400_000
+        // Floor division without overflow, for any value read back from a file.
+        let days = ms / msPerDay - (ms % msPerDay < 0 ? 1 : 0)
+        let ofDay = Int(ms - days * msPerDay)
+        let (hours, minutes, seconds, millis) = (ofDay / 3_600_000, ofDay / 60_000 % 60, ofDay / 1000 % 60, ofDay % 1000)
+        return CivilDate(daysSinceEpoch: Int(days)).description + "T" + CivilDate.pad(hours, 2) + ":" + CivilDate.pad(minutes, 2) + ":"
+            + CivilDate.pad(seconds, 2) + "." + CivilDate.pad(millis, 3) + "Z"
     }
 
     /// `20261123T185020Z` (ISO 8601 basic format, whole seconds): SigV4's `x-amz-date`.
@@ -26,10 +20,5 @@ public enum Timestamp {
     /// The UTC day (`YYYY-MM-DD`) of an envelope timestamp: its first ten characters.
     public static func day(ofISO8601 timestamp: String) -> String {
         String(timestamp.prefix(10))
-    }
-
-    private static func pad(_ value: Int, _ width: Int) -> String {
-        let s = String(value)
-        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TelemetryCore
 import TelemetryUpload
 
 /// Reads the objects of a date range from the store into a `UsageAggregator`: each day's

@@ -1,4 +1,6 @@
 import Foundation
+import TelemetryCore
+import TelemetryRules
 import TelemetryUpload
 
 /// Rewrites each day's objects into as few as possible: one per day, split only when its NDJSON
@@ -20,7 +22,6 @@ public struct Compactor: Sendable {
     public var concurrency = 8
 
     public static let defaultMaxObjectBytes = 256 << 20
-    static let keyPrefix = "compacted-"
 
     public init(client: S3Client, layout: PartitionLayout, maxObjectBytes: Int = Compactor.defaultMaxObjectBytes) {
         self.client = client
@@ -48,7 +49,7 @@ public struct Compactor: Sendable {
         var result = DayResult(day: day)
         let listing = try await PartitionListing(client: client, layout: layout, day: day, pageSize: pageSize, retry: retry).list()
         result.originals = listing.objects.count
-        if listing.objects.isEmpty || (listing.objects.count == 1 && isCompacted(listing.objects[0].key)) {
+        if listing.objects.isEmpty || (listing.objects.count == 1 && layout.isCompacted(listing.objects[0].key)) {
             result.skipped = true
             return result
         }
@@ -128,16 +129,10 @@ public struct Compactor: Sendable {
         return result
     }
 
-    func isCompacted(_ key: String) -> Bool {
-        (key.split(separator: "/").last ?? "").hasPrefix(Self.keyPrefix)
-    }
-
-    /// `…/dt=D/compacted-20261201T093000Z-<16 hex>.ndjson.gz`: sorts after every client batch.
+    /// A new compacted key of `day` (see `PartitionLayout.compactedKey`).
     func newKey(day: CivilDate) -> String {
-        var generator = SystemRandomNumberGenerator()
-        let stamp = ISO8601DateFormatter().string(from: Date()).filter { $0 != "-" && $0 != ":" }
-        let random = (0..<8).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
-        return layout.partitionPrefix(day) + Self.keyPrefix + stamp + "-" + random + ".ndjson.gz"
+        let stamp = Timestamp.basicISO8601(seconds: WallClock.nowMilliseconds() / 1000)
+        return layout.compactedKey(day: day, stamp: stamp, random: Hex.encode(RandomBytes.make(8)))
     }
 
     /// Write-once; a 412 (a key taken, which a random name makes all but impossible) picks another name.
@@ -146,7 +141,7 @@ public struct Compactor: Sendable {
         for attempt in 1...retry.maxAttempts {
             do {
                 let chosen = key
-                _ = try await StoreRetry.run(client, retry) { try await client.putObjectIfAbsent(key: chosen, body: body, contentType: "application/x-ndjson") }
+                _ = try await RetryingRequest(client: client, policy: retry).run { try await client.putObjectIfAbsent(key: chosen, body: body, contentType: "application/x-ndjson") }
                 return
             } catch let error as S3Error where error.status == 412 && attempt < retry.maxAttempts {
                 key = newKey(day: day)
@@ -158,7 +153,7 @@ public struct Compactor: Sendable {
 
     private func delete(_ key: String) async throws {
         do {
-            try await StoreRetry.run(client, retry) { _ = try await client.deleteObject(key: key) }
+            try await RetryingRequest(client: client, policy: retry).run { _ = try await client.deleteObject(key: key) }
         } catch let error as S3Error where error.code == "NoSuchKey" {
             return
         } catch let error as S3Error {

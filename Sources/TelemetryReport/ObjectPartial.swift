@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TelemetryCore
 
 /// Why a whole object was not counted; the raw value is the name published in the input summary
 /// (JSON `rejected_objects`).

@@ -1,4 +1,5 @@
 import Foundation
+import TelemetryCore
 import TelemetryUpload
 
 /// The batch objects of one day's partition, from a ListObjectsV2 listing of that partition's own
@@ -71,7 +72,7 @@ struct PartitionListing {
 
     private func fetchPage(prefix: String, token: String?) async throws -> ListPage {
         do {
-            return try await StoreRetry.run(client, retry) {
+            return try await RetryingRequest(client: client, policy: retry).run {
                 try await client.listObjectsV2(prefix: prefix, continuationToken: token, maxKeys: pageSize)
             }
         } catch let error as S3Error {

@@ -1,3 +1,5 @@
+import TelemetryCore
+
 /// How events are grouped in time: `--by day|week|month|quarter`.
 public enum PeriodGranularity: String, CaseIterable, Sendable {
     case day, week, month, quarter

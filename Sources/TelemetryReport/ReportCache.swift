@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import TelemetryCore
 
 #if canImport(Glibc)
 import Glibc

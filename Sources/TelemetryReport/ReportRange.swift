@@ -1,3 +1,5 @@
+import TelemetryCore
+
 /// The days a report covers, both ends included; built from the `--from`/`--to` text with a
 /// one-line error for anything that is not a real `YYYY-MM-DD` day or a backwards range.
 public struct ReportRange: Sendable, Equatable {

@@ -1,4 +1,5 @@
 import Foundation
+import TelemetryCore
 
 /// Merges objects' partials (`ObjectPartial`) and aggregates as it goes: no event is kept, only a
 /// count per distinct (event, OS, build, period, machine). Copies of an event (same `event_id`)

@@ -1,4 +1,6 @@
 import Foundation
+import TelemetryCore
+import TelemetryRules
 
 /// What to give each role of a deployment, for one bucket and key prefix: the uploader (every
 /// client: PutObject under `<prefix>events/v1/`, write-once where the store can require it,
@@ -11,16 +13,18 @@ public struct AccessPolicy: Sendable {
     }
 
     public let bucket: String
-    /// Normalised: empty or ending in `/`.
-    public let prefix: String
+    public let layout: PartitionLayout
 
     public init(bucket: String, prefix: String) {
         self.bucket = bucket
-        self.prefix = UploadTarget.normalisedPrefix(prefix)
+        self.layout = PartitionLayout(prefix: prefix)
     }
 
+    /// The normalised prefix: empty or ending in `/`.
+    public var prefix: String { layout.prefix }
+
     /// `<prefix>events/v1/`: where clients upload.
-    public var eventsPrefix: String { prefix + "events/v1/" }
+    public var eventsPrefix: String { layout.eventsRoot }
 
     // MARK: AWS
 
@@ -96,11 +100,11 @@ public struct AccessPolicy: Sendable {
 
     /// A new access key ID (`AKIA` + 16 base-32 characters) and a 40-character secret.
     public static func randomCredentials() -> AWSCredentials {
-        var generator = SystemRandomNumberGenerator()
+        // (32 and 64 letters: masking a random byte picks each with the same chance.)
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
         let secretAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
-        let key = "AKIA" + String((0..<16).map { _ in alphabet.randomElement(using: &generator)! })
-        let secret = String((0..<40).map { _ in secretAlphabet.randomElement(using: &generator)! })
+        let key = "AKIA" + String(RandomBytes.make(16).map { alphabet[Int($0 & 31)] })
+        let secret = String(RandomBytes.make(40).map { secretAlphabet[Int($0 & 63)] })
         return AWSCredentials(accessKeyID: key, secretAccessKey: secret)
     }
 

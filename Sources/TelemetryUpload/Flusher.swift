@@ -74,7 +74,7 @@ public struct Flusher: Sendable {
     /// A batch sealed earlier and not confirmed (sent again first), else a new one.
     func nextBatch() throws -> SealedBatch? {
         if let pending = try spool.sealedBatches().first { return pending }
-        return try spool.sealNextBatch(limits: limits, keyPrefix: target.prefix) { text in
+        return try spool.sealNextBatch(limits: limits, layout: target.layout) { text in
             try Gzip.compress(text)
         }
     }
@@ -87,54 +87,44 @@ public struct Flusher: Sendable {
     /// PUTs one batch, retrying what can be retried; on 2xx (or 412: already there) removes its events.
     func upload(_ batch: SealedBatch, with client: S3Client, outcome: inout Outcome) async -> Failure? {
         let headers = batch.droppedReported > 0 ? [(Self.droppedHeader, String(batch.droppedReported))] : []
-        var attempt = 0
-        var skewCorrections = 0
-        while true {
-            attempt += 1
-            if clock() >= deadline { return Failure(message: "stopped at the time limit", fatal: false) }
-            do {
-                outcome.puts += 1
-                let response = try await client.putObject(
-                    key: batch.objectKey, body: batch.body, contentType: Self.contentType, writeOnce: true,
-                    headers: headers, timeout: requestTimeout())
-                if client.settleClock(serverDate: response.serverDate) {
-                    log.write("the local clock agrees with the store's again: clock offset dropped")
-                    ClockOffsetRecord.save(0, spool: spool, log: log)
-                }
-                try stored(batch, outcome: &outcome, note: "")
-                return nil
-            } catch let error as S3Error where error.status == 412 {
-                do {
-                    try stored(batch, outcome: &outcome, note: " (already stored: an earlier answer was lost)")
-                    outcome.alreadyStored += 1
-                    return nil
-                } catch {
-                    return Failure(message: "spool: \(error)", fatal: false)
-                }
-            } catch let error as S3Error {
-                log.write("\(error) (attempt \(attempt))")
-                switch error.classification {
-                case .clockSkew where skewCorrections < 2 && client.correctClock(from: error):
-                    skewCorrections += 1
+        let retrying = RetryingRequest(client: client, policy: policy, deadline: deadline, clock: clock)
+        do {
+            let response = try await retrying.run(
+                onFailure: { error, attempt in
+                    if error.status != 412 { log.write("\(error) (attempt \(attempt))") }
+                },
+                onClockCorrected: {
                     log.write("corrected the clock by the store's Date: offset now \(Int(client.clockOffset)) s")
                     // Saved at once, so that a run that is killed keeps what it learnt.
                     ClockOffsetRecord.save(client.clockOffset, spool: spool, log: log)
-                    attempt -= 1
-                case .retryable where attempt < policy.maxAttempts, .clockSkew where attempt < policy.maxAttempts:
-                    // (A skew answer whose Date is not believable is retried as it is.)
-                    let wait = policy.delay(afterAttempt: attempt, random: Double.random(in: 0...1))
-                    if clock().addingTimeInterval(wait) >= deadline {
-                        return Failure(message: error.description, fatal: false)
-                    }
-                    try? await Task.sleep(nanoseconds: UInt64(wait * 1_000_000_000))
-                case .retryable, .clockSkew:
-                    return Failure(message: error.description, fatal: false)
-                case .fatal:
-                    return Failure(message: error.description, fatal: true)
-                }
+                },
+                {
+                    outcome.puts += 1
+                    return try await client.putObject(
+                        key: batch.objectKey, body: batch.body, contentType: Self.contentType, writeOnce: true,
+                        headers: headers, timeout: requestTimeout())
+                })
+            if client.settleClock(serverDate: response.serverDate) {
+                log.write("the local clock agrees with the store's again: clock offset dropped")
+                ClockOffsetRecord.save(0, spool: spool, log: log)
+            }
+            try stored(batch, outcome: &outcome, note: "")
+            return nil
+        } catch let error as S3Error where error.status == 412 {
+            // Write-once: an earlier attempt of this sealed key landed (its answer was lost).
+            do {
+                try stored(batch, outcome: &outcome, note: " (already stored: an earlier answer was lost)")
+                outcome.alreadyStored += 1
+                return nil
             } catch {
                 return Failure(message: "spool: \(error)", fatal: false)
             }
+        } catch let error as S3Error {
+            return Failure(message: error.description, fatal: error.classification == .fatal)
+        } catch let stop as RetryingRequest.DeadlineReached {
+            return Failure(message: stop.description, fatal: false)
+        } catch {
+            return Failure(message: "spool: \(error)", fatal: false)
         }
     }
 

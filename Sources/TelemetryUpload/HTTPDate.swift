@@ -1,4 +1,5 @@
 import Foundation
+import TelemetryCore
 
 /// Parses the HTTP `Date` header (RFC 1123 `Sun, 06 Nov 1994 08:49:37 GMT`, plus the obsolete
 /// RFC 850 and asctime forms) without a (non-Sendable) `DateFormatter`.
@@ -33,22 +34,11 @@ public enum HTTPDate {
             (1...31).contains(d), (0...23).contains(hh), (0...59).contains(mm), (0...60).contains(ss)
         else { return nil }
         if y < 100 { y += y < 70 ? 2000 : 1900 }
-        let days = daysFromCivil(year: y, month: m, day: d)
-        return Date(timeIntervalSince1970: TimeInterval(days * 86_400 + hh * 3600 + mm * 60 + ss))
+        guard let date = CivilDate(year: y, month: m, day: d) else { return nil }
+        return Date(timeIntervalSince1970: TimeInterval(date.daysSinceEpoch * 86_400 + hh * 3600 + mm * 60 + ss))
     }
 
     private static func isWeekday(_ token: String) -> Bool {
         ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].contains(token.lowercased().prefix(3).description)
-    }
-
-    /// Howard Hinnant's days-from-civil (proleptic Gregorian).
-    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let monthIndex = month > 2 ? month - 3 : month + 9
-        let dayOfYear = (153 * monthIndex + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
     }
 }

@@ -6,7 +6,8 @@ import TelemetryCore
 public struct UploadTarget: Sendable {
     public let endpoint: S3Endpoint
     public let credentials: AWSCredentials
-    public let prefix: String
+    /// Where the objects go under the bucket (the normalised prefix and the key layout).
+    public let layout: PartitionLayout
 
     /// `role`: whose key this command needs, named when there is none (`report` reads with the
     /// reader's key, `retention` and `compact` need the operator's, `flush` the uploader's).
@@ -32,16 +33,7 @@ public struct UploadTarget: Sendable {
             throw TelemetryError.configuration("\(error)")
         }
         credentials = AWSCredentials(accessKeyID: accessKeyID, secretAccessKey: secret, sessionToken: settings.sessionToken)
-        prefix = Self.normalisedPrefix(settings.prefix)
-    }
-
-    /// A non-empty prefix always ends with `/`, so keys read `prefix/events/v1/…`; a leading
-    /// `/` would make an empty first path segment and is dropped.
-    static func normalisedPrefix(_ prefix: String) -> String {
-        var result = prefix
-        while result.hasPrefix("/") { result.removeFirst() }
-        if !result.isEmpty && !result.hasSuffix("/") { result += "/" }
-        return result
+        layout = PartitionLayout(prefix: settings.prefix)
     }
 
     /// A client for this target; `requestTimeout` bounds each request.

@@ -30,10 +30,12 @@ struct CFDevTelemetry: AsyncParsableCommand {
         let commandLine = CommandLineBytes.current()
         let words = commandLine.text
         if words.count >= 3 && words[1] == ShimFront.handoffCommand {
-            Shim.main(realCF: commandLine.arguments[2], commandLine: commandLine.dropFirst(3))
+            Shim.main(
+                realCF: commandLine.arguments[2], commandLine: commandLine.dropFirst(3),
+                telemetryCommand: CFDevTelemetryCommand.run)
         }
         if words.count == 2 && words[1] == ShimFront.recordCommand {
-            BackgroundRecorder.main()
+            DetachedRecording.main()
         }
         await runCommandLine(Self.self)
     }

@@ -42,7 +42,7 @@ struct Compact: AsyncParsableCommand {
         let range = try ReportRange(from: from, to: to)
         let settings = upload.apply(to: try Context().settings())
         let target = try UploadTarget(settings: settings, role: .operator)
-        var compactor = Compactor(client: target.client(requestTimeout: 120), layout: PartitionLayout(prefix: target.prefix), maxObjectBytes: maxObjectBytes)
+        var compactor = Compactor(client: target.client(requestTimeout: 120), layout: target.layout, maxObjectBytes: maxObjectBytes)
         compactor.pageSize = pageSize
         var totals = (days: 0, originals: 0, written: 0, deleted: 0, events: 0, duplicates: 0, lines: 0, kept: 0)
         for offset in 0..<range.dayCount {

@@ -3,6 +3,7 @@ import Foundation
 import ShimKit
 import ShimFront
 import TelemetryCore
+import TelemetryRules
 
 /// `cfdev-telemetry on`, as `cf dev telemetry --on`.
 struct On: ParsableCommand {
@@ -12,7 +13,7 @@ struct On: ParsableCommand {
         let context = Context()
         try ConsentStore(home: context.home).save(.on)
         print("Telemetry is on. Thank you! Turn it off any time with `cfdev-telemetry off`.")
-        if let reason = EnvironmentGate.disabledReason(context.environment) {
+        if let reason = EnvironmentSwitches.disabledReason { context.environment[$0] } {
             print("Note: \(reason) is set in this environment, so nothing is recorded or sent while it is.")
         }
     }
@@ -24,6 +25,6 @@ struct Off: ParsableCommand {
         abstract: "Turn telemetry off: one short final upload, then everything pending is deleted.")
 
     func run() throws {
-        print(try TelemetryCommand.turnOff(recorder: Context().recorder) { printError("Warning: " + $0) })
+        print(try CFDevTelemetryCommand.turnOff(recorder: Context().recorder) { printError("Warning: " + $0) })
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TelemetryCore
+import TelemetryRules
 
 /// What every subcommand starts from: the environment, the telemetry home, its log.
 struct Context {
@@ -11,7 +12,7 @@ struct Context {
     init(environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.environment = environment
         home = TelemetryHome(environment: environment)
-        log = TelemetryLog(home: home, echoToStderr: EnvironmentGate.isSet(environment["CFDEV_TELEMETRY_DEBUG"]))
+        log = TelemetryLog(home: home, echoToStderr: EnvironmentSwitches.isDebugging { environment[$0] })
     }
 
     var recorder: Recorder { Recorder(home: home, environment: environment, log: log) }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TelemetryCore
+import TelemetryRules
 import TelemetryUpload
 
 /// `cfdev-telemetry doctor`: checks configuration, endpoint, credentials, signing, clock.
@@ -18,7 +19,7 @@ struct Doctor: AsyncParsableCommand {
             print("\(ok ? "ok  " : "FAIL") \(label): \(detail)")
             if !ok { problems += 1 }
         }
-        if let reason = EnvironmentGate.disabledReason(context.environment) {
+        if let reason = EnvironmentSwitches.disabledReason { context.environment[$0] } {
             print("note \(reason) is set: nothing is recorded or sent in this environment.")
         }
         print("note consent: \(ConsentStore(home: context.home).state().rawValue)")
@@ -54,10 +55,10 @@ struct Doctor: AsyncParsableCommand {
         let bucket = DisplayText.sanitized(settings.bucket)
         let sent = Date()
         do {
-            let page = try await client.listObjectsV2(prefix: target.prefix + "events/v1/", maxKeys: 1)
+            let page = try await client.listObjectsV2(prefix: target.layout.eventsRoot, maxKeys: 1)
             check(true, "endpoint", "reached \(endpoint)")
             check(true, "credentials and signing", "the store accepted a signed listing of bucket \(bucket)")
-            print("note this key may list the bucket: uploads need only PutObject under \(DisplayText.sanitized(target.prefix))events/v1/ (see `cfdev-telemetry policy`)")
+            print("note this key may list the bucket: uploads need only PutObject under \(DisplayText.sanitized(target.layout.eventsRoot)) (see `cfdev-telemetry policy`)")
             reportSkew(page.serverDate, sent: sent, offset: offset, check: check)
         } catch let error as S3Error {
             explain(error, settings: settings, offset: offset, check: check)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TelemetryCore
+import TelemetryRules
 import TelemetryUpload
 
 /// `cfdev-telemetry flush`: upload what is pending now.
@@ -42,7 +43,7 @@ struct Flush: AsyncParsableCommand {
     func run() async throws {
         let started = Date()
         let context = Context()
-        if let reason = EnvironmentGate.disabledReason(context.environment) {
+        if let reason = EnvironmentSwitches.disabledReason { context.environment[$0] } {
             say("Nothing sent: \(reason) is set in the environment.")
             return
         }
@@ -81,7 +82,7 @@ struct Flush: AsyncParsableCommand {
         do {
             target = try UploadTarget(settings: settings)
         } catch {
-            try? spool.setMeta(.lastError, Timestamp.iso8601(milliseconds: Timestamp.nowMilliseconds()) + " \(error)")
+            try? spool.setMeta(.lastError, Timestamp.iso8601(milliseconds: WallClock.nowMilliseconds()) + " \(error)")
             context.log.write("flush: \(error)")
             throw error
         }
@@ -92,7 +93,7 @@ struct Flush: AsyncParsableCommand {
         let outcome = await flusher.run()
         let pending = (try? spool.pendingCount()) ?? 0
         let unsent = (try? scope.unsent(in: spool)) ?? pending
-        let destination = "s3://\(DisplayText.sanitized(settings.bucket))/\(DisplayText.sanitized(target.prefix))events/v1/"
+        let destination = "s3://\(DisplayText.sanitized(settings.bucket))/\(DisplayText.sanitized(target.layout.eventsRoot))"
         if let failure = outcome.failure {
             context.log.write("flush stopped: \(failure); \(pending) pending")
             if !background {

@@ -78,7 +78,7 @@ struct Report: AsyncParsableCommand {
         let context = Context()
         let settings = upload.apply(to: try context.settings())
         let target = try UploadTarget(settings: settings, role: .reader)
-        let layout = PartitionLayout(prefix: target.prefix)
+        let layout = target.layout
         var reader = BucketReader(client: target.client(requestTimeout: 60), layout: layout, pageSize: pageSize)
         if !noCache {
             reader.cache = try ReportCache(
@@ -118,7 +118,7 @@ struct Report: AsyncParsableCommand {
         var components = URLComponents(url: target.endpoint.url, resolvingAgainstBaseURL: false)
         components?.user = nil
         components?.password = nil
-        return "\(components?.string ?? target.endpoint.host)|\(target.endpoint.bucket)|\(target.prefix)"
+        return "\(components?.string ?? target.endpoint.host)|\(target.endpoint.bucket)|\(target.layout.prefix)"
     }
 
     /// Data-quality notes on stderr, whatever stderr is.

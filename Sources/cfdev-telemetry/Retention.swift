@@ -24,7 +24,7 @@ struct Retention: AsyncParsableCommand {
         let context = Context()
         let settings = upload.apply(to: try context.settings())
         let target = try UploadTarget(settings: settings, role: .operator)
-        let rule = try RetentionRule(prefix: PartitionLayout(prefix: target.prefix).retentionPrefix, days: days)
+        let rule = try RetentionRule(prefix: target.layout.retentionPrefix, days: days)
         let client = target.client(requestTimeout: 30)
         if !show {
             let existing = try await Self.currentConfiguration(client)

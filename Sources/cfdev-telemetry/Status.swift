@@ -59,7 +59,7 @@ struct StatusReport {
         }
         let consent = store.state()
         var report = StatusReport(
-            consent: consent, consentRecord: store.load(), disabledBy: EnvironmentGate.disabledReason(context.environment),
+            consent: consent, consentRecord: store.load(), disabledBy: EnvironmentSwitches.disabledReason { context.environment[$0] },
             pending: 0, droppedUnreported: 0, droppedTotal: 0, spoolPath: context.home.spoolPath,
             homeRefusal: context.home.refusal(), resolved: resolved, settingsError: settingsError, clockOffset: 0)
         // Read-only, creating nothing: `status` works on a read-only home and before consent.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ShimFront
 import TelemetryCore
+import TelemetryRules
 import TelemetryUpload
 
 /// `cfdev-telemetry uninstall [--purge [--yes]]`: removes the `cf` shim link that
@@ -71,9 +72,11 @@ enum ShimLink {
 
     /// Unlinks `link` when it is a symbolic link to `shim` (the same path, or the same file).
     static func remove(_ link: String, ifItLinksTo shim: String) -> Outcome {
-        var info = stat()
-        guard lstat(link, &info) == 0 else { return .absent }
-        guard (info.st_mode & S_IFMT) == S_IFLNK else { return .notOurs("it is not a link to the shim") }
+        switch FileKind(atPath: link) {
+        case .absent: return .absent
+        case .symbolicLink: break
+        default: return .notOurs("it is not a link to the shim")
+        }
         guard let destination = try? FileManager.default.destinationOfSymbolicLink(atPath: link) else {
             return .notOurs("its link cannot be read")
         }
@@ -98,20 +101,18 @@ enum TelemetryHomeRemoval {
     /// True when the home is gone (or was never there); false when it was kept.
     static func run(_ home: TelemetryHome, confirmed: Bool) -> Bool {
         let path = home.directory
-        var info = stat()
-        guard lstat(path, &info) == 0 else {
+        switch FileKind(atPath: path) {
+        case .absent:
             print("No telemetry home at \(path).")
             return true
-        }
-        switch info.st_mode & S_IFMT {
-        case S_IFLNK:
+        case .symbolicLink:
             guard unlink(path) == 0 else {
                 printError("Error: cannot remove the link \(path) (\(String(cString: strerror(errno))))")
                 return false
             }
             print("Removed the link \(path) (what it pointed to was left alone).")
             return true
-        case S_IFDIR:
+        case .directory:
             break
         default:
             printError("Error: \(path) is not a folder; left it alone")
@@ -140,7 +141,7 @@ enum TelemetryHomeRemoval {
                 break
             } catch {
                 failure = error
-                if lstat(path, &info) != 0 { failure = nil; break }
+                if FileKind(atPath: path) == .absent { failure = nil; break }
                 if attempt + 1 < removalAttempts { usleep(100_000) }
             }
         }

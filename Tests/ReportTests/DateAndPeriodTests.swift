@@ -1,4 +1,5 @@
 import Foundation
+import TelemetryCore
 import TelemetryReport
 import Testing
 

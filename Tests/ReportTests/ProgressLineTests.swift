@@ -1,3 +1,4 @@
+import TelemetryCore
 @testable import TelemetryReport
 import Testing
 

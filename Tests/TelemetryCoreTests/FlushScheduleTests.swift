@@ -15,20 +15,20 @@ struct FlushScheduleTests {
 
     func event() -> Envelope {
         Envelope(
-            event: .stop, timestamp: Timestamp.iso8601(milliseconds: Clock.nowMilliseconds()),
+            event: .stop, timestamp: Timestamp.iso8601(milliseconds: WallClock.nowMilliseconds()),
             anonymousID: String(repeating: "a", count: 64), os: "linux 6.1", data: [:])
     }
 
     @Test func nothingIsDueWithNothingPending() throws {
         try withSpool { (spool: Spool) throws in
-            #expect(try FlushSchedule(spool: spool).isDue(intervalSeconds: 0, now: Clock.nowMilliseconds()) == false)
+            #expect(try FlushSchedule(spool: spool).isDue(intervalSeconds: 0, now: WallClock.nowMilliseconds()) == false)
         }
     }
 
     @Test func theFirstIntervalCountsFromTheFirstEvent() throws {
         try withSpool { (spool: Spool) throws in
             try spool.record([event()], cap: 100)
-            let now = Clock.nowMilliseconds()
+            let now = WallClock.nowMilliseconds()
             let schedule = FlushSchedule(spool: spool)
             #expect(try schedule.isDue(intervalSeconds: 3600, now: now) == false)
             // The end of the command being recorded comes before its recording: not due either.

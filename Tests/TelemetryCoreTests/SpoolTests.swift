@@ -40,7 +40,7 @@ struct SpoolTests {
         try spool.record((0..<5).map { envelope(day: "2026-11-22", ms: $0) } + (0..<3).map { envelope(day: "2026-11-23", ms: $0) }, cap: 100)
         let limits = BatchLimits(maxEvents: 3, maxBytes: 1 << 20)
         var batches: [SealedBatch] = []
-        while let batch = try spool.sealNextBatch(limits: limits, keyPrefix: "p/", makeBody: { Data($0) }) { batches.append(batch) }
+        while let batch = try spool.sealNextBatch(limits: limits, layout: PartitionLayout(prefix: "p/"), makeBody: { Data($0) }) { batches.append(batch) }
         #expect(batches.map(\.day) == ["2026-11-22", "2026-11-22", "2026-11-23"])
         #expect(batches.map(\.eventCount) == [3, 2, 3])
         #expect(batches[0].objectKey.hasPrefix("p/events/v1/dt=2026-11-22/"))
@@ -56,7 +56,7 @@ struct SpoolTests {
         let spool = try Spool.open(home: home)
         try spool.record((0..<10).map { envelope(ms: $0) }, cap: 100)
         let lineBytes = envelope().jsonLine.utf8.count + 1
-        let batch = try #require(try spool.sealNextBatch(limits: BatchLimits(maxEvents: 100, maxBytes: lineBytes * 4 + 1), keyPrefix: "", makeBody: { Data($0) }))
+        let batch = try #require(try spool.sealNextBatch(limits: BatchLimits(maxEvents: 100, maxBytes: lineBytes * 4 + 1), layout: PartitionLayout(prefix: ""), makeBody: { Data($0) }))
         #expect(batch.eventCount == 4)
         #expect(batch.body.count <= lineBytes * 4 + 1)
     }
@@ -64,7 +64,7 @@ struct SpoolTests {
     @Test func droppedCountTravelsWithNextBatch() throws {
         let spool = try Spool.open(home: home)
         for ms in 0..<4 { try spool.record([envelope(ms: ms)], cap: 2) }
-        let batch = try #require(try spool.sealNextBatch(limits: BatchLimits(maxEvents: 10, maxBytes: 1 << 20), keyPrefix: "", makeBody: { Data($0) }))
+        let batch = try #require(try spool.sealNextBatch(limits: BatchLimits(maxEvents: 10, maxBytes: 1 << 20), layout: PartitionLayout(prefix: ""), makeBody: { Data($0) }))
         #expect(batch.droppedReported == 2)
         #expect(try spool.droppedCounts() == (unreported: 0, total: 2))
     }
@@ -72,7 +72,7 @@ struct SpoolTests {
     @Test func sealedEventsAreNeverDroppedAtTheCap() throws {
         let spool = try Spool.open(home: home)
         try spool.record((0..<3).map { envelope(ms: $0) }, cap: 3)
-        let batch = try #require(try spool.sealNextBatch(limits: BatchLimits(maxEvents: 10, maxBytes: 1 << 20), keyPrefix: "", makeBody: { Data($0) }))
+        let batch = try #require(try spool.sealNextBatch(limits: BatchLimits(maxEvents: 10, maxBytes: 1 << 20), layout: PartitionLayout(prefix: ""), makeBody: { Data($0) }))
         try spool.record((3..<6).map { envelope(ms: $0) }, cap: 3)
         #expect(try spool.sealedBatches().first == batch)
         #expect(try spool.pendingCount() == 3)
@@ -81,7 +81,7 @@ struct SpoolTests {
     @Test func purgeDeletesEverything() throws {
         let spool = try Spool.open(home: home)
         try spool.record((0..<3).map { envelope(ms: $0) }, cap: 10)
-        _ = try spool.sealNextBatch(limits: BatchLimits(maxEvents: 1, maxBytes: 1 << 20), keyPrefix: "", makeBody: { Data($0) })
+        _ = try spool.sealNextBatch(limits: BatchLimits(maxEvents: 1, maxBytes: 1 << 20), layout: PartitionLayout(prefix: ""), makeBody: { Data($0) })
         #expect(try spool.purge() == 3)
         #expect(try spool.pendingCount() == 0)
         #expect(try spool.sealedBatches().isEmpty)

@@ -1,5 +1,6 @@
 import Foundation
 import TelemetryCore
+import TelemetryRules
 import TelemetryTestSupport
 @testable import TelemetryUpload
 import Testing
@@ -213,7 +214,7 @@ struct DeploymentTests {
     }
 
     static var yesterday: String {
-        String(Timestamp.iso8601(milliseconds: Timestamp.nowMilliseconds() - 86_400_000).prefix(10))
+        String(Timestamp.iso8601(milliseconds: WallClock.nowMilliseconds() - 86_400_000).prefix(10))
     }
 
     func waitUntilLanded(_ server: S3TestServer, prefix: String, count: Int, timeout: TimeInterval = 60) async throws -> [S3Read.Object] {
@@ -326,7 +327,7 @@ struct ShippedPackage: Sendable {
         let home = sandbox.telemetryHome
         let recorder = Recorder(home: home, environment: environment(), log: TelemetryLog(home: home))
         let spool = try Spool.open(home: home)
-        let now = Timestamp.nowMilliseconds()
+        let now = WallClock.nowMilliseconds()
         let occurrences = (0..<count).map { Recorder.Occurrence(event: .appCreated, milliseconds: now - Int64(count - $0)) }
         return try recorder.record(occurrences, in: spool, cap: 1_000_000).map(\.eventID)
     }

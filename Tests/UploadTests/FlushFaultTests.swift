@@ -1,5 +1,6 @@
 import Foundation
 import TelemetryCore
+import TelemetryRules
 import TelemetryTestSupport
 import TelemetryUpload
 import Testing
@@ -114,7 +115,7 @@ struct FlushFaultTests {
             let nextAttempt = try #require(status["next_attempt"] as? String, "\(status)")
             let lastAttempt = try #require(status["last_attempt"] as? String)
             #expect(
-                nextAttempt > Timestamp.iso8601(milliseconds: Timestamp.nowMilliseconds() + 10_000),
+                nextAttempt > Timestamp.iso8601(milliseconds: WallClock.nowMilliseconds() + 10_000),
                 "backoff of at least tens of seconds: \(nextAttempt)")
 
             // The shim records (the default way: in a detached recorder, which also decides

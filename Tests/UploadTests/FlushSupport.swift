@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import TelemetryCore
+import TelemetryRules
 import TelemetryTestSupport
 import TelemetryUpload
 import Testing
@@ -146,7 +147,7 @@ struct FlushWorld: Sendable {
         let home = sandbox.telemetryHome
         let recorder = Recorder(home: home, environment: env, log: TelemetryLog(home: home))
         let spool = try Spool.open(home: home)
-        let now = Timestamp.nowMilliseconds()
+        let now = WallClock.nowMilliseconds()
         let kinds: [EventName] = [.appCreated, .stop, .serviceCreated, .routeCreated, .appRestage]
         var ids: [String] = []
         var occurrences: [Recorder.Occurrence] = []

@@ -1,14 +1,17 @@
 import Foundation
 import ShimFront
+import ShimKit
 import TelemetryCore
+import TelemetryRules
 
-/// `cf dev telemetry [--on|--off]`, which the shim handles itself and never passes on.
-public enum TelemetryCommand {
+/// `cf dev telemetry [--on|--off]`, which the shim hands to this command-line tool and never
+/// passes on to the real `cf`; and the turning off that `cfdev-telemetry off` shares with it.
+enum CFDevTelemetryCommand {
     static func run(_ subcommand: TelemetrySubcommand, environment: [String: String]) -> Int32 {
         let home = TelemetryHome(environment: environment)
-        let log = TelemetryLog(home: home, echoToStderr: EnvironmentGate.isSet(environment["CFDEV_TELEMETRY_DEBUG"]))
+        let log = TelemetryLog(home: home, echoToStderr: EnvironmentSwitches.isDebugging { environment[$0] })
         let overridden =
-            EnvironmentGate.disabledReason(environment).map {
+            EnvironmentSwitches.disabledReason { environment[$0] }.map {
                 " (\($0) is set in the environment, so nothing is recorded or sent whatever the setting)"
             } ?? ""
         do {
@@ -41,7 +44,7 @@ public enum TelemetryCommand {
     /// Turns telemetry off as `cf dev telemetry --off` and `cfdev-telemetry off` do: records
     /// `telemetry_off`, runs the bounded final flush, deletes what is pending. Returns the
     /// line to print.
-    public static func turnOff(recorder: Recorder, warn: (String) -> Void) throws -> String {
+    static func turnOff(recorder: Recorder, warn: (String) -> Void) throws -> String {
         let environment = recorder.environment
         // A bad setting never stops `off`: it is named in one line and the built-in values used.
         let settings: TelemetrySettings

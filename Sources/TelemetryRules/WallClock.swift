@@ -1,5 +1,5 @@
 /// The wall clock, read one way everywhere: milliseconds since the Unix epoch.
-public enum Clock {
+public enum WallClock {
     public static func nowMilliseconds() -> Int64 {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)

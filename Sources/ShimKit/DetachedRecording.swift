@@ -3,12 +3,12 @@ import ShimFront
 import TelemetryCore
 import TelemetryRules
 
-/// `cfdev-telemetry __record`, started detached by the shim's front after the real `cf`
+/// `cfdev-telemetry __record` (the detached recording), started by the shim's front after the real `cf`
 /// finished, with a `RecordRequest` on its stdin (never the command line in its own argv,
 /// which other users can read): records that run (the command's event and its outcome)
 /// exactly as the foreground path would, then starts a flush when one is due. It has no
 /// terminal: problems go to the telemetry log.
-public enum BackgroundRecorder {
+public enum DetachedRecording {
     public static func main() -> Never {
         guard let request = RecordRequest.read(from: 0) else { exit(2) }
         let environment = ProcessInfo.processInfo.environment

@@ -1,0 +1,62 @@
+/// The bucket's object layout, owned here and nowhere else: the flusher's keys
+/// `<prefix>events/v1/dt=YYYY-MM-DD/<batch-id>.ndjson.gz`, the report's and compaction's reading
+/// of them, the retention rule's prefix, and the prefix an upload-only key is granted.
+public struct PartitionLayout: Sendable, Equatable {
+    /// The normalised key prefix (empty, or ending with `/`).
+    public let prefix: String
+
+    /// `configuredPrefix` as a user wrote it: a non-empty prefix gets a trailing `/`, so keys
+    /// read `prefix/events/v1/…`; leading `/`s (an empty first path segment) are dropped.
+    public init(prefix configuredPrefix: String) {
+        var result = Substring(configuredPrefix)
+        while result.hasPrefix("/") { result = result.dropFirst() }
+        prefix = result.isEmpty || result.hasSuffix("/") ? String(result) : result + "/"
+    }
+
+    /// `<prefix>events/v1/`: every partition is under it; all an uploader may write.
+    public var eventsRoot: String { prefix + "events/v1/" }
+
+    /// `<prefix>events/`: what the retention rule expires.
+    public var retentionPrefix: String { prefix + "events/" }
+
+    /// The prefix of one day's partition: `<prefix>events/v1/dt=YYYY-MM-DD/`.
+    public func partitionPrefix(_ day: CivilDate) -> String { partitionPrefix(day: day.description) }
+
+    /// The prefix of the partition of `day`, given as `YYYY-MM-DD`.
+    public func partitionPrefix(day: String) -> String { eventsRoot + "dt=\(day)/" }
+
+    /// What every object of the layout ends with: gzip NDJSON.
+    public static let objectExtension = ".ndjson.gz"
+
+    /// A client's batch: `…/dt=DAY/<batch-id>.ndjson.gz`, where a batch ID starts with its
+    /// time stamp (`20261123T185020123Z-<16 hex>`), so it is never a compacted name.
+    public func batchKey(day: String, batchID: String) -> String {
+        partitionPrefix(day: day) + batchID + Self.objectExtension
+    }
+
+    /// What the name of every object written by compaction starts with.
+    public static let compactedNamePrefix = "compacted-"
+
+    /// A compacted object: `…/dt=DAY/compacted-<stamp>-<random>.ndjson.gz`; it sorts after
+    /// every client batch of the day and never takes a client's key.
+    public func compactedKey(day: CivilDate, stamp: String, random: String) -> String {
+        partitionPrefix(day) + Self.compactedNamePrefix + stamp + "-" + random + Self.objectExtension
+    }
+
+    /// Whether a key names an object written by compaction.
+    public func isCompacted(_ key: String) -> Bool {
+        (key.split(separator: "/").last ?? "").hasPrefix(Self.compactedNamePrefix)
+    }
+
+    /// The partition day of an object key, or nil for anything else under the prefix.
+    public func partition(ofKey key: String) -> CivilDate? {
+        guard key.hasPrefix(eventsRoot) else { return nil }
+        let rest = key.dropFirst(eventsRoot.count)
+        guard rest.hasPrefix("dt="), rest.hasSuffix(Self.objectExtension) else { return nil }
+        let afterDt = rest.dropFirst(3)
+        guard afterDt.count > 11, afterDt.dropFirst(10).first == "/" else { return nil }
+        let name = afterDt.dropFirst(11)
+        guard !name.isEmpty, !name.contains("/") else { return nil }
+        return CivilDate(afterDt.prefix(10))
+    }
+}
