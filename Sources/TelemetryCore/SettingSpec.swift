@@ -40,71 +40,57 @@ struct SettingSpec {
     /// The keys of every setting, in the order `status` shows them.
     static var keys: [String] { all.map(\.key) }
 
-    static func string(
-        _ key: String, _ variables: [String], _ path: WritableKeyPath<TelemetrySettings, String>, emptyCounts: Bool = false
+    /// A setting of type `Value`: `json` reads it from a config file's value, `text` from a
+    /// variable's or flag's text; both are given the source to name in a one-line error.
+    static func typed<Value>(
+        _ key: String, _ variables: [String], _ path: WritableKeyPath<TelemetrySettings, Value>, emptyCounts: Bool = false,
+        json: @escaping (ConfigValue, String) throws -> Value, text: @escaping (String, String) throws -> Value
     ) -> SettingSpec {
         SettingSpec(key: key, variables: variables, emptyCounts: emptyCounts) { input, source, settings in
             switch input {
-            case .json(let value): settings[keyPath: path] = try value.string(source)
-            case .text(let text): settings[keyPath: path] = text
+            case .json(let value): settings[keyPath: path] = try json(value, source)
+            case .text(let value): settings[keyPath: path] = try text(value, source)
             }
         }
+    }
+
+    static func string(
+        _ key: String, _ variables: [String], _ path: WritableKeyPath<TelemetrySettings, String>, emptyCounts: Bool = false
+    ) -> SettingSpec {
+        typed(key, variables, path, emptyCounts: emptyCounts, json: { try $0.string($1) }, text: { text, _ in text })
     }
 
     static func secret(_ key: String, _ variables: [String], _ path: WritableKeyPath<TelemetrySettings, String?>) -> SettingSpec {
-        SettingSpec(key: key, variables: variables) { input, source, settings in
-            switch input {
-            case .json(let value): settings[keyPath: path] = try value.string(source)
-            case .text(let text): settings[keyPath: path] = text
-            }
-        }
+        typed(key, variables, path, json: { try $0.string($1) }, text: { text, _ in text })
     }
 
     static func flag(_ key: String, _ variables: [String], _ path: WritableKeyPath<TelemetrySettings, Bool>) -> SettingSpec {
-        SettingSpec(key: key, variables: variables) { input, source, settings in
-            switch input {
-            case .json(let value): settings[keyPath: path] = try value.bool(source)
-            case .text(let text): settings[keyPath: path] = try ValueParsing.flag(text, source)
-            }
-        }
+        typed(key, variables, path, json: { try $0.bool($1) }, text: { try ValueParsing.flag($0, $1) })
     }
 
     static func integer(
         _ key: String, _ variables: [String], _ path: WritableKeyPath<TelemetrySettings, Int>, _ range: ClosedRange<Int>
     ) -> SettingSpec {
-        SettingSpec(key: key, variables: variables) { input, source, settings in
-            switch input {
-            case .json(let value): settings[keyPath: path] = try value.int(source, in: range)
-            case .text(let text): settings[keyPath: path] = try ValueParsing.integer(text, source, in: range)
-            }
-        }
+        typed(key, variables, path, json: { try $0.int($1, in: range) }, text: { try ValueParsing.integer($0, $1, in: range) })
     }
 
     static func seconds(
         _ key: String, _ variables: [String], _ path: WritableKeyPath<TelemetrySettings, Double>, _ range: ClosedRange<Double>
     ) -> SettingSpec {
-        SettingSpec(key: key, variables: variables) { input, source, settings in
-            switch input {
-            case .json(let value): settings[keyPath: path] = try value.seconds(source, in: range)
-            case .text(let text): settings[keyPath: path] = try ValueParsing.seconds(text, source, in: range)
-            }
-        }
+        typed(key, variables, path, json: { try $0.seconds($1, in: range) }, text: { try ValueParsing.seconds($0, $1, in: range) })
     }
 
     static func hosts(_ key: String, _ variables: [String], _ path: WritableKeyPath<TelemetrySettings, [String]>) -> SettingSpec {
-        SettingSpec(key: key, variables: variables) { input, source, settings in
-            switch input {
-            case .json(let value):
-                settings[keyPath: path] = try value.strings(source).map { $0.lowercased() }
-            case .text(let text):
+        typed(
+            key, variables, path, json: { try $0.strings($1).map { $0.lowercased() } },
+            text: { text, source in
                 let hosts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
                     .filter { !$0.isEmpty }
                 guard !hosts.isEmpty else {
                     throw TelemetryError.configuration("\(source): expected comma-separated host names")
                 }
-                settings[keyPath: path] = hosts
-            }
-        }
+                return hosts
+            })
     }
 }
 

@@ -101,9 +101,9 @@ public struct ObjectPartial: Sendable, Equatable {
 
     /// The first 64 bits of SHA-256 of an event ID: copies are recognised by it.
     public static func eventHash(_ eventID: String) -> UInt64 {
-        SHA256.hash(data: Data(eventID.utf8)).withUnsafeBytes { raw in
-            raw.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        }
+        var id = eventID
+        let digest = id.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
+        return digest.withUnsafeBytes { raw in raw.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }
     }
 
     /// The machine key of an anonymous ID (64 hex digits): its first 64 bits.
@@ -129,7 +129,7 @@ struct ObjectPartialBuilder {
 
     mutating func add(line bytes: UnsafeRawBufferPointer) {
         partial.lines += 1
-        switch parser.check(Data(bytes)) {
+        switch parser.check(bytes: bytes) {
         case .failure(let error):
             partial.rejectedLines[error.reason, default: 0] += 1
         case .success(let event):

@@ -10,7 +10,8 @@ enum PartialCoding {
 
     static func encode(_ partial: ObjectPartial) -> Data {
         var out = Writer()
-        out.bytes(magic)
+        out.bytes.reserveCapacity(64 + LineRejection.allCases.count * 8 + partial.labels.count * 24 + partial.entries.count * entrySize)
+        out.append(magic)
         out.u64(UInt64(partial.storedBytes))
         out.u64(UInt64(partial.lines))
         out.u64(UInt64(partial.duplicates))
@@ -22,7 +23,7 @@ enum PartialCoding {
         for label in partial.labels {
             let utf8 = Array(label.utf8)
             out.u32(UInt32(utf8.count))
-            out.bytes(utf8)
+            out.append(utf8)
         }
         out.u32(UInt32(partial.entries.count))
         for entry in partial.entries {
@@ -33,7 +34,7 @@ enum PartialCoding {
             out.u32(entry.build)
             out.u8(entry.misplaced ? 1 : 0)
         }
-        return out.data
+        return Data(out.bytes)
     }
 
     static func decode(_ data: Data) -> ObjectPartial? {
@@ -77,11 +78,11 @@ enum PartialCoding {
     }
 
     private struct Writer {
-        var data = Data()
-        mutating func bytes(_ value: [UInt8]) { data.append(contentsOf: value) }
-        mutating func u8(_ value: UInt8) { data.append(value) }
-        mutating func u32(_ value: UInt32) { withUnsafeBytes(of: value.littleEndian) { data.append(contentsOf: $0) } }
-        mutating func u64(_ value: UInt64) { withUnsafeBytes(of: value.littleEndian) { data.append(contentsOf: $0) } }
+        var bytes: [UInt8] = []
+        mutating func append(_ value: [UInt8]) { bytes.append(contentsOf: value) }
+        mutating func u8(_ value: UInt8) { bytes.append(value) }
+        mutating func u32(_ value: UInt32) { for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> shift)) } }
+        mutating func u64(_ value: UInt64) { for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> shift)) } }
     }
 
     private struct Reader {

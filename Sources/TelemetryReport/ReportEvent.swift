@@ -57,16 +57,6 @@ public struct EnvelopeLineParser {
 
     public init() {}
 
-    private struct Line: Decodable {
-        var schema: Int
-        var event_id: String
-        var event: String
-        var timestamp: String
-        var anonymous_id: String
-        var os: String
-        var build: String
-    }
-
     /// The event, or nil when the line is rejected (for any reason).
     public func parse(_ line: Data) -> ReportEvent? {
         if case .success(let event) = check(line) { return event }
@@ -75,9 +65,16 @@ public struct EnvelopeLineParser {
 
     /// The event, or why the line is rejected.
     public func check(_ line: Data) -> Result<ReportEvent, LineRejectionError> {
-        let raw: Line
+        line.withUnsafeBytes { check(bytes: $0) }
+    }
+
+    /// The same for a line held as bytes: the plain case read by `EnvelopeScanner`, anything
+    /// else by `JSONDecoder`.
+    public func check(bytes line: UnsafeRawBufferPointer) -> Result<ReportEvent, LineRejectionError> {
+        if let fields = EnvelopeScanner.scan(line) { return Self.validate(fields) }
+        let fields: EnvelopeScanner.Fields
         do {
-            raw = try decoder.decode(Line.self, from: line)
+            fields = try decoder.decode(EnvelopeScanner.Fields.self, from: Data(line))
         } catch let error as DecodingError {
             switch error {
             case .keyNotFound, .valueNotFound: return .failure(.init(.missingField))
@@ -88,18 +85,25 @@ public struct EnvelopeLineParser {
         } catch {
             return .failure(.init(.notJSON))
         }
+        return Self.validate(fields)
+    }
+
+    /// The decoder's reading of a line (for tests that hold the scanner to it).
+    func decoded(_ line: Data) -> EnvelopeScanner.Fields? {
+        try? decoder.decode(EnvelopeScanner.Fields.self, from: line)
+    }
+
+    static func validate(_ raw: EnvelopeScanner.Fields) -> Result<ReportEvent, LineRejectionError> {
         guard raw.schema >= 1,
-            Self.isEventID(raw.event_id),
-            Self.isEventName(raw.event),
-            Self.isAnonymousID(raw.anonymous_id),
-            Self.isLabel(raw.os), Self.isLabel(raw.build),
-            let day = Self.day(ofTimestamp: raw.timestamp)
+            isEventID(raw.eventID),
+            isEventName(raw.event),
+            isAnonymousID(raw.anonymousID),
+            isLabel(raw.os), isLabel(raw.build),
+            let day = day(ofTimestamp: raw.timestamp)
         else { return .failure(.init(.invalidValue)) }
         guard EventName(rawValue: raw.event) != nil else { return .failure(.init(.unknownEvent)) }
         return .success(
-            ReportEvent(
-                eventID: raw.event_id, event: raw.event, day: day, anonymousID: raw.anonymous_id, os: raw.os,
-                build: raw.build))
+            ReportEvent(eventID: raw.eventID, event: raw.event, day: day, anonymousID: raw.anonymousID, os: raw.os, build: raw.build))
     }
 }
 
@@ -126,16 +130,17 @@ extension EnvelopeLineParser {
     }
 
     static func isAnonymousID(_ id: String) -> Bool {
-        id.utf8.count == 64
-            && id.utf8.allSatisfy {
-                (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0)
-                    || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains($0)
-            }
+        id.utf8.count == 64 && id.utf8.allSatisfy { Hex.value(ofDigit: $0) != nil }
     }
 
     /// Printable, no control characters, 1…64 characters, not the report's own `(other)`.
     static func isLabel(_ label: String) -> Bool {
-        !label.isEmpty && label != LabelFolding.otherLabel && label.count <= 64
+        // Printable ASCII (nearly every label) needs no Unicode tables: no blank at either end.
+        let utf8 = label.utf8
+        if utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) {
+            return !utf8.isEmpty && utf8.count <= 64 && utf8.first != 0x20 && utf8.last != 0x20 && label != LabelFolding.otherLabel
+        }
+        return !label.isEmpty && label != LabelFolding.otherLabel && label.count <= 64
             && label.unicodeScalars.allSatisfy { !$0.properties.isWhitespace || $0 == " " }
             && label.unicodeScalars.allSatisfy { $0.value >= 0x20 && !(0x7f...0x9f).contains($0.value) }
             && label.trimmingCharacters(in: .whitespaces) == label

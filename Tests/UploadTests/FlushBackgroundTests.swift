@@ -3,7 +3,7 @@ import TelemetryCore
 import TelemetryTestSupport
 import Testing
 
-/// "Flush on next invocation" (SPEC §6): the shim starts `cfdev-telemetry flush --background`
+/// "Flush on next invocation": the shim starts `cfdev-telemetry flush --background`
 /// detached when a flush is due and returns at once; with DO_NOT_TRACK, the kill switch or
 /// consent off, nothing is sent.
 @Suite(

@@ -3,7 +3,7 @@ import TelemetryCore
 import TelemetryTestSupport
 import Testing
 
-/// The flusher run under libfaketime with its clock minutes off (SPEC §6): the store's
+/// The flusher run under libfaketime with its clock minutes off: the store's
 /// `RequestTimeTooSkewed` is corrected from its `Date` and the batch is sent again, once.
 /// SeaweedFS and rclone reject skewed requests themselves; moto does not check the request
 /// time, so in front of it the fault proxy answers as S3 does (`skewcheck`).

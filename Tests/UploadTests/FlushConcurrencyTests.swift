@@ -4,7 +4,7 @@ import TelemetryTestSupport
 import Testing
 
 /// Several `cf` shims recording at once on their own terminals, each due to start a background
-/// flush, while flushes are also run by hand over and over (SPEC §5 concurrency, §6 exactly once).
+/// flush, while flushes are also run by hand over and over (the spool shared by concurrent writers, every event exactly once).
 @Suite(
     "flush: concurrent shims while flushes run", .enabled(if: S3TestServer.shouldRun(.seaweedfs)),
     .realS3Server(.seaweedfs))

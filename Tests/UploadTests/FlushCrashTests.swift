@@ -3,7 +3,7 @@ import TelemetryCore
 import TelemetryTestSupport
 import Testing
 
-/// The flusher killed with `kill -9` (SPEC §6 exactly once, one flusher at a time): nothing is
+/// The flusher killed with `kill -9` (every event exactly once, one flusher at a time): nothing is
 /// lost or duplicated, an object sent again has the same key and bytes, and a killed flusher
 /// never holds up the next one.
 @Suite(

@@ -4,7 +4,7 @@ import TelemetryTestSupport
 import TelemetryUpload
 import Testing
 
-/// `cfdev-telemetry flush` against each real server (SPEC §6, §9): what the shims of several
+/// `cfdev-telemetry flush` against each real server: what the shims of several
 /// machines recorded lands exactly once under a prefix with spaces, `+`, `=` and non-ASCII,
 /// read back with boto3; a wrong secret keeps everything and says why in one line.
 @Suite("flush: everything lands exactly once, on every server")

@@ -5,7 +5,7 @@ import TelemetryTestSupport
 import TelemetryUpload
 import Testing
 
-/// The flusher behind a fault-injecting proxy in front of a real SeaweedFS (SPEC §6 failures):
+/// The flusher behind a fault-injecting proxy in front of a real SeaweedFS:
 /// retried faults still land everything exactly once; past the per-run bound the run stops,
 /// keeps everything, and persists a next attempt that the shim respects.
 @Suite(

@@ -1,0 +1,203 @@
+/// A fast reader for the plain case of an envelope line, which is nearly every line: one JSON
+/// object whose keys are ASCII without escapes, whose seven envelope fields appear once each,
+/// the strings without backslashes and `schema` a plain integer, anything else (`data`) valid
+/// JSON of bounded depth. For such a line it gives exactly the fields `JSONDecoder` would; for
+/// any other line (escapes, duplicates, floats, a missing field, bad JSON…) it gives nil and the
+/// caller asks `JSONDecoder`, which then decides the line and why it is rejected. It never
+/// rejects anything itself, so the report's rejection reasons are `JSONDecoder`'s.
+enum EnvelopeScanner {
+    /// The envelope fields the report reads (`data` is never read); also what `JSONDecoder`
+    /// decodes a line into.
+    struct Fields: Equatable, Decodable {
+        enum CodingKeys: String, CodingKey {
+            case schema
+            case eventID = "event_id"
+            case event, timestamp
+            case anonymousID = "anonymous_id"
+            case os, build
+        }
+
+        var schema: Int
+        var eventID: String
+        var event: String
+        var timestamp: String
+        var anonymousID: String
+        var os: String
+        var build: String
+    }
+
+    /// Nesting allowed in values the envelope does not read (`data`).
+    static let maxDepth = 16
+
+    static func scan(_ line: UnsafeRawBufferPointer) -> Fields? {
+        var reader = Reader(bytes: line)
+        return reader.envelope()
+    }
+
+    private enum Key: Int, CaseIterable {
+        case schema, eventID, event, timestamp, anonymousID, os, build
+
+        /// The JSON names, from the decoder's own coding keys.
+        static let names: [[UInt8]] = [Fields.CodingKeys.schema, .eventID, .event, .timestamp, .anonymousID, .os, .build].map {
+            Array($0.stringValue.utf8)
+        }
+
+        init?(_ name: UnsafeRawBufferPointer) {
+            guard let index = Self.names.firstIndex(where: { $0.elementsEqual(name) }) else { return nil }
+            self.init(rawValue: index)
+        }
+    }
+
+    private struct Reader {
+        let bytes: UnsafeRawBufferPointer
+        var at = 0
+
+        init(bytes: UnsafeRawBufferPointer) {
+            self.bytes = bytes
+        }
+
+        var current: UInt8? { at < bytes.count ? bytes[at] : nil }
+
+        mutating func skipBlanks() {
+            while let byte = current, byte == 0x20 || byte == 0x09 || byte == 0x0a || byte == 0x0d { at += 1 }
+        }
+
+        mutating func take(_ byte: UInt8) -> Bool {
+            guard current == byte else { return false }
+            at += 1
+            return true
+        }
+
+        mutating func envelope() -> Fields? {
+            skipBlanks()
+            guard take(UInt8(ascii: "{")) else { return nil }
+            var strings = [String?](repeating: nil, count: Key.allCases.count)
+            var schema: Int?
+            var seen = 0
+            repeat {
+                skipBlanks()
+                guard let name = plainString(asciiOnly: true) else { return nil }
+                skipBlanks()
+                guard take(UInt8(ascii: ":")) else { return nil }
+                skipBlanks()
+                if let key = Key(name) {
+                    guard seen & (1 << key.rawValue) == 0 else { return nil }
+                    seen |= 1 << key.rawValue
+                    if key == .schema {
+                        guard let value = plainInteger() else { return nil }
+                        schema = value
+                    } else {
+                        guard let raw = plainString(asciiOnly: false), let text = String(validating: raw, as: UTF8.self) else { return nil }
+                        strings[key.rawValue] = text
+                    }
+                } else {
+                    guard skipValue(depth: 0) else { return nil }
+                }
+                skipBlanks()
+            } while take(UInt8(ascii: ","))
+            guard take(UInt8(ascii: "}")) else { return nil }
+            skipBlanks()
+            guard at == bytes.count, let schema, let eventID = strings[Key.eventID.rawValue], let event = strings[Key.event.rawValue],
+                let timestamp = strings[Key.timestamp.rawValue], let anonymousID = strings[Key.anonymousID.rawValue],
+                let os = strings[Key.os.rawValue], let build = strings[Key.build.rawValue]
+            else { return nil }
+            return Fields(schema: schema, eventID: eventID, event: event, timestamp: timestamp, anonymousID: anonymousID, os: os, build: build)
+        }
+
+        /// The bytes between the quotes of a string with no backslash and no control byte.
+        mutating func plainString(asciiOnly: Bool) -> UnsafeRawBufferPointer? {
+            guard take(UInt8(ascii: "\"")) else { return nil }
+            let start = at
+            while let byte = current {
+                if byte == UInt8(ascii: "\"") {
+                    at += 1
+                    return UnsafeRawBufferPointer(rebasing: bytes[start..<(at - 1)])
+                }
+                guard byte >= 0x20, byte != UInt8(ascii: "\\"), !asciiOnly || byte < 0x80 else { return nil }
+                at += 1
+            }
+            return nil
+        }
+
+        /// `-?(0|[1-9][0-9]*)` of at most 18 digits, not followed by a fraction or exponent.
+        mutating func plainInteger() -> Int? {
+            let negative = take(UInt8(ascii: "-"))
+            let start = at
+            var value = 0
+            while let byte = current, byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") {
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+                at += 1
+                guard at - start <= 18 else { return nil }
+            }
+            let digits = at - start
+            guard digits > 0, digits == 1 || bytes[start] != UInt8(ascii: "0") else { return nil }
+            if let byte = current, byte == UInt8(ascii: ".") || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") { return nil }
+            return negative ? -value : value
+        }
+
+        /// Skips one JSON value, checking its grammar; false when it is not plainly valid.
+        mutating func skipValue(depth: Int) -> Bool {
+            guard depth < EnvelopeScanner.maxDepth, let byte = current else { return false }
+            switch byte {
+            case UInt8(ascii: "\""):
+                guard let raw = plainString(asciiOnly: false) else { return false }
+                return String(validating: raw, as: UTF8.self) != nil
+            case UInt8(ascii: "{"):
+                at += 1
+                skipBlanks()
+                if take(UInt8(ascii: "}")) { return true }
+                repeat {
+                    skipBlanks()
+                    guard plainString(asciiOnly: true) != nil else { return false }
+                    skipBlanks()
+                    guard take(UInt8(ascii: ":")) else { return false }
+                    skipBlanks()
+                    guard skipValue(depth: depth + 1) else { return false }
+                    skipBlanks()
+                } while take(UInt8(ascii: ","))
+                return take(UInt8(ascii: "}"))
+            case UInt8(ascii: "["):
+                at += 1
+                skipBlanks()
+                if take(UInt8(ascii: "]")) { return true }
+                repeat {
+                    skipBlanks()
+                    guard skipValue(depth: depth + 1) else { return false }
+                    skipBlanks()
+                } while take(UInt8(ascii: ","))
+                return take(UInt8(ascii: "]"))
+            case UInt8(ascii: "t"): return literal("true")
+            case UInt8(ascii: "f"): return literal("false")
+            case UInt8(ascii: "n"): return literal("null")
+            default: return skipNumber()
+            }
+        }
+
+        mutating func literal(_ word: StaticString) -> Bool {
+            let count = word.utf8CodeUnitCount
+            guard bytes.count - at >= count else { return false }
+            for offset in 0..<count where bytes[at + offset] != word.utf8Start[offset] { return false }
+            at += count
+            return true
+        }
+
+        /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`
+        mutating func skipNumber() -> Bool {
+            func digits() -> Int {
+                let start = at
+                while let byte = current, byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") { at += 1 }
+                return at - start
+            }
+            _ = take(UInt8(ascii: "-"))
+            let start = at
+            let whole = digits()
+            guard whole > 0, whole == 1 || bytes[start] != UInt8(ascii: "0") else { return false }
+            if take(UInt8(ascii: ".")) { guard digits() > 0 else { return false } }
+            if take(UInt8(ascii: "e")) || take(UInt8(ascii: "E")) {
+                if !take(UInt8(ascii: "+")) { _ = take(UInt8(ascii: "-")) }
+                guard digits() > 0 else { return false }
+            }
+            return true
+        }
+    }
+}
