@@ -149,26 +149,31 @@ extension EnvelopeLineParser {
     /// `2026-11-23T18:50:20.123Z` → 2026-11-23; nil unless it is `YYYY-MM-DDTHH:MM:SS`, an
     /// optional fraction of 1…9 digits and `Z`, with a real day and time.
     static func day(ofTimestamp timestamp: String) -> CivilDate? {
-        let bytes = Array(timestamp.utf8)
-        guard bytes.count >= 20, bytes.count <= 30, bytes[10] == UInt8(ascii: "T"), bytes.last == UInt8(ascii: "Z"),
-            bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":")
-        else { return nil }
-        func number(_ range: Range<Int>) -> Int? {
-            var value = 0
-            for index in range {
-                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) else { return nil }
-                value = value * 10 + Int(bytes[index] - UInt8(ascii: "0"))
+        var text = timestamp
+        return text.withUTF8 { bytes -> CivilDate? in
+            guard bytes.count >= 20, bytes.count <= 30, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+                bytes[10] == UInt8(ascii: "T"), bytes.last == UInt8(ascii: "Z"), bytes[13] == UInt8(ascii: ":"),
+                bytes[16] == UInt8(ascii: ":")
+            else { return nil }
+            func number(_ range: Range<Int>) -> Int? {
+                var value = 0
+                for index in range {
+                    guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) else { return nil }
+                    value = value * 10 + Int(bytes[index] - UInt8(ascii: "0"))
+                }
+                return value
             }
-            return value
+            guard let hour = number(11..<13), hour < 24, let minute = number(14..<16), minute < 60,
+                let second = number(17..<19), second < 61
+            else { return nil }
+            if bytes.count > 20 {
+                guard bytes[19] == UInt8(ascii: "."), bytes.count >= 22, number(20..<(bytes.count - 1)) != nil else { return nil }
+            } else if bytes[19] != UInt8(ascii: "Z") {
+                return nil
+            }
+            guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10) else { return nil }
+            return CivilDate(year: year, month: month, day: day)
         }
-        guard let hour = number(11..<13), hour < 24, let minute = number(14..<16), minute < 60,
-            let second = number(17..<19), second < 61
-        else { return nil }
-        if bytes.count > 20 {
-            guard bytes[19] == UInt8(ascii: "."), bytes.count >= 22, number(20..<(bytes.count - 1)) != nil else { return nil }
-        } else if bytes[19] != UInt8(ascii: "Z") {
-            return nil
-        }
-        return CivilDate(timestamp.prefix(10))
     }
+
 }

@@ -91,4 +91,16 @@ struct EnvelopeScannerTests {
         let escaped = Array(cases[0].0.utf8).withUnsafeBytes { parser.check(bytes: $0) }
         #expect((try? escaped.get())?.eventID != nil, "\(escaped)")
     }
+
+    @Test("a timestamp counts only as YYYY-MM-DDTHH:MM:SS[.f…]Z of a real day and time")
+    func timestampForms() {
+        let good = ["2026-03-01T00:00:00Z", "2026-03-01T23:59:60.5Z", "2024-02-29T12:00:00.123456789Z"]
+        for text in good { #expect(EnvelopeLineParser.day(ofTimestamp: text) == CivilDate(String(text.prefix(10))), "\(text)") }
+        let bad = [
+            "2026-02-30T00:00:00Z", "2026-13-01T00:00:00Z", "2026-03-01T24:00:00Z", "2026-03-01T00:60:00Z", "2026-03-01 00:00:00Z",
+            "2026-03-01T00:00:00", "2026/03/01T00:00:00Z", "2026-03-01T00:00:00.Z", "2026-03-01T00:00:00.1234567890Z",
+            "+026-03-01T00:00:00Z", "2026-03-01T00:00:00+00:00", "",
+        ]
+        for text in bad { #expect(EnvelopeLineParser.day(ofTimestamp: text) == nil, "\(text)") }
+    }
 }
