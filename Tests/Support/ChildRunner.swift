@@ -182,6 +182,18 @@ public enum ChildRunner {
     }
 }
 
+/// Runs blocking work (child processes, boto3) on its own thread, so that the tests' 2-core
+/// cooperative pool stays free for the others.
+public func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        let thread = Thread {
+            do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
+        }
+        thread.stackSize = 4 << 20
+        thread.start()
+    }
+}
+
 /// Output gathered by reader threads.
 final class CollectedOutput: @unchecked Sendable {
     private let lock = NSLock()

@@ -261,7 +261,10 @@ public final class S3TestServer: Sendable {
             try await waitForTCP(deadline: deadline)
             server = try await motoWithIAMUser()
         }
-        while Date() < deadline {
+        // Each wait is followed by one more try, the deadline checked only after it: on a loaded
+        // machine (the tests' cooperative threads taken by tests that block) a wait of 0.2 s can
+        // last minutes, and a server up meanwhile must not count as never ready.
+        while true {
             guard process.isRunning else { throw ProcessGroupError(message: Self.exitedMessage) }
             do {
                 try await server.client().createBucket()
@@ -271,6 +274,7 @@ public final class S3TestServer: Sendable {
             } catch {
                 lastError = error
             }
+            guard Date() < deadline else { break }
             try await Task.sleep(nanoseconds: 200_000_000)
         }
         throw ProcessGroupError(message: "timed out after \(Int(Self.readinessSeconds)) s; last error: \(lastError.map { "\($0)" } ?? "none")")
@@ -280,9 +284,10 @@ public final class S3TestServer: Sendable {
 
     private func waitForTCP(deadline: Date) async throws {
         let port = url.port!
-        while Date() < deadline {
+        while true {  // tried once more after the last wait, as in waitUntilReady
             guard process.isRunning else { throw ProcessGroupError(message: Self.exitedMessage) }
             if LoopbackSocket.canConnect(port: port) { return }
+            guard Date() < deadline else { break }
             try await Task.sleep(nanoseconds: 100_000_000)
         }
         throw ProcessGroupError(message: "port \(port) never opened")

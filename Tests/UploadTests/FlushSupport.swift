@@ -319,18 +319,6 @@ struct WatchedChild: Sendable {
     }
 }
 
-/// Runs blocking work (child processes, boto3) on its own thread, so that the tests' 2-core
-/// cooperative pool stays free for the others.
-func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        let thread = Thread {
-            do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
-        }
-        thread.stackSize = 4 << 20
-        thread.start()
-    }
-}
-
 /// Whether `faketime` (libfaketime) can run the flusher with a shifted clock.
 let faketimePath: String? = ["/usr/bin/faketime", "/usr/local/bin/faketime"].first {
     FileManager.default.isExecutableFile(atPath: $0)

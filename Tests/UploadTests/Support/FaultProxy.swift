@@ -65,12 +65,14 @@ final class FaultProxy: Sendable {
             executable: "python3", arguments: ["-u", Self.script.path, "--upstream-port", "\(upstreamPort)", "--port", "0"],
             logFile: logFile)
         let deadline = Date().addingTimeInterval(15)
-        while Date() < deadline {
+        // The log is read once more after each wait, the deadline checked only then (on a loaded
+        // machine a wait of 50 ms can last far longer).
+        while true {
             if let port = Self.announcedPort(process.logTail(lines: .max)) {
                 self.port = port
                 return
             }
-            guard process.isRunning else { break }
+            guard process.isRunning, Date() < deadline else { break }
             try await Task.sleep(nanoseconds: 50_000_000)
         }
         let tail = process.logTail()
