@@ -68,8 +68,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // Helpers for tests: real child processes, pseudo terminals, sandboxed homes.
-        .target(name: "TelemetryTestSupport", dependencies: ["TelemetryRules", "TelemetryCore"], path: "Tests/Support"),
+        // Helpers for tests: real child processes, pseudo terminals, sandboxed homes, and the real
+        // S3-compatible servers (SeaweedFS, moto, rclone) started on loopback.
+        .target(
+            name: "TelemetryTestSupport",
+            dependencies: [
+                "TelemetryRules", "TelemetryCore", "TelemetryUpload",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Tests/Support"
+        ),
         .testTarget(name: "TelemetryCoreTests", dependencies: ["TelemetryRules", "ShimFront", "TelemetryCore", "TelemetryTestSupport"]),
         .testTarget(name: "ShimTests", dependencies: ["TelemetryRules", "TelemetryCore", "TelemetryTestSupport", "cfdev-telemetry"]),
         .testTarget(

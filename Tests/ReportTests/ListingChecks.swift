@@ -12,7 +12,7 @@ enum ListingChecks {
     static let days = ["2026-04-30", "2026-05-01", "2026-05-02", "2026-05-03", "2026-05-04"]
 
     static func putDays(prefix: String) async throws {
-        let client = try LocalS3Server.requireCurrent().client()
+        let client = try S3TestServer.requireCurrent().client()
         for (index, day) in days.enumerated() {
             let events = (0..<6).flatMap { machine in
                 (0...index).map { _ in FixtureEvent(event: .startBegin, day: day, machine: machine) }
@@ -28,7 +28,7 @@ enum ListingChecks {
 
     static func checkDayBoundaries(prefix: String) async throws {
         try await putDays(prefix: prefix)
-        let server = try LocalS3Server.requireCurrent()
+        let server = try S3TestServer.requireCurrent()
         for (from, to) in [("2026-05-02", "2026-05-02"), ("2026-05-01", "2026-05-03"), ("2026-04-30", "2026-04-30"), ("2026-05-04", "2026-05-04")] {
             for pageSize in [nil, 1] {
                 var aggregator = UsageAggregator(granularity: .day)

@@ -7,17 +7,17 @@ import Testing
 
 /// `report` and `retention` against a real moto server: events recorded by the real shim and
 /// uploaded by the real flusher, and objects put straight into dated partitions.
-@Suite("Report and retention against moto", .serialized, .enabled(if: LocalS3Server.shouldRun(.moto)), .localS3Server(.moto))
+@Suite("Report and retention against moto", .serialized, .enabled(if: S3TestServer.shouldRun(.moto)), .realS3Server(.moto, motoChecksSignatures: false))
 struct ReportServerTests {
     /// Runs `cfdev-telemetry ARGS` against the current server under `prefix`.
     static func cli(_ sandbox: Sandbox, _ arguments: [String], prefix: String) throws -> ProcessResult {
-        try sandbox.cli(arguments, env: try LocalS3Server.requireCurrent().environment(prefix: prefix))
+        try sandbox.cli(arguments, env: try S3TestServer.requireCurrent().environment(prefix: prefix))
     }
 
     static func today() -> CivilDate { CivilDate(secondsSinceEpoch: Date().timeIntervalSince1970) }
 
     @Test func machinesThatFlushedAreCountedAndRareCellsWithheld() async throws {
-        let server = try LocalS3Server.requireCurrent()
+        let server = try S3TestServer.requireCurrent()
         let prefix = "shim-flow/"
         var anonymousIDs: [String] = []
         var sandboxes: [Sandbox] = []
@@ -91,7 +91,7 @@ struct ReportServerTests {
     /// Puts the dated events (one object per day and OS), a second copy of one object under
     /// another key, a malformed line, an object that is not gzip and a key outside the layout.
     static func putDatedObjects(prefix: String) async throws {
-        let client = try LocalS3Server.requireCurrent().client()
+        let client = try S3TestServer.requireCurrent().client()
         let byObject = Dictionary(grouping: datedEvents) { "\($0.day)|\($0.os)" }
         for (name, events) in byObject.sorted(by: { $0.key < $1.key }) {
             let day = String(name.prefix(10))
@@ -118,7 +118,7 @@ struct ReportServerTests {
     /// Puts the dated objects under `prefix`, then reads ranges of them (library and command line).
     static func checkRangeAndDuplicates(prefix: String) async throws {
         try await Self.putDatedObjects(prefix: prefix)
-        let server = try LocalS3Server.requireCurrent()
+        let server = try S3TestServer.requireCurrent()
         var aggregator = UsageAggregator(granularity: .month)
         let reader = BucketReader(client: try server.client(), layout: PartitionLayout(prefix: prefix), pageSize: 2, concurrency: 3)
         let range = try ReportRange(from: "2026-01-06", to: "2026-03-20")
@@ -184,7 +184,7 @@ struct ReportServerTests {
     }
 
     @Test func retentionRuleIsPutAndReadBack() async throws {
-        let server = try LocalS3Server.requireCurrent()
+        let server = try S3TestServer.requireCurrent()
         let client = try server.client()
         try await client.putBucketLifecycle(
             """
@@ -252,7 +252,7 @@ struct ReportCommandLineTests {
 }
 
 /// The same reading against a store that checks every signature (rclone).
-@Suite("Report against rclone (signatures checked)", .serialized, .enabled(if: LocalS3Server.shouldRun(.rclone)), .localS3Server(.rclone))
+@Suite("Report against rclone (signatures checked)", .serialized, .enabled(if: S3TestServer.shouldRun(.rclone)), .realS3Server(.rclone))
 struct ReportSignedTests {
     @Test func signedListingAndGetsReadTheRange() async throws {
         try await ReportServerTests.checkRangeAndDuplicates(prefix: "signed/")
@@ -263,7 +263,7 @@ struct ReportSignedTests {
     }
 
     @Test func aWrongSecretIsAOneLineError() throws {
-        let server = try LocalS3Server.requireCurrent()
+        let server = try S3TestServer.requireCurrent()
         var env = server.environment(prefix: "signed/")
         env["AWS_SECRET_ACCESS_KEY"] = "not-the-secret"
         let result = try Sandbox().cli(["report", "--from", "2026-01-01", "--to", "2026-01-31"], env: env)

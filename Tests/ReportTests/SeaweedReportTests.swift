@@ -6,10 +6,10 @@ import TelemetryUpload
 import Testing
 
 /// The report against a real SeaweedFS: listing by day, hostile objects, the incremental cache.
-@Suite("Report against SeaweedFS", .serialized, .enabled(if: LocalS3Server.shouldRun(.seaweedfs)), .localS3Server(.seaweedfs))
+@Suite("Report against SeaweedFS", .serialized, .enabled(if: S3TestServer.shouldRun(.seaweedfs)), .realS3Server(.seaweedfs))
 struct SeaweedReportTests {
     static func cli(_ sandbox: Sandbox, _ arguments: [String], prefix: String) throws -> ProcessResult {
-        try sandbox.cli(arguments, env: try LocalS3Server.requireCurrent().environment(prefix: prefix))
+        try sandbox.cli(arguments, env: try S3TestServer.requireCurrent().environment(prefix: prefix))
     }
 
     @Test func rangesStartingAndEndingOnDataDays() async throws {
@@ -28,7 +28,7 @@ struct SeaweedReportTests {
 
     @Test func hostileObjectsAreRejectedByReasonAndHonestOnesCounted() async throws {
         let prefix = "hostile/"
-        let client = try LocalS3Server.requireCurrent().client()
+        let client = try S3TestServer.requireCurrent().client()
         let day = "2026-06-01"
         let honest = (0..<6).map { FixtureEvent(event: .startBegin, day: day, machine: $0) }
         try await client.putObject(key: EventFixtures.key(prefix: prefix, day: day, name: "1-honest"), body: try EventFixtures.object(honest.map(\.line)))
@@ -51,7 +51,7 @@ struct SeaweedReportTests {
         try await client.putObject(key: EventFixtures.key(prefix: prefix, day: day, name: "5-not-gzip"), body: Data("hello".utf8))
 
         let sandbox = try Sandbox()
-        let env = try LocalS3Server.requireCurrent().environment(prefix: prefix)
+        let env = try S3TestServer.requireCurrent().environment(prefix: prefix)
         let result = try ChildRunner.run(
             "/usr/bin/time", ["-f", "maxrss_kb=%M", ProductLocator.cli, "report", "--from", day, "--to", day, "--format", "json", "--no-cache"],
             environment: sandbox.environment(env), timeout: 300)
@@ -78,7 +78,7 @@ struct SeaweedReportTests {
 
     @Test func aCachedReRunReadsOnlyWhatChangedAndPrintsWhatAColdRunPrints() async throws {
         let prefix = "cached/"
-        let server = try LocalS3Server.requireCurrent()
+        let server = try S3TestServer.requireCurrent()
         let client = try server.client()
         var keys: [String] = []
         for day in ["2026-07-01", "2026-07-02", "2026-07-03"] {
@@ -189,7 +189,7 @@ struct SeaweedReportTests {
 
     @Test func compactionLeavesTheReportsRowsUnchangedEvenWhenKilled() async throws {
         let prefix = "compact/"
-        let server = try LocalS3Server.requireCurrent()
+        let server = try S3TestServer.requireCurrent()
         let client = try server.client()
         let days = (1...8).map { String(format: "2026-09-%02d", $0) }
         for day in days {

@@ -64,8 +64,6 @@ public enum ChildRunner {
         return status
     }
 
-    /// posix_spawn with an empty signal mask and default dispositions, as a shell does
-    /// (test threads block signals, which children would otherwise inherit).
     /// Starts `path` like a shell would, with stdin, stdout and stderr on /dev/null, and
     /// does not wait for it: for tests that kill or poll the child themselves.
     public static func spawnQuietly(_ path: String, _ arguments: [String], environment: [String: String]) throws -> pid_t {
@@ -78,10 +76,11 @@ public enum ChildRunner {
         return try spawnLikeAShell(path, arguments, environment: environment, actions: &actions)
     }
 
-    /// Starts `path` without waiting, its stdout and stderr appended to the files named, so
-    /// that a test can watch what it says while it runs.
+    /// Starts `path` without waiting, its stdout and stderr appended to the files named (they
+    /// may be the same), so that a test can watch what it says while it runs.
     public static func spawnWritingTo(
-        stdout: String, stderr: String, _ path: String, _ arguments: [String], environment: [String: String]
+        stdout: String, stderr: String, _ path: String, _ arguments: [String], environment: [String: String],
+        newProcessGroup: Bool = false
     ) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -89,12 +88,16 @@ public enum ChildRunner {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_APPEND, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_APPEND, 0o600)
-        return try spawnLikeAShell(path, arguments, environment: environment, actions: &actions)
+        return try spawnLikeAShell(path, arguments, environment: environment, actions: &actions, newProcessGroup: newProcessGroup)
     }
 
+    /// posix_spawn with an empty signal mask and default dispositions, as a shell does
+    /// (test threads block signals, which children would otherwise inherit).
+    /// `newProcessGroup`: the child leads a process group of its own (pgid == pid), so that
+    /// everything it forks can be signalled at once (`kill(-pid, …)`).
     public static func spawnLikeAShell(
         _ path: String, _ arguments: [String], environment: [String: String],
-        actions: inout posix_spawn_file_actions_t
+        actions: inout posix_spawn_file_actions_t, newProcessGroup: Bool = false
     ) throws -> pid_t {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -107,7 +110,12 @@ public enum ChildRunner {
         sigdelset(&defaults, SIGSTOP)
         posix_spawnattr_setsigmask(&attributes, &empty)
         posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
+        if newProcessGroup {
+            posix_spawnattr_setpgroup(&attributes, 0)
+            flags |= POSIX_SPAWN_SETPGROUP
+        }
+        posix_spawnattr_setflags(&attributes, Int16(flags))
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { argv.forEach { free($0) }; envp.forEach { free($0) } }
@@ -171,6 +179,18 @@ public enum ChildRunner {
         return ProcessResult(
             status: low == 0 ? (status >> 8) & 0xff : 128 + low, signal: low == 0 ? nil : low,
             stdout: String(decoding: screen, as: UTF8.self), stderr: "")
+    }
+}
+
+/// Runs blocking work (child processes, boto3) on its own thread, so that the tests' 2-core
+/// cooperative pool stays free for the others.
+public func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        let thread = Thread {
+            do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
+        }
+        thread.stackSize = 4 << 20
+        thread.start()
     }
 }
 

@@ -33,15 +33,14 @@ struct DoctorAndOffTests {
     }
 
     @Test func doctorNamesAnUnreachableEndpointAndMissingCredentials() async throws {
-        let ports = try FreePorts(count: 1)
-        let port = ports.ports[0]
-        ports.release()
+        let port = try FreePorts.one()
         let sandbox = try Sandbox()
-        let unreachable = try sandbox.cli(
-            ["doctor"],
-            env: [
-                "CFDEV_TELEMETRY_ENDPOINT": "http://127.0.0.1:\(port)", "AWS_ACCESS_KEY_ID": "AK", "AWS_SECRET_ACCESS_KEY": "SK",
-            ])
+        // `doctor` with `endpoint` and, unless told otherwise, some credentials.
+        func doctor(_ endpoint: String, credentials: Bool = true) throws -> ProcessResult {
+            let keys = credentials ? ["AWS_ACCESS_KEY_ID": "AK", "AWS_SECRET_ACCESS_KEY": "SK"] : [:]
+            return try sandbox.cli(["doctor"], env: keys.merging(["CFDEV_TELEMETRY_ENDPOINT": endpoint]) { _, new in new })
+        }
+        let unreachable = try doctor("http://127.0.0.1:\(port)")
         #expect(unreachable.status == 1)
         #expect(unreachable.stdout.contains("FAIL endpoint: cannot reach http://127.0.0.1:\(port)"))
         // What this run found, plainly: no guess about a Date header from a store never reached.
@@ -49,14 +48,10 @@ struct DoctorAndOffTests {
         #expect(!unreachable.stdout.contains("Date header"))
         // And doctor writes nothing: no telemetry home appears before consent.
         #expect(!FileManager.default.fileExists(atPath: sandbox.telemetryHome.directory))
-        let noCredentials = try sandbox.cli(["doctor"], env: ["CFDEV_TELEMETRY_ENDPOINT": "http://127.0.0.1:\(port)"])
+        let noCredentials = try doctor("http://127.0.0.1:\(port)", credentials: false)
         #expect(noCredentials.status == 1)
         #expect(noCredentials.stdout.contains("FAIL configuration: no upload credentials"))
-        let insecure = try sandbox.cli(
-            ["doctor"],
-            env: [
-                "CFDEV_TELEMETRY_ENDPOINT": "http://s3.example.com", "AWS_ACCESS_KEY_ID": "AK", "AWS_SECRET_ACCESS_KEY": "SK",
-            ])
+        let insecure = try doctor("http://s3.example.com")
         #expect(insecure.status == 1)
         #expect(insecure.stdout.contains("FAIL configuration"))
     }

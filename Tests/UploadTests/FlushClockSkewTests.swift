@@ -16,8 +16,7 @@ struct FlushClockSkewTests {
         arguments: servers)
     func skewedClockIsCorrected(kind: S3ServerKind) async throws {
         let faketime = try #require(faketimePath, "faketime is not installed (apt-get install faketime)")
-        try await S3TestServer.with(kind) { server in
-            try await server.disableMotoSignatureCheck()
+        try await S3TestServer.with(kind, motoChecksSignatures: false) { server in
             try await FaultProxy.with(server) { proxy in
                 let world = try FlushWorld(server: server, prefix: "skew \(kind)/", endpoint: proxy.url)
                 var ids: [String] = []

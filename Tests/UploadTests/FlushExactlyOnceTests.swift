@@ -15,15 +15,14 @@ struct FlushExactlyOnceTests {
 
     static let servers = S3ServerKind.allCases.filter { S3TestServer.shouldRun($0) }
     /// Servers that check the flusher's signatures on batch keys (moto cannot: see
-    /// `disableMotoSignatureCheck`).
+    /// `S3TestServer.start`, `motoChecksSignatures`).
     static let signatureCheckingServers = [S3ServerKind.seaweedfs, .rclone].filter { S3TestServer.shouldRun($0) }
 
     @Test(
         "shims on three machines, then flush: every event once, in day partitions, batches bounded",
         arguments: servers)
     func shimsOnSeveralMachinesLandExactlyOnce(kind: S3ServerKind) async throws {
-        try await S3TestServer.with(kind) { server in
-            try await server.disableMotoSignatureCheck()
+        try await S3TestServer.with(kind, motoChecksSignatures: false) { server in
             var expected = Set<String>()
             for machine in 0..<3 {
                 let world = try FlushWorld(server: server, prefix: Self.prefix)
@@ -117,8 +116,7 @@ struct FlushExactlyOnceTests {
         "the byte bound per object, and the events dropped at the cap reported with the next upload",
         arguments: servers)
     func byteBoundAndDroppedCount(kind: S3ServerKind) async throws {
-        try await S3TestServer.with(kind) { server in
-            try await server.disableMotoSignatureCheck()
+        try await S3TestServer.with(kind, motoChecksSignatures: false) { server in
             let prefix = "limits/"
             let maxBytes = 2048
             let world = try FlushWorld(server: server, prefix: prefix, extra: ["CFDEV_TELEMETRY_MAX_BATCH_BYTES": "\(maxBytes)"])

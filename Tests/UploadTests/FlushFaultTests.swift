@@ -145,9 +145,7 @@ struct FlushFaultTests {
     @Test("a refused connection is retried within the bound, then reported in one line")
     func connectionRefused() async throws {
         let server = try S3TestServer.requireCurrent()
-        let free = try FreePorts(count: 1)
-        let closedPort = free.ports[0]
-        free.release()
+        let closedPort = try FreePorts.one()
         let world = try FlushWorld(
             server: server, prefix: FlushWorld.uniquePrefix("refused "),
             endpoint: "http://127.0.0.1:\(closedPort)")

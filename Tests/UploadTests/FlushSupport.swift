@@ -1,6 +1,4 @@
-import AsyncHTTPClient
 import Foundation
-import NIOCore
 import TelemetryCore
 import TelemetryRules
 import TelemetryTestSupport
@@ -33,15 +31,8 @@ struct FlushWorld: Sendable {
         self.server = server
         self.prefix = prefix
         self.endpoint = endpoint ?? server.url.absoluteString
-        var environment = [
-            "AWS_ACCESS_KEY_ID": server.credentials.accessKeyID,
-            "AWS_SECRET_ACCESS_KEY": server.credentials.secretAccessKey,
-            "AWS_REGION": server.region,
-            "CFDEV_TELEMETRY_ENDPOINT": self.endpoint,
-            "CFDEV_TELEMETRY_BUCKET": server.bucket,
-            "CFDEV_TELEMETRY_PREFIX": prefix,
-            "CFDEV_TELEMETRY_FLUSHER": "/bin/true",
-        ]
+        var environment = server.environment(prefix: prefix, endpoint: self.endpoint)
+        environment["CFDEV_TELEMETRY_FLUSHER"] = "/bin/true"
         for (key, value) in extra { environment[key] = value }
         self.environment = environment
         try sandbox.setConsent(.on)
@@ -325,37 +316,6 @@ struct WatchedChild: Sendable {
             try? await Task.sleep(nanoseconds: 50_000_000)
         }
         return stdout.contains(text)
-    }
-}
-
-/// Runs blocking work (child processes, boto3) on its own thread, so that the tests' 2-core
-/// cooperative pool stays free for the others.
-func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        let thread = Thread {
-            do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
-        }
-        thread.stackSize = 4 << 20
-        thread.start()
-    }
-}
-
-extension S3TestServer {
-    /// moto 5.x checks a signature over werkzeug's decoded path without encoding it again, so
-    /// any key with `=` (every batch key has `dt=`) fails with SignatureDoesNotMatch, for boto3
-    /// too. For the flush tests on moto its signature check is turned off (`/moto-api/reset-auth`);
-    /// SeaweedFS and rclone check the flusher's signatures.
-    func disableMotoSignatureCheck() async throws {
-        guard kind == .moto else { return }
-        var request = HTTPClientRequest(url: url.absoluteString + "/moto-api/reset-auth")
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/octet-stream")
-        request.body = .bytes(ByteBuffer(string: "inf"))
-        let response = try await S3Client.defaultHTTPClient.execute(request, timeout: .seconds(10))
-        _ = try await response.body.collect(upTo: 1 << 16)
-        guard response.status == .ok else {
-            throw ProcessGroupError(message: "moto reset-auth: \(response.status.code)")
-        }
     }
 }
 

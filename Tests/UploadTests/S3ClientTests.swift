@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import TelemetryCore
+import TelemetryTestSupport
 import TelemetryUpload
 import Testing
 

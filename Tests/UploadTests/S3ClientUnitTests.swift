@@ -1,5 +1,6 @@
 import Foundation
 import TelemetryCore
+import TelemetryTestSupport
 import TelemetryUpload
 import Testing
 
@@ -11,6 +12,16 @@ import Glibc
 /// its transport failures, without an S3 server.
 @Suite("S3Client without a server")
 struct S3ClientUnitTests {
+    /// A client of bucket `telemetry` on 127.0.0.1:`port` (where nothing need listen).
+    static func loopbackClient(
+        port: Int = 1, credentials: AWSCredentials = AWSCredentials(accessKeyID: "AK", secretAccessKey: "SK"),
+        requestTimeout: TimeInterval = 30, clock: @escaping @Sendable () -> Date = Date.init
+    ) throws -> S3Client {
+        S3Client(
+            endpoint: try S3Endpoint(url: "http://127.0.0.1:\(port)", bucket: "telemetry"), credentials: credentials,
+            requestTimeout: requestTimeout, clock: clock)
+    }
+
     // MARK: Endpoint
 
     @Test(arguments: [
@@ -159,9 +170,7 @@ struct S3ClientUnitTests {
     @Test("a store's Date more than a day away is never applied; an offset the clock no longer needs is dropped")
     func clockCorrectionIsBounded() throws {
         let now = Date(timeIntervalSince1970: 1_000_000_000)
-        let client = S3Client(
-            endpoint: try S3Endpoint(url: "http://127.0.0.1:1", bucket: "telemetry"),
-            credentials: AWSCredentials(accessKeyID: "AK", secretAccessKey: "SK"), clock: { now })
+        let client = try Self.loopbackClient(clock: { now })
         let year9999 = try #require(HTTPDate.parse("Fri, 31 Dec 9999 23:59:59 GMT"))
         let absurd = S3Error(
             method: "PUT", resource: "k", status: 403, code: "RequestTimeTooSkewed", message: "",
@@ -201,10 +210,7 @@ struct S3ClientUnitTests {
     }
 
     @Test func correctClockAppliesTheMeasuredSkew() throws {
-        let client = S3Client(
-            endpoint: try S3Endpoint(url: "http://127.0.0.1:1", bucket: "telemetry"),
-            credentials: AWSCredentials(accessKeyID: "AK", secretAccessKey: "SK"),
-            clock: { Date(timeIntervalSince1970: 1_000_000) })
+        let client = try Self.loopbackClient(clock: { Date(timeIntervalSince1970: 1_000_000) })
         let error = S3Error(
             method: "PUT", resource: "k", status: 403, code: "RequestTimeTooSkewed", message: "",
             serverDate: Date(timeIntervalSince1970: 1_000_000 - 1200), requestDate: client.signingDate)
@@ -222,12 +228,8 @@ struct S3ClientUnitTests {
     // MARK: Transport
 
     @Test func connectionRefusedIsRetryable() async throws {
-        let ports = try FreePorts(count: 1)
-        let port = ports.ports[0]
-        ports.release()
-        let client = S3Client(
-            endpoint: try S3Endpoint(url: "http://127.0.0.1:\(port)", bucket: "telemetry"),
-            credentials: AWSCredentials(accessKeyID: "AK", secretAccessKey: "SK"), requestTimeout: 10)
+        let port = try FreePorts.one()
+        let client = try Self.loopbackClient(port: port, requestTimeout: 10)
         do {
             try await client.putObject(key: "k", body: Data("x".utf8))
             Issue.record("PUT to a closed port succeeded")
@@ -243,22 +245,9 @@ struct S3ClientUnitTests {
 
     @Test func aStalledServerTimesOutRetryably() async throws {
         // A listening socket that never accepts: the kernel completes the handshake, nobody answers.
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (fd, port) = try LoopbackSocket.bound(listening: 16)
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 && listen(fd, 16) == 0
-            }
-        }
-        try #require(ok)
-        let port = Int(UInt16(bigEndian: address.sin_port))
-        let client = S3Client(
-            endpoint: try S3Endpoint(url: "http://127.0.0.1:\(port)", bucket: "telemetry"),
-            credentials: AWSCredentials(accessKeyID: "AK", secretAccessKey: "SK"), requestTimeout: 1)
+        let client = try Self.loopbackClient(port: port, requestTimeout: 1)
         do {
             try await client.putObject(key: "k", body: Data("x".utf8))
             Issue.record("PUT to a stalled server succeeded")
@@ -271,8 +260,8 @@ struct S3ClientUnitTests {
 
     // MARK: On the wire
 
-    static func httpResponse(_ body: String = "", extra: String = "") -> String {
-        "HTTP/1.1 200 OK\r\nDate: Mon, 23 Nov 2026 18:56:57 GMT\r\n\(extra)Content-Length: \(body.utf8.count)\r\n"
+    static func httpResponse(_ body: String = "", status: String = "200 OK", extra: String = "") -> String {
+        "HTTP/1.1 \(status)\r\nDate: Mon, 23 Nov 2026 18:56:57 GMT\r\n\(extra)Content-Length: \(body.utf8.count)\r\n"
             + "Connection: close\r\n\r\n\(body)"
     }
 
@@ -280,9 +269,7 @@ struct S3ClientUnitTests {
         let capture = try WireCapture(response: Self.httpResponse(extra: "ETag: \"5d41402abc4b2a76b9719d911017c592\"\r\n"))
         let credentials = AWSCredentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "secret", sessionToken: "token")
         let now = Date(timeIntervalSince1970: 1_795_460_217)
-        let client = S3Client(
-            endpoint: try S3Endpoint(url: "http://127.0.0.1:\(capture.port)", bucket: "telemetry"),
-            credentials: credentials, clock: { now })
+        let client = try Self.loopbackClient(port: capture.port, credentials: credentials, clock: { now })
         let body = Data("hello".utf8)
         let response = try await client.putObject(
             key: "tele metry+x=1/ü/50%/a b.ndjson.gz", body: body, contentType: "application/x-ndjson")
@@ -318,9 +305,7 @@ struct S3ClientUnitTests {
             <Contents><Key>a</Key><ETag>"e"</ETag><Size>1</Size></Contents></ListBucketResult>
             """
         let capture = try WireCapture(response: Self.httpResponse(listing))
-        let client = S3Client(
-            endpoint: try S3Endpoint(url: "http://127.0.0.1:\(capture.port)", bucket: "telemetry"),
-            credentials: AWSCredentials(accessKeyID: "AK", secretAccessKey: "SK"))
+        let client = try Self.loopbackClient(port: capture.port)
         let page = try await client.listObjectsV2(prefix: "tele metry+x=1/ü/", continuationToken: "a/b=+", maxKeys: 1)
         #expect(page.keys == ["a"])
         #expect(page.serverDate == Date(timeIntervalSince1970: 1_795_460_217))
@@ -330,9 +315,7 @@ struct S3ClientUnitTests {
 
     @Test func lifecyclePutSendsContentMD5() async throws {
         let capture = try WireCapture(response: Self.httpResponse())
-        let client = S3Client(
-            endpoint: try S3Endpoint(url: "http://127.0.0.1:\(capture.port)", bucket: "telemetry"),
-            credentials: AWSCredentials(accessKeyID: "AK", secretAccessKey: "SK"))
+        let client = try Self.loopbackClient(port: capture.port)
         let xml = "<LifecycleConfiguration/>"
         try await client.putBucketLifecycle(xml)
         let request = try #require(capture.request())
@@ -347,12 +330,8 @@ struct S3ClientUnitTests {
             <?xml version="1.0" encoding="UTF-8"?>
             <Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message><RequestId>R1</RequestId></Error>
             """
-        let capture = try WireCapture(
-            response: "HTTP/1.1 503 Slow Down\r\nDate: Mon, 23 Nov 2026 18:56:57 GMT\r\nContent-Length: \(body.utf8.count)\r\n"
-                + "Connection: close\r\n\r\n\(body)")
-        let client = S3Client(
-            endpoint: try S3Endpoint(url: "http://127.0.0.1:\(capture.port)", bucket: "telemetry"),
-            credentials: AWSCredentials(accessKeyID: "AK", secretAccessKey: "SK"))
+        let capture = try WireCapture(response: Self.httpResponse(body, status: "503 Slow Down"))
+        let client = try Self.loopbackClient(port: capture.port)
         do {
             _ = try await client.getObject(key: "k")
             Issue.record("a 503 succeeded")

@@ -1,8 +1,5 @@
-import AsyncHTTPClient
 import Foundation
-import NIOCore
-import NIOHTTP1
-import TelemetryUpload
+import TelemetryTestSupport
 
 /// `fault_proxy.py` on 127.0.0.1 in front of a real test server: answers each request by a
 /// scripted action (pass, 503 SlowDown, 500, 429, drop before/after forwarding, stall, delay,
@@ -53,37 +50,40 @@ final class FaultProxy: Sendable {
     /// Starts a proxy to `server`, runs `body`, stops the proxy.
     static func with<T>(_ server: S3TestServer, _ body: (FaultProxy) async throws -> T) async throws -> T {
         let proxy = try await FaultProxy(upstreamPort: server.url.port!)
-        do {
-            let result = try await body(proxy)
-            proxy.stop()
-            return result
-        } catch {
-            proxy.stop()
-            throw error
-        }
+        defer { proxy.stop() }
+        return try await body(proxy)
     }
 
+    /// Starts the proxy on a port the kernel chooses (no race with other servers for it), and
+    /// reads the port back from the script's `PORT N` line.
     private init(upstreamPort: Int) async throws {
         directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("fault-proxy-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let free = try FreePorts(count: 1)
-        port = free.ports[0]
-        free.release()
         let logFile = directory.appendingPathComponent("proxy.log")
         process = try ProcessGroup(
-            executable: "python3",
-            arguments: ["-u", Self.script.path, "--upstream-port", "\(upstreamPort)", "--port", "\(port)"],
+            executable: "python3", arguments: ["-u", Self.script.path, "--upstream-port", "\(upstreamPort)", "--port", "0"],
             logFile: logFile)
         let deadline = Date().addingTimeInterval(15)
-        while Date() < deadline {
-            if process.logTail().contains("PORT \(port)") { return }
-            guard process.isRunning else { break }
+        // The log is read once more after each wait, the deadline checked only then (on a loaded
+        // machine a wait of 50 ms can last far longer).
+        while true {
+            if let port = Self.announcedPort(process.logTail(lines: .max)) {
+                self.port = port
+                return
+            }
+            guard process.isRunning, Date() < deadline else { break }
             try await Task.sleep(nanoseconds: 50_000_000)
         }
         let tail = process.logTail()
-        stop()
+        process.kill()
+        try? FileManager.default.removeItem(at: directory)
         throw ProcessGroupError(message: "fault proxy did not start:\n\(tail)")
+    }
+
+    /// The port of the script's `PORT N` line, once it is written.
+    private static func announcedPort(_ log: String) -> Int? {
+        log.split(separator: "\n").lazy.compactMap { $0.hasPrefix("PORT ") ? Int($0.dropFirst(5)) : nil }.first
     }
 
     /// Replaces the script (and clears the log): `actions` for the next requests whose method is
@@ -115,17 +115,8 @@ final class FaultProxy: Sendable {
     }
 
     private func control(_ method: String, _ path: String, body: Data? = nil) async throws -> Data {
-        var request = HTTPClientRequest(url: url + path)
-        request.method = HTTPMethod(rawValue: method)
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: body))
-        }
-        let response = try await S3Client.defaultHTTPClient.execute(request, timeout: .seconds(10))
-        let data = Data(try await response.body.collect(upTo: 16 << 20).readableBytesView)
-        guard response.status == .ok else {
-            throw ProcessGroupError(message: "fault proxy \(path): \(response.status.code)")
-        }
-        return data
+        try await ControlRequest.send(
+            method, url + path, headers: body == nil ? [] : [("Content-Type", "application/json")], body: body,
+            what: "fault proxy \(path)", timeoutSeconds: 10)
     }
 }

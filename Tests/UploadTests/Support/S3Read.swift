@@ -1,4 +1,5 @@
 import Foundation
+import TelemetryTestSupport
 
 /// Runs `Support/s3read.py` (boto3) against a test server: an independent view of what landed.
 enum S3Read {

@@ -1,4 +1,5 @@
 import Foundation
+import TelemetryTestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -24,22 +25,9 @@ final class WireCapture: @unchecked Sendable {
 
     /// `response` is sent verbatim after the request was read.
     init(response: String) throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 && listen(fd, 4) == 0
-            }
-        }
-        guard fd >= 0, ok else {
-            close(fd)
-            throw ProcessGroupError(message: "WireCapture: cannot listen")
-        }
+        let (fd, port) = try LoopbackSocket.bound(listening: 4)
         listener = fd
-        port = Int(UInt16(bigEndian: address.sin_port))
+        self.port = port
         let thread = Thread { [self] in serve(response: response) }
         thread.start()
     }

