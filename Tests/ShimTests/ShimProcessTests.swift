@@ -32,7 +32,7 @@ struct ShimProcessTests {
         defer { posix_spawn_file_actions_destroy(&actions) }
         let pid = try ChildRunner.spawnLikeAShell(
             sandbox.shimDir + "/cf", ["dev", "start"],
-            environment: sandbox.environment(["FAKE_CF_SLEEP": "30"]), actions: &actions)
+            environment: sandbox.environment(["FAKE_CF_SLEEP": "60"]), actions: &actions)
         // Wait until the stand-in is running, then signal the shim only.
         let deadline = Date().addingTimeInterval(10)
         while !FileManager.default.fileExists(atPath: sandbox.fakeCFLog) && Date() < deadline { usleep(10_000) }
@@ -41,8 +41,8 @@ struct ShimProcessTests {
         kill(pid, SIGTERM)
         var status: Int32 = 0
         waitpid(pid, &status, 0)
-        // Forwarded at once: the stand-in would otherwise sleep for 30 s.
-        #expect(Date().timeIntervalSince(started) < 25)
+        // Forwarded at once: the stand-in would otherwise sleep for 60 s.
+        #expect(Date().timeIntervalSince(started) < 45)
         #expect(status & 0x7f == SIGTERM)
     }
 
