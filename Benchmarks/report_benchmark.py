@@ -112,14 +112,20 @@ def upload(s3, objects):
         list(pool.map(lambda kb: s3.put_object(Bucket=BUCKET, Key=kb[0], Body=kb[1]), objects))
 
 
+LAST_CPU = 0.0  # user + system seconds of the last run_timed command
+
+
 def run_timed(args, env):
     """(seconds, peak RSS in MiB, stdout) of a command run under /usr/bin/time."""
     start = time.perf_counter()
-    result = subprocess.run(["/usr/bin/time", "-f", "maxrss_kb=%M"] + args, env=env, capture_output=True, text=True)
+    global LAST_CPU
+    result = subprocess.run(["/usr/bin/time", "-f", "maxrss_kb=%M cpu=%U %S"] + args, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
     if result.returncode != 0:
         sys.exit(f"failed: {' '.join(args)}\n{result.stderr[-2000:]}")
-    rss = [int(l.split("=")[1]) for l in result.stderr.splitlines() if l.startswith("maxrss_kb=")][-1]
+    line = [l for l in result.stderr.splitlines() if l.startswith("maxrss_kb=")][-1]
+    rss = int(line.split()[0].split("=")[1])
+    LAST_CPU = sum(float(x) for x in line.split("cpu=")[1].split())
     return elapsed, rss / 1024, result.stdout
 
 
@@ -212,7 +218,8 @@ def main():
         _, rss_quarter, _ = run_timed([a.binary, "report", "--from", first.isoformat(), "--to", quarter_last.isoformat(),
                                        "--by", "month", "--format", "json", "--no-cache"], env)
         cold, rss_cold, cold_out = run_timed(report + ["--cache", cache], env)
-        print(f"report cold:       {cold:7.2f} s   peak {rss_cold:6.1f} MiB  (a quarter of the objects: peak {rss_quarter:.1f} MiB)")
+        print(f"report cold:       {cold:7.2f} s   peak {rss_cold:6.1f} MiB  (a quarter of the objects: peak {rss_quarter:.1f} MiB); "
+              f"CPU {LAST_CPU:.2f} s of the report, on {os.cpu_count()} cores shared with SeaweedFS")
 
         t = time.perf_counter()
         python_rows = boto3_report(endpoint, first, last, 5)

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import TelemetryCore
+import TelemetryRules
 
 #if canImport(Glibc)
 import Glibc
@@ -26,7 +27,7 @@ public final class ReportCache: @unchecked Sendable {
     public static func defaultPath(environment: [String: String]) -> String {
         let base =
             environment["XDG_CACHE_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil }
-            ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.cache")
+            ?? (TelemetryHomePath.userHome { environment[$0] } + "/.cache")
         return base + "/cfdev-telemetry/report-cache.sqlite"
     }
 
@@ -38,6 +39,12 @@ public final class ReportCache: @unchecked Sendable {
         try Self.prepareFile(path)
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
+        // A cache a cold run rebuilds: write-ahead logging with NORMAL sync never damages it on
+        // a crash (a power loss may only forget the last days saved) and saves a sync per day.
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration)
             try queue.write { db in
