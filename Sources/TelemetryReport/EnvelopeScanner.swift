@@ -87,7 +87,7 @@ enum EnvelopeScanner {
                         guard let value = plainInteger() else { return nil }
                         schema = value
                     } else {
-                        guard let raw = plainString(asciiOnly: false), let text = String(validating: raw, as: UTF8.self) else { return nil }
+                        guard let raw = plainString(asciiOnly: false), let text = Self.text(raw) else { return nil }
                         strings[key.rawValue] = text
                     }
                 } else {
@@ -102,6 +102,13 @@ enum EnvelopeScanner {
                 let os = strings[Key.os.rawValue], let build = strings[Key.build.rawValue]
             else { return nil }
             return Fields(schema: schema, eventID: eventID, event: event, timestamp: timestamp, anonymousID: anonymousID, os: os, build: build)
+        }
+
+        /// The string of these bytes, nil when they are not UTF-8 (ASCII, nearly always, needs
+        /// no validation).
+        static func text(_ raw: UnsafeRawBufferPointer) -> String? {
+            if raw.allSatisfy({ $0 < 0x80 }) { return String(decoding: raw, as: UTF8.self) }
+            return String(validating: raw, as: UTF8.self)
         }
 
         /// The bytes between the quotes of a string with no backslash and no control byte.
@@ -141,7 +148,7 @@ enum EnvelopeScanner {
             switch byte {
             case UInt8(ascii: "\""):
                 guard let raw = plainString(asciiOnly: false) else { return false }
-                return String(validating: raw, as: UTF8.self) != nil
+                return raw.allSatisfy { $0 < 0x80 } || Self.text(raw) != nil
             case UInt8(ascii: "{"):
                 at += 1
                 skipBlanks()
