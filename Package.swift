@@ -68,8 +68,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // Helpers for tests: real child processes, pseudo terminals, sandboxed homes, and the real
-        // S3-compatible servers (SeaweedFS, moto, rclone) started on loopback.
+        // Helpers for tests: real child processes, pseudo terminals, sandboxed homes, and the
+        // one harness of the real S3-compatible servers (SeaweedFS, moto, rclone) on loopback.
         .target(
             name: "TelemetryTestSupport",
             dependencies: [
