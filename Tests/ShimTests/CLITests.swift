@@ -121,7 +121,7 @@ struct CLITests {
         let sandbox = try Sandbox()
         let dir = sandbox.root + "/taken"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        try Data("#!/bin/sh\n".utf8).write(to: URL(fileURLWithPath: dir + "/cf"))
+        try Sandbox.writeExecutable(dir + "/cf", "#!/bin/sh\n")
         let result = try sandbox.cli(["install-shim", "--dir", dir])
         #expect(result.status == 1)
         #expect(result.stderr == "Error: \(dir)/cf exists and is not the shim; remove it first\n")

@@ -18,7 +18,9 @@ struct ShimSelfRecognitionTests {
     static func copyOfShim(to path: String, appending extra: Data = Data()) throws {
         var bytes = try Data(contentsOf: URL(fileURLWithPath: ProductLocator.shim))
         bytes.append(extra)
-        try bytes.write(to: URL(fileURLWithPath: path))
+        // (A close-on-exec descriptor: a child another test spawns meanwhile must not hold the
+        // copy open for writing, which makes exec fail with ETXTBSY.)
+        try Sandbox.writeExecutable(path, bytes: Array(bytes))
         chmod(path, 0o755)
     }
 
@@ -132,14 +134,14 @@ struct ShimSelfRecognitionTests {
         let sandbox = try Sandbox()
         try sandbox.setConsent(.on)
         // A real cf that calls `cf create-org` itself (as a plugin might), through the shim on PATH.
-        try Data(
+        try Sandbox.writeExecutable(
+            sandbox.binDir + "/cf",
             """
             #!/bin/sh
             printf '%s\\n' "$*" >> "$FAKE_CF_LOG"
             if [ "$1" = push ]; then cf create-org nested; fi
             exit 0
-            """.utf8
-        ).write(to: URL(fileURLWithPath: sandbox.binDir + "/cf"))
+            """)
         let result = try sandbox.cfOnTerminal(["push", "app"])
         #expect(result.status == 0)
         #expect(fakeCFRuns(sandbox) == ["push app", "create-org nested"])

@@ -38,10 +38,14 @@ public final class Sandbox: @unchecked Sendable {
 
     /// Writes an executable with a close-on-exec descriptor, so that a child another test
     /// spawns meanwhile cannot hold it open for writing (which makes `exec` fail, ETXTBSY).
-    static func writeExecutable(_ path: String, _ text: String) throws {
+    public static func writeExecutable(_ path: String, _ text: String) throws {
+        try writeExecutable(path, bytes: Array(text.utf8))
+    }
+
+    /// The same for bytes (a copy of a binary).
+    public static func writeExecutable(_ path: String, bytes: [UInt8]) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
         guard fd >= 0 else { throw POSIXError(.EACCES) }
-        let bytes = Array(text.utf8)
         let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         close(fd)
         guard written == bytes.count else { throw POSIXError(.EIO) }
