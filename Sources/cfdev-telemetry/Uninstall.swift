@@ -114,7 +114,10 @@ enum TelemetryHomeRemoval {
             return true
         case .directory:
             break
-        default:
+        case .unknown:
+            printError("Error: cannot look at \(path) (\(String(cString: strerror(errno)))); left it alone")
+            return false
+        case .regular, .special:
             printError("Error: \(path) is not a folder; left it alone")
             return false
         }
