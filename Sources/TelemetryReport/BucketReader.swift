@@ -177,6 +177,6 @@ public struct BucketReader: Sendable {
     static func fetch(
         _ object: PartitionListing.Object, day: CivilDate, client: S3Client, retry: RetryPolicy, limits: ObjectLimits
     ) async throws -> ObjectPartial? {
-        try await StoreRetry.get(object.key, client: client, retry: retry).map { ObjectPartial.read($0, partition: day, limits: limits) }
+        try await StoredObject.get(object.key, client: client, retry: retry).map { ObjectPartial.read($0, partition: day, limits: limits) }
     }
 }

@@ -71,7 +71,7 @@ public struct Compactor: Sendable {
                     continue
                 }
                 let client = self.client, retry = self.retry
-                tasks.append((object, Task { try await StoreRetry.get(object.key, client: client, retry: retry) }))
+                tasks.append((object, Task { try await StoredObject.get(object.key, client: client, retry: retry) }))
             }
             guard !tasks.isEmpty else { break }
             let (object, task) = tasks.removeFirst()
