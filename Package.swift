@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // The rules every part must agree on, libc only: the telemetry home's path, the
@@ -44,13 +45,14 @@ let package = Package(
         ),
         // zlib, for deterministic gzip of upload batches and for reading them back.
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
-        // Upload: SigV4, the S3 client, batches, the flusher.
+        // Upload: SigV4, the S3 client (proxies, trusted CAs), batches, the flusher.
         .target(
             name: "TelemetryUpload",
             dependencies: [
                 "TelemetryRules", "TelemetryCore", "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         // The team's side: aggregate the bucket into published statistics.
@@ -70,7 +72,9 @@ let package = Package(
         ),
         // Helpers for tests: real child processes, pseudo terminals, sandboxed homes, and the
         // one harness of the real S3-compatible servers (SeaweedFS, moto, rclone) on loopback.
-        .target(
+        // A test target (it uses the test framework, which only test builds have), so that
+        // `swift build` of every regular target never needs it; the other test targets use it.
+        .testTarget(
             name: "TelemetryTestSupport",
             dependencies: [
                 "TelemetryRules", "TelemetryCore", "TelemetryUpload",

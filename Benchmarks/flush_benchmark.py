@@ -303,7 +303,8 @@ def measure(binary, workdir, endpoint, direct, relay_log, count, repeat, rng):
     prefix = f"bench-{count}-{repeat}/"
     env = {
         "HOME": home, "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
-        "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY, "AWS_REGION": "us-east-1",
+        "CFDEV_TELEMETRY_ACCESS_KEY_ID": ACCESS_KEY, "CFDEV_TELEMETRY_SECRET_ACCESS_KEY": SECRET_KEY,
+        "CFDEV_TELEMETRY_REGION": "us-east-1",
         "CFDEV_TELEMETRY_ENDPOINT": endpoint, "CFDEV_TELEMETRY_BUCKET": BUCKET,
         "CFDEV_TELEMETRY_PREFIX": prefix, "CFDEV_TELEMETRY_FLUSH_INTERVAL": "31536000",
     }

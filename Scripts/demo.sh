@@ -12,15 +12,18 @@ step() { printf '\n== %s\n' "$*"; }
 say() { printf '   %s\n' "$*"; }
 
 step "build"
-bash Scripts/install-deps.sh
+bash Scripts/install-deps.sh demo
 say "Compiling cf and cfdev-telemetry (debug). The first build also compiles the"
 say "dependencies: 5 to 10 minutes on 2 cores; later runs take seconds."
 started=$SECONDS
+# The log lives beside the build, in a folder that a clean clone does not have yet.
+mkdir -p .build
+build_log=.build/demo-build.log
 # The dependencies' own warnings ("found 1 file(s) which are unhandled") are not ours to show.
-if ! swift build --product cfdev-telemetry >.build/demo-build.log 2>&1 \
-   || ! swift build --product cf >>.build/demo-build.log 2>&1; then
-  grep -v "which are unhandled" .build/demo-build.log | tail -n 30
-  echo "demo.sh: the build failed (full log: .build/demo-build.log)" >&2
+if ! swift build --product cfdev-telemetry >"$build_log" 2>&1 \
+   || ! swift build --product cf >>"$build_log" 2>&1; then
+  grep -v "which are unhandled" "$build_log" | tail -n 30
+  echo "demo.sh: the build failed (full log: $build_log)" >&2
   exit 1
 fi
 BIN="$(swift build --show-bin-path)"
@@ -93,7 +96,8 @@ chmod +x "$WORK/real-cf/cf"
 echo '{"Target": "https://api.dev.cfdev.sh"}' >"$WORK/home/.cf/config.json"
 echo "0123456789abcdef0123456789abcdef" >"$WORK/machine-id"
 export HOME="$WORK/home" CFDEV_TELEMETRY_MACHINE_ID_FILE="$WORK/machine-id"
-export AWS_ACCESS_KEY_ID="$AK" AWS_SECRET_ACCESS_KEY="$SK" AWS_REGION=us-east-1
+# Uploads read only telemetry settings: a user's own AWS_* variables are never used for them.
+export CFDEV_TELEMETRY_ACCESS_KEY_ID="$AK" CFDEV_TELEMETRY_SECRET_ACCESS_KEY="$SK" CFDEV_TELEMETRY_REGION=us-east-1
 export CFDEV_TELEMETRY_ENDPOINT="$ENDPOINT" CFDEV_TELEMETRY_BUCKET="$BUCKET" CFDEV_TELEMETRY_PREFIX="demo/"
 # Upload only when asked (below): no background flush starts during the demo.
 export CFDEV_TELEMETRY_FLUSH_INTERVAL=999999

@@ -10,7 +10,7 @@
 # (needs python3 with boto3; otherwise SeaweedFS creates it on the first upload).
 # Then, in another shell:
 #   export CFDEV_TELEMETRY_ENDPOINT=http://127.0.0.1:8333 CFDEV_TELEMETRY_BUCKET=telemetry
-#   export AWS_ACCESS_KEY_ID=AK AWS_SECRET_ACCESS_KEY=SK AWS_REGION=us-east-1
+#   export CFDEV_TELEMETRY_ACCESS_KEY_ID=AK CFDEV_TELEMETRY_SECRET_ACCESS_KEY=SK CFDEV_TELEMETRY_REGION=us-east-1
 set -euo pipefail
 
 dir="${TMPDIR:-/tmp}/cfdev-telemetry-s3"

@@ -133,7 +133,7 @@ if command -v moto_server >/dev/null 2>&1; then
   moto_pid=$!
   for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
   s3_env=("${user_env[@]}" CFDEV_TELEMETRY_ENDPOINT="http://127.0.0.1:$port" CFDEV_TELEMETRY_BUCKET=release-test
-    AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY=secret AWS_REGION=us-east-1)
+    CFDEV_TELEMETRY_ACCESS_KEY_ID=AKIDEXAMPLE CFDEV_TELEMETRY_SECRET_ACCESS_KEY=secret CFDEV_TELEMETRY_REGION=us-east-1)
   python3 -c "import boto3,sys; boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id='a', aws_secret_access_key='b').create_bucket(Bucket='release-test')" "http://127.0.0.1:$port"
   check "flush uploads to a real S3 server (TLS-free loopback, gzip)" "${s3_env[@]}" "$cli" flush
   for locale in C de_DE.UTF-8 ja_JP.UTF-8; do

@@ -2,10 +2,10 @@ import Foundation
 
 /// Reads a small settings file without trusting it: never blocks on a FIFO or device (opened
 /// non-blocking, regular files only) and never reads more than `maxBytes`.
-enum BoundedFileRead {
+public enum BoundedFileRead {
     /// The file's bytes; nil when nothing is there. Throws a one-line error for anything that
     /// is there but not a regular file, unreadable, or larger than `maxBytes`.
-    static func contents(of path: String, maxBytes: Int) throws -> Data? {
+    public static func contents(of path: String, maxBytes: Int) throws -> Data? {
         let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
         if fd < 0 {
             if errno == ENOENT || errno == ENOTDIR { return nil }

@@ -45,7 +45,7 @@ public struct Recorder: Sendable {
                 anonymousID: id, os: os, data: $0.data)
         }
         try spool.record(envelopes, cap: cap)
-        if EnvironmentSwitches.isDebugging { environment[$0] } {
+        if EnvironmentSwitches.isDebugging({ environment[$0] }) {
             for envelope in envelopes {
                 FileHandle.standardError.write(Data(("cfdev-telemetry: recorded " + envelope.jsonLine + "\n").utf8))
             }

@@ -29,6 +29,8 @@ public struct ResolvedSettings: Sendable {
     public var warnings: [String] = []
     /// The shipped defaults file in use, if one was found.
     public var shippedDefaults: String?
+    /// The general `AWS_*` variables present and ignored (client side only; names, sorted).
+    public var ignoredVariables: [String] = []
 
     public init(settings: TelemetrySettings = TelemetrySettings()) {
         self.settings = settings

@@ -11,20 +11,25 @@ enum SettingInput {
 /// one-line error.
 struct SettingSpec {
     let key: String
+    /// The telemetry's own variables, which every command reads.
     let variables: [String]
+    /// The general AWS variables that the team's commands also read, after `variables`. The
+    /// client side never reads them: they belong to the user's own AWS work.
+    var teamVariables: [String] = []
     /// Whether a variable set to the empty string counts (the prefix may be empty).
     var emptyCounts = false
     let apply: (SettingInput, String, inout TelemetrySettings) throws -> Void
 
     static var all: [SettingSpec] {
         [
-            string("endpoint", ["CFDEV_TELEMETRY_ENDPOINT", "AWS_ENDPOINT_URL_S3"], \.endpoint),
+            string("endpoint", ["CFDEV_TELEMETRY_ENDPOINT"], \.endpoint).team(["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"]),
             string("bucket", ["CFDEV_TELEMETRY_BUCKET"], \.bucket),
             string("prefix", ["CFDEV_TELEMETRY_PREFIX"], \.prefix, emptyCounts: true),
-            string("region", ["AWS_REGION", "AWS_DEFAULT_REGION"], \.region),
-            secret("access_key_id", ["AWS_ACCESS_KEY_ID"], \.accessKeyID),
-            secret("secret_access_key", ["AWS_SECRET_ACCESS_KEY"], \.secretAccessKey),
-            secret("session_token", ["AWS_SESSION_TOKEN"], \.sessionToken),
+            string("region", ["CFDEV_TELEMETRY_REGION"], \.region).team(["AWS_REGION", "AWS_DEFAULT_REGION"]),
+            secret("access_key_id", ["CFDEV_TELEMETRY_ACCESS_KEY_ID"], \.accessKeyID).team(["AWS_ACCESS_KEY_ID"]),
+            secret("secret_access_key", ["CFDEV_TELEMETRY_SECRET_ACCESS_KEY"], \.secretAccessKey).team(["AWS_SECRET_ACCESS_KEY"]),
+            secret("session_token", ["CFDEV_TELEMETRY_SESSION_TOKEN"], \.sessionToken).team(["AWS_SESSION_TOKEN"]),
+            secret("ca_bundle", ["CFDEV_TELEMETRY_CA_BUNDLE"], \.caBundle),
             flag("path_style", ["CFDEV_TELEMETRY_PATH_STYLE"], \.pathStyle),
             flag("allow_http", ["CFDEV_TELEMETRY_ALLOW_HTTP"], \.allowHTTP),
             integer("flush_interval_seconds", ["CFDEV_TELEMETRY_FLUSH_INTERVAL"], \.flushIntervalSeconds, 0...31_536_000),
@@ -39,6 +44,18 @@ struct SettingSpec {
 
     /// The keys of every setting, in the order `status` shows them.
     static var keys: [String] { all.map(\.key) }
+
+    /// This setting, also read by the team's commands from `variables` (after its own).
+    func team(_ variables: [String]) -> SettingSpec {
+        var spec = self
+        spec.teamVariables = variables
+        return spec
+    }
+
+    /// The variables read for `audience`, in order.
+    func variablesRead(by audience: SettingsAudience) -> [String] {
+        audience == .team ? variables + teamVariables : variables
+    }
 
     /// A setting of type `Value`: `json` reads it from a config file's value, `text` from a
     /// variable's or flag's text; both are given the source to name in a one-line error.

@@ -3,16 +3,17 @@ import ShimFront
 
 /// Resolves `TelemetrySettings`: built-in defaults, then the shipped defaults file (the
 /// package's `<prefix>/etc/cfdev-telemetry/defaults.json`, else `/etc/cfdev-telemetry/defaults.json`),
-/// then `config.json` in the telemetry home, then the environment. Every value is checked
+/// then `config.json` in the telemetry home, then the environment (for the client side only the
+/// telemetry's own variables: see `SettingsAudience`). Every value is checked
 /// (numbers finite and in range); a bad one is a one-line error naming the file or variable and
 /// the key. An unknown key is a warning and is ignored.
 public enum SettingsLoader {
     /// The most a settings file may hold.
     public static let maxFileBytes = 64 * 1024
 
-    /// The settings; unknown keys are ignored and noted in the telemetry log.
+    /// The client side's settings; unknown keys are ignored and noted in the telemetry log.
     public static func load(home: TelemetryHome, environment: [String: String]) throws -> TelemetrySettings {
-        let resolved = try resolve(home: home, environment: environment)
+        let resolved = try resolve(home: home, environment: environment, audience: .client)
         if !resolved.warnings.isEmpty {
             let log = TelemetryLog(home: home)
             for warning in resolved.warnings { log.write("settings: \(warning)") }
@@ -23,9 +24,10 @@ public enum SettingsLoader {
     /// The settings with the origin of each and the warnings. `shippedDefaults` nil: the
     /// candidates beside the running executable, then /etc.
     public static func resolve(
-        home: TelemetryHome, environment: [String: String], shippedDefaults: [String]? = nil
+        home: TelemetryHome, environment: [String: String], audience: SettingsAudience, shippedDefaults: [String]? = nil
     ) throws -> ResolvedSettings {
         var resolved = ResolvedSettings()
+        if audience == .client { resolved.ignoredVariables = ignoredVariables(environment) }
         let candidates = shippedDefaults ?? shippedDefaultsCandidates(executable: RealCFLocator.ownExecutable())
         for path in candidates {
             if try applyFile(path, origin: .shipped(path: path), to: &resolved) {
@@ -34,8 +36,14 @@ public enum SettingsLoader {
             }
         }
         _ = try applyFile(home.configPath, origin: .file(path: home.configPath), to: &resolved)
-        try applyEnvironment(environment, to: &resolved)
+        try applyEnvironment(environment, audience: audience, to: &resolved)
         return resolved
+    }
+
+    /// The general AWS variables set in `environment` (names only, sorted): the client side
+    /// ignores every one of them, and `status` and `doctor` say so.
+    public static func ignoredVariables(_ environment: [String: String]) -> [String] {
+        environment.keys.filter { $0.hasPrefix("AWS_") }.sorted()
     }
 
     /// `<prefix>/etc/cfdev-telemetry/defaults.json`, `<prefix>` being the parent of the folder
@@ -80,9 +88,9 @@ public enum SettingsLoader {
 
     // MARK: environment
 
-    static func applyEnvironment(_ env: [String: String], to resolved: inout ResolvedSettings) throws {
+    static func applyEnvironment(_ env: [String: String], audience: SettingsAudience, to resolved: inout ResolvedSettings) throws {
         for spec in SettingSpec.all {
-            for variable in spec.variables {
+            for variable in spec.variablesRead(by: audience) {
                 guard let value = env[variable], spec.emptyCounts || !value.isEmpty else { continue }
                 try spec.apply(.text(value), variable, &resolved.settings)
                 resolved.origins[spec.key] = .environment(variable: variable)

@@ -11,6 +11,9 @@ public struct TelemetrySettings: Sendable, Equatable {
     public var accessKeyID: String? = nil
     public var secretAccessKey: String? = nil
     public var sessionToken: String? = nil
+    /// A PEM file of the certificate authorities to trust instead of the system's (a private
+    /// CA, a TLS-intercepting proxy). Else `SSL_CERT_FILE`/`SSL_CERT_DIR`, else the system's.
+    public var caBundle: String? = nil
     /// Path-style addressing (`https://host/bucket/key`), which S3-compatible servers expect.
     public var pathStyle = true
     /// Allows plain HTTP to hosts other than loopback.

@@ -10,4 +10,7 @@ final class LockedValue<Value: Sendable>: @unchecked Sendable {
     func get() -> Value { lock.withLock { value } }
 
     func set(_ newValue: Value) { lock.withLock { value = newValue } }
+
+    /// Runs `body` on the value under the lock.
+    func withLock<T>(_ body: (inout Value) -> T) -> T { lock.withLock { body(&value) } }
 }

@@ -36,13 +36,18 @@ public final class S3Client: Sendable {
     /// A refused connection fails at once (no silent re-dialling until the connect timeout):
     /// the flusher has its own bounded backoff.
     public static let defaultHTTPClient: HTTPClient = {
+        HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: baseConfiguration())
+    }()
+
+    /// The configuration every client here starts from (see `defaultHTTPClient`).
+    static func baseConfiguration() -> HTTPClient.Configuration {
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
             timeout: .init(connect: .seconds(5)))
         configuration.decompression = .disabled
         configuration.connectionPool.retryConnectionEstablishment = false
-        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-    }()
+        return configuration
+    }
 
     /// `httpClient` nil uses `defaultHTTPClient`; a client passed in stays the caller's to shut down.
     /// `clock` is the local clock; requests are signed at `clock() + clockOffset`.

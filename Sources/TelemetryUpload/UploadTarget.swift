@@ -1,17 +1,21 @@
 import Foundation
 import TelemetryCore
 
-/// Where and as whom to upload: the validated endpoint and the credentials, resolved from
-/// `TelemetrySettings`. Every problem is a one-line error naming the setting.
+/// Where and as whom to upload: the validated endpoint, the credentials and how requests get
+/// there (proxy, trusted CAs), resolved from `TelemetrySettings` and the environment. Every
+/// problem is a one-line error naming the setting.
 public struct UploadTarget: Sendable {
     public let endpoint: S3Endpoint
     public let credentials: AWSCredentials
+    public let connection: StoreConnection
     /// Where the objects go under the bucket (the normalised prefix and the key layout).
     public let layout: PartitionLayout
 
     /// `role`: whose key this command needs, named when there is none (`report` reads with the
     /// reader's key, `retention` and `compact` need the operator's, `flush` the uploader's).
-    public init(settings: TelemetrySettings, role: AccessPolicy.Role = .uploader) throws {
+    /// `environment`: where the proxy and CA variables are read (the uploader's are the client
+    /// side's, which never reads `AWS_CA_BUNDLE`).
+    public init(settings: TelemetrySettings, role: AccessPolicy.Role = .uploader, environment: [String: String]) throws {
         guard let accessKeyID = settings.accessKeyID, !accessKeyID.isEmpty,
             let secret = settings.secretAccessKey, !secret.isEmpty
         else {
@@ -22,8 +26,11 @@ public struct UploadTarget: Sendable {
             case .operator: whose = "no operator credentials (this command manages the bucket)"
             }
             throw TelemetryError.configuration(
-                whose + ": set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or access_key_id and secret_access_key in config.json)"
-                    + (role == .uploader ? "" : " to the \(role.rawValue)'s key; `cfdev-telemetry policy --role \(role.rawValue)` shows what it needs"))
+                whose
+                    + (role == .uploader
+                        ? ": set CFDEV_TELEMETRY_ACCESS_KEY_ID and CFDEV_TELEMETRY_SECRET_ACCESS_KEY (or access_key_id and secret_access_key in config.json; the general AWS_* variables are never used for uploads)"
+                        : ": set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or CFDEV_TELEMETRY_ACCESS_KEY_ID and CFDEV_TELEMETRY_SECRET_ACCESS_KEY) to the \(role.rawValue)'s key; `cfdev-telemetry policy --role \(role.rawValue)` shows what it needs")
+            )
         }
         do {
             endpoint = try S3Endpoint(
@@ -34,10 +41,15 @@ public struct UploadTarget: Sendable {
         }
         credentials = AWSCredentials(accessKeyID: accessKeyID, secretAccessKey: secret, sessionToken: settings.sessionToken)
         layout = PartitionLayout(prefix: settings.prefix)
+        connection = try StoreConnection(
+            endpoint: endpoint, caBundle: settings.caBundle, environment: environment,
+            audience: role == .uploader ? .client : .team)
     }
 
     /// A client for this target; `requestTimeout` bounds each request.
     public func client(requestTimeout: TimeInterval = 30, clock: @escaping @Sendable () -> Date = Date.init) -> S3Client {
-        S3Client(endpoint: endpoint, credentials: credentials, requestTimeout: requestTimeout, clock: clock)
+        S3Client(
+            endpoint: endpoint, credentials: credentials, httpClient: connection.httpClient(), requestTimeout: requestTimeout,
+            clock: clock)
     }
 }

@@ -40,8 +40,8 @@ struct Compact: AsyncParsableCommand {
 
     func run() async throws {
         let range = try ReportRange(from: from, to: to)
-        let settings = upload.apply(to: try Context().settings())
-        let target = try UploadTarget(settings: settings, role: .operator)
+        let settings = upload.apply(to: try Context().teamSettings())
+        let target = try UploadTarget(settings: settings, role: .operator, environment: ProcessInfo.processInfo.environment)
         var compactor = Compactor(client: target.client(requestTimeout: 120), layout: target.layout, maxObjectBytes: maxObjectBytes)
         compactor.pageSize = pageSize
         var totals = (days: 0, originals: 0, written: 0, deleted: 0, events: 0, duplicates: 0, lines: 0, kept: 0)

@@ -13,7 +13,7 @@ struct On: ParsableCommand {
         let context = Context()
         try ConsentStore(home: context.home).save(.on)
         print("Telemetry is on. Thank you! Turn it off any time with `cfdev-telemetry off`.")
-        if let reason = EnvironmentSwitches.disabledReason { context.environment[$0] } {
+        if let reason = EnvironmentSwitches.disabledReason({ context.environment[$0] }) {
             print("Note: \(reason) is set in this environment, so nothing is recorded or sent while it is.")
         }
     }

@@ -17,16 +17,17 @@ struct Context {
 
     var recorder: Recorder { Recorder(home: home, environment: environment, log: log) }
 
-    /// The resolved settings; a malformed file or variable is a one-line error. Unknown keys
-    /// are printed as warnings on stderr.
-    func settings() throws -> TelemetrySettings {
-        try resolvedSettings(upload: nil).settings
+    /// The resolved settings of the team's commands (which also read the general AWS
+    /// variables); a malformed file or variable is a one-line error. Unknown keys are printed as
+    /// warnings on stderr.
+    func teamSettings() throws -> TelemetrySettings {
+        try resolvedSettings(upload: nil, audience: .team).settings
     }
 
     /// The settings with their origins, `upload`'s flags applied. Warnings go to stderr, or
     /// only to the log when `quiet`.
-    func resolvedSettings(upload: UploadOptions?, quiet: Bool = false) throws -> ResolvedSettings {
-        var resolved = try SettingsLoader.resolve(home: home, environment: environment)
+    func resolvedSettings(upload: UploadOptions?, audience: SettingsAudience, quiet: Bool = false) throws -> ResolvedSettings {
+        var resolved = try SettingsLoader.resolve(home: home, environment: environment, audience: audience)
         upload?.apply(to: &resolved)
         for warning in resolved.warnings {
             log.write("settings: \(warning)")

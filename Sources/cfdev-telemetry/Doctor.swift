@@ -19,13 +19,13 @@ struct Doctor: AsyncParsableCommand {
             print("\(ok ? "ok  " : "FAIL") \(label): \(detail)")
             if !ok { problems += 1 }
         }
-        if let reason = EnvironmentSwitches.disabledReason { context.environment[$0] } {
+        if let reason = EnvironmentSwitches.disabledReason({ context.environment[$0] }) {
             print("note \(reason) is set: nothing is recorded or sent in this environment.")
         }
         print("note consent: \(ConsentStore(home: context.home).state().rawValue)")
         let resolved: ResolvedSettings
         do {
-            resolved = try context.resolvedSettings(upload: upload)
+            resolved = try context.resolvedSettings(upload: upload, audience: .client)
         } catch {
             check(false, "configuration", "\(error)")
             throw ExitCode.failure
@@ -33,9 +33,10 @@ struct Doctor: AsyncParsableCommand {
         let settings = resolved.settings
         print("note settings (value, and where it came from):")
         for line in SettingsDisplay(resolved).lines { print(line) }
+        if let note = SettingsDisplay.ignoredNote(resolved) { print("note " + note) }
         let target: UploadTarget
         do {
-            target = try UploadTarget(settings: settings)
+            target = try UploadTarget(settings: settings, environment: context.environment)
             check(true, "configuration", "complete")
         } catch {
             check(false, "configuration", "\(error)")

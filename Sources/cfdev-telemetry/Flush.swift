@@ -43,7 +43,7 @@ struct Flush: AsyncParsableCommand {
     func run() async throws {
         let started = Date()
         let context = Context()
-        if let reason = EnvironmentSwitches.disabledReason { context.environment[$0] } {
+        if let reason = EnvironmentSwitches.disabledReason({ context.environment[$0] }) {
             say("Nothing sent: \(reason) is set in the environment.")
             return
         }
@@ -60,7 +60,7 @@ struct Flush: AsyncParsableCommand {
         }
         let resolved: ResolvedSettings
         do {
-            resolved = try context.resolvedSettings(upload: upload, quiet: background)
+            resolved = try context.resolvedSettings(upload: upload, audience: .client, quiet: background)
         } catch {
             // In the background nobody sees stderr: the log says why nothing was sent.
             context.log.write("flush: nothing sent: \(error)")
@@ -80,7 +80,7 @@ struct Flush: AsyncParsableCommand {
 
         let target: UploadTarget
         do {
-            target = try UploadTarget(settings: settings)
+            target = try UploadTarget(settings: settings, environment: context.environment)
         } catch {
             try? spool.setMeta(.lastError, Timestamp.iso8601(milliseconds: WallClock.nowMilliseconds()) + " \(error)")
             context.log.write("flush: \(error)")

@@ -40,7 +40,7 @@ struct Policy: ParsableCommand {
     }
 
     func run() throws {
-        let settings = try Context().settings()
+        let settings = try Context().teamSettings()
         let bucket = self.bucket ?? settings.bucket
         _ = try S3Endpoint(url: "https://s3.amazonaws.com", bucket: bucket)
         let policy = AccessPolicy(bucket: bucket, prefix: prefix ?? settings.prefix)

@@ -76,8 +76,8 @@ struct Report: AsyncParsableCommand {
         let granularity = by ?? .automatic(for: range)
         let chosenFormat = format ?? output.flatMap(ReportFormat.inferred(fromFileName:)) ?? .md
         let context = Context()
-        let settings = upload.apply(to: try context.settings())
-        let target = try UploadTarget(settings: settings, role: .reader)
+        let settings = upload.apply(to: try context.teamSettings())
+        let target = try UploadTarget(settings: settings, role: .reader, environment: context.environment)
         let layout = target.layout
         var reader = BucketReader(client: target.client(requestTimeout: 60), layout: layout, pageSize: pageSize)
         if !noCache {

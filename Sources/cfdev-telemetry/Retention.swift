@@ -22,8 +22,8 @@ struct Retention: AsyncParsableCommand {
 
     func run() async throws {
         let context = Context()
-        let settings = upload.apply(to: try context.settings())
-        let target = try UploadTarget(settings: settings, role: .operator)
+        let settings = upload.apply(to: try context.teamSettings())
+        let target = try UploadTarget(settings: settings, role: .operator, environment: context.environment)
         let rule = try RetentionRule(prefix: target.layout.retentionPrefix, days: days)
         let client = target.client(requestTimeout: 30)
         if !show {

@@ -22,6 +22,7 @@ struct SettingsDisplay {
             row("access_key_id", TelemetrySettings.mask(s.accessKeyID)),
             row("secret_access_key", s.secretAccessKey == nil ? "(not set)" : "(set, hidden)"),
             row("session_token", s.sessionToken == nil ? "(not set)" : "(set, hidden)"),
+            row("ca_bundle", s.caBundle.map { DisplayText.sanitized($0, limit: 200) } ?? "(not set)"),
             row("path_style", String(s.pathStyle)),
             row("allow_http", String(s.allowHTTP)),
             row("flush_interval_seconds", String(s.flushIntervalSeconds)),
@@ -37,6 +38,17 @@ struct SettingsDisplay {
     /// `  endpoint               http://… (shipped defaults /opt/…/defaults.json)`, one per setting.
     var lines: [String] {
         rows.map { "  " + $0.key.padding(toLength: 23, withPad: " ", startingAt: 0) + $0.value + "  (\($0.origin))" }
+    }
+
+    /// The note on the general AWS variables set and ignored, if any: their names (never their
+    /// values), at most 12 of them.
+    static func ignoredNote(_ resolved: ResolvedSettings) -> String? {
+        let names = resolved.ignoredVariables
+        guard !names.isEmpty else { return nil }
+        var shown = names.prefix(12).map { DisplayText.sanitized($0, limit: 60) }.joined(separator: ", ")
+        if names.count > 12 { shown += " and \(names.count - 12) more" }
+        return "ignored: \(shown) (uploads never use the general AWS settings, which belong to your own AWS work; "
+            + "telemetry uploads use only CFDEV_TELEMETRY_* variables, config.json and the shipped defaults)"
     }
 
     /// `{key: {"value": …, "from": …}}` for `status --json`.

@@ -53,7 +53,7 @@ struct StatusReport {
         var resolved: ResolvedSettings?
         var settingsError: String?
         do {
-            resolved = try SettingsLoader.resolve(home: context.home, environment: context.environment)
+            resolved = try SettingsLoader.resolve(home: context.home, environment: context.environment, audience: .client)
         } catch {
             settingsError = "\(error)"
         }
@@ -116,6 +116,7 @@ struct StatusReport {
             object["settings"] = SettingsDisplay(resolved).jsonObject
             object["shipped_defaults"] = resolved.shippedDefaults ?? NSNull()
             object["config_warnings"] = resolved.warnings
+            object["ignored_environment"] = resolved.ignoredVariables.map { DisplayText.sanitized($0, limit: 60) }
         }
         if let settings {
             object["upload"] =
@@ -159,6 +160,7 @@ struct StatusReport {
         if let resolved {
             lines.append("Settings:        (value, and where it came from)")
             lines += SettingsDisplay(resolved).lines
+            if let note = SettingsDisplay.ignoredNote(resolved) { lines.append("AWS variables:   " + note) }
             for warning in resolved.warnings { lines.append("Config warning:  \(warning)") }
         }
         if let settingsError { lines.append("Config error:    \(settingsError)") }

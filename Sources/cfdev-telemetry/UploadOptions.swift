@@ -4,7 +4,7 @@ import TelemetryCore
 /// Flags that override the store settings (the last layer: built-in < shipped defaults <
 /// config file < environment < flags).
 struct UploadOptions: ParsableArguments {
-    @Option(help: "S3 endpoint URL (else CFDEV_TELEMETRY_ENDPOINT, AWS_ENDPOINT_URL_S3, config.json, shipped defaults).")
+    @Option(help: "S3 endpoint URL (else CFDEV_TELEMETRY_ENDPOINT, config.json, shipped defaults; the team's commands also AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL).")
     var endpoint: String?
 
     @Option(help: "Bucket name (else CFDEV_TELEMETRY_BUCKET, config.json, shipped defaults).")
@@ -13,7 +13,7 @@ struct UploadOptions: ParsableArguments {
     @Option(help: "Key prefix in front of events/v1/… (may be empty).")
     var prefix: String?
 
-    @Option(help: "AWS region used in signatures (else AWS_REGION, us-east-1).")
+    @Option(help: "AWS region used in signatures (else CFDEV_TELEMETRY_REGION, config.json, shipped defaults, us-east-1; the team's commands also AWS_REGION, AWS_DEFAULT_REGION).")
     var region: String?
 
     @Flag(help: "Virtual-hosted addressing (bucket.host) instead of path-style.")

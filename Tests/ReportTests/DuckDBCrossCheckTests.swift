@@ -7,7 +7,7 @@ import Testing
 
 /// The SQL of docs/REPORT.md (Fixtures/report/duckdb-report.sql), run by DuckDB on the same
 /// objects, gives exactly the report's published rows. Runs when Python's `duckdb` is installed.
-@Suite("DuckDB gives the report's numbers", .enabled(if: DuckDBAvailability.installed))
+@Suite("DuckDB gives the report's numbers", .requires(DuckDBAvailability.prerequisite))
 struct DuckDBCrossCheckTests {
     @Test(arguments: [(PeriodGranularity.week, 5), (.month, 5), (.day, 2)])
     func sqlMatchesTheReport(by granularity: PeriodGranularity, k: Int) async throws {
@@ -19,7 +19,7 @@ struct DuckDBCrossCheckTests {
 /// mode on the same objects, gives exactly the report's published rows.
 @Suite(
     "Spark SQL gives the report's numbers", .serialized,
-    .enabled(if: SparkAvailability.installed, "pyspark is not installed: python3 -m pip install pyspark (Scripts/install-deps.sh does)"))
+    .requires(SparkAvailability.prerequisite))
 struct SparkCrossCheckTests {
     @Test(arguments: [(PeriodGranularity.week, 5), (.month, 5)])
     func sparkSQLMatchesTheReport(by granularity: PeriodGranularity, k: Int) async throws {
@@ -29,6 +29,10 @@ struct SparkCrossCheckTests {
 
 enum SparkAvailability {
     /// Whether `python3 -c "import pyspark"` works and `java` is on PATH.
+    static let prerequisite = Prerequisite(
+        missing: "pyspark is not installed or java is not on PATH (Scripts/install-deps.sh installs pyspark)"
+    ) { installed }
+
     static let installed: Bool = {
         let env = ProcessInfo.processInfo.environment
         return (try? ChildRunner.run("/usr/bin/env", ["python3", "-c", "import pyspark"], environment: env).status) == 0
@@ -97,6 +101,10 @@ enum EngineCrossCheck {
 }
 
 enum DuckDBAvailability {
+    static let prerequisite = Prerequisite(missing: "Python's duckdb is not installed (Scripts/install-deps.sh installs it)") {
+        installed
+    }
+
     /// Whether `python3 -c "import duckdb"` works.
     static let installed: Bool = {
         (try? ChildRunner.run("/usr/bin/env", ["python3", "-c", "import duckdb"], environment: ProcessInfo.processInfo.environment).status) == 0

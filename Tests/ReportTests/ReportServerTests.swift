@@ -7,7 +7,7 @@ import Testing
 
 /// `report` and `retention` against a real moto server: events recorded by the real shim and
 /// uploaded by the real flusher, and objects put straight into dated partitions.
-@Suite("Report and retention against moto", .serialized, .enabled(if: S3TestServer.shouldRun(.moto)), .realS3Server(.moto, motoChecksSignatures: false))
+@Suite("Report and retention against moto", .serialized, .requires(.moto), .realS3Server(.moto, motoChecksSignatures: false))
 struct ReportServerTests {
     /// Runs `cfdev-telemetry ARGS` against the current server under `prefix`.
     static func cli(_ sandbox: Sandbox, _ arguments: [String], prefix: String) throws -> ProcessResult {
@@ -252,7 +252,7 @@ struct ReportCommandLineTests {
 }
 
 /// The same reading against a store that checks every signature (rclone).
-@Suite("Report against rclone (signatures checked)", .serialized, .enabled(if: S3TestServer.shouldRun(.rclone)), .realS3Server(.rclone))
+@Suite("Report against rclone (signatures checked)", .serialized, .requires(.rclone), .realS3Server(.rclone))
 struct ReportSignedTests {
     @Test func signedListingAndGetsReadTheRange() async throws {
         try await ReportServerTests.checkRangeAndDuplicates(prefix: "signed/")

@@ -6,7 +6,7 @@ import TelemetryUpload
 import Testing
 
 /// The report against a real SeaweedFS: listing by day, hostile objects, the incremental cache.
-@Suite("Report against SeaweedFS", .serialized, .enabled(if: S3TestServer.shouldRun(.seaweedfs)), .realS3Server(.seaweedfs))
+@Suite("Report against SeaweedFS", .serialized, .requires(.seaweedfs), .realS3Server(.seaweedfs))
 struct SeaweedReportTests {
     static func cli(_ sandbox: Sandbox, _ arguments: [String], prefix: String) throws -> ProcessResult {
         try sandbox.cli(arguments, env: try S3TestServer.requireCurrent().environment(prefix: prefix))

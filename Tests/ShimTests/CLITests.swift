@@ -41,8 +41,11 @@ struct CLITests {
     @Test func statusNeverPrintsSecrets() throws {
         let sandbox = try Sandbox()
         let env = [
-            "AWS_ACCESS_KEY_ID": "AKIAEXAMPLEKEY123456", "AWS_SECRET_ACCESS_KEY": "very-secret-value-xyz",
-            "AWS_SESSION_TOKEN": "session-token-value-abc",
+            "CFDEV_TELEMETRY_ACCESS_KEY_ID": "AKIAEXAMPLEKEY123456", "CFDEV_TELEMETRY_SECRET_ACCESS_KEY": "very-secret-value-xyz",
+            "CFDEV_TELEMETRY_SESSION_TOKEN": "session-token-value-abc",
+            // The user's own AWS session: named as ignored, its values never shown.
+            "AWS_ACCESS_KEY_ID": "AKIAUSERSOWN00000000", "AWS_SECRET_ACCESS_KEY": "users-own-secret-value",
+            "AWS_PROFILE": "users-own-profile",
         ]
         for args in [["status"], ["status", "--json"]] {
             let out = try sandbox.cli(args, env: env).stdout
@@ -50,7 +53,12 @@ struct CLITests {
             #expect(!out.contains("session-token-value-abc"))
             #expect(!out.contains("AKIAEXAMPLEKEY123456"))
             #expect(out.contains("AKIA"))
+            #expect(!out.contains("AKIAUSERSOWN") && !out.contains("users-own-secret-value") && !out.contains("users-own-profile"))
+            #expect(out.contains("AWS_ACCESS_KEY_ID") && out.contains("AWS_PROFILE") && out.contains("AWS_SECRET_ACCESS_KEY"))
         }
+        let text = try sandbox.cli(["status"], env: env).stdout
+        #expect(text.contains("AWS variables:   ignored: AWS_ACCESS_KEY_ID, AWS_PROFILE, AWS_SECRET_ACCESS_KEY (uploads never use"), "\(text)")
+        #expect(text.contains("access_key_id          AKIA") && text.contains("(environment CFDEV_TELEMETRY_ACCESS_KEY_ID)"), "\(text)")
     }
 
     @Test func showJSONIsWhatIsStored() throws {

@@ -6,7 +6,7 @@ import TelemetryTestSupport
 /// A home on a read-only or full file system (a small tmpfs mounted for the test): `status`
 /// and `show` still work, and `off` either takes effect or says in one plain line what
 /// failed and how to stop telemetry anyway.
-@Suite("Opting out on a read-only or full disk", .enabled(if: TmpfsMount.available, "needs root to mount a tmpfs"))
+@Suite("Opting out on a read-only or full disk", .requires(Prerequisite(missing: "mounting a tmpfs needs root") { TmpfsMount.available }))
 struct OptOutOnBrokenDiskTests {
     /// A sandbox whose `~/.cfdev` is a 1 MiB tmpfs, with consent on and three pending events.
     func sandboxOnTmpfs() throws -> (Sandbox, TmpfsMount) {

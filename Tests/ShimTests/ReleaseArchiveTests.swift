@@ -18,7 +18,7 @@ struct ReleaseArchiveTests {
         return names.first { $0.hasPrefix(prefix) && $0.hasSuffix(".tar.gz") }.map { dist + "/" + $0 }
     }
 
-    @Test(.enabled(if: archive != nil, "no release archive of this version: run Scripts/release.sh first"))
+    @Test(.requires(Prerequisite(missing: "no release archive of this version: run Scripts/release.sh first") { archive != nil }))
     func installsAndRunsWithoutSwift() throws {
         let archive = try #require(Self.archive)
         let result = try ChildRunner.run(

@@ -148,7 +148,7 @@ final class SpoolLockHolder {
     }
 
     func release() {
-        FileManager.default.createFile(atPath: releaseFile, contents: nil)
+        _ = FileManager.default.createFile(atPath: releaseFile, contents: nil)
         process.waitUntilExit()
         unlink(releaseFile)
     }

@@ -159,8 +159,8 @@ public final class S3TestServer: Sendable {
     /// (directly, or at `endpoint`: a proxy in front of it).
     public func environment(prefix: String, endpoint: String? = nil) -> [String: String] {
         [
-            "AWS_ACCESS_KEY_ID": credentials.accessKeyID, "AWS_SECRET_ACCESS_KEY": credentials.secretAccessKey,
-            "AWS_REGION": region, "CFDEV_TELEMETRY_ENDPOINT": endpoint ?? url.absoluteString,
+            "CFDEV_TELEMETRY_ACCESS_KEY_ID": credentials.accessKeyID, "CFDEV_TELEMETRY_SECRET_ACCESS_KEY": credentials.secretAccessKey,
+            "CFDEV_TELEMETRY_REGION": region, "CFDEV_TELEMETRY_ENDPOINT": endpoint ?? url.absoluteString,
             "CFDEV_TELEMETRY_BUCKET": bucket, "CFDEV_TELEMETRY_PREFIX": prefix,
         ]
     }

@@ -22,22 +22,65 @@ final class SettingsLoaderTests {
 
     @Test func layering() throws {
         let home = try home(config: #"{"bucket": "from-file", "region": "eu-west-1", "flush_interval_seconds": 60, "path_style": false}"#)
-        let settings = try SettingsLoader.load(home: home, environment: ["AWS_REGION": "us-west-2", "CFDEV_TELEMETRY_PREFIX": ""])
+        let settings = try SettingsLoader.load(home: home, environment: ["CFDEV_TELEMETRY_REGION": "us-west-2", "CFDEV_TELEMETRY_PREFIX": ""])
         #expect(settings.bucket == "from-file")
         #expect(settings.region == "us-west-2")
         #expect(settings.flushIntervalSeconds == 60)
         #expect(settings.pathStyle == false)
         #expect(settings.prefix == "")
         #expect(settings.maxPendingEvents == 10_000)
-        let endpoint = try SettingsLoader.load(home: home, environment: ["AWS_ENDPOINT_URL_S3": "http://127.0.0.1:1"]).endpoint
-        #expect(endpoint == "http://127.0.0.1:1")
-        let preferred = try SettingsLoader.load(
+    }
+
+    /// A user's own AWS session, as many shells hold one.
+    static let usersOwnAWS = [
+        "AWS_ACCESS_KEY_ID": "AKIAUSERSOWNKEY00000", "AWS_SECRET_ACCESS_KEY": "users-own-secret",
+        "AWS_SESSION_TOKEN": "users-own-token", "AWS_REGION": "ap-south-1", "AWS_DEFAULT_REGION": "ap-south-2",
+        "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:1", "AWS_ENDPOINT_URL": "http://127.0.0.1:3", "AWS_PROFILE": "work",
+        "AWS_CA_BUNDLE": "/nonexistent/users-ca.pem",
+    ]
+
+    @Test("the client side never reads the general AWS variables, and names them as ignored")
+    func clientIgnoresUsersAWS() throws {
+        let home = try home(config: nil)
+        let shipped = home.directory + "/defaults.json"
+        try #"{"endpoint": "https://s3.example.com", "access_key_id": "AKIASHIPPEDUPLOADER0", "secret_access_key": "shipped"}"#
+            .write(toFile: shipped, atomically: true, encoding: .utf8)
+        let resolved = try SettingsLoader.resolve(home: home, environment: Self.usersOwnAWS, audience: .client, shippedDefaults: [shipped])
+        let settings = resolved.settings
+        #expect(settings.endpoint == "https://s3.example.com")
+        #expect(settings.accessKeyID == "AKIASHIPPEDUPLOADER0")
+        #expect(settings.secretAccessKey == "shipped")
+        #expect(settings.sessionToken == nil)
+        #expect(settings.region == "us-east-1")
+        #expect(resolved.origin("access_key_id") == .shipped(path: shipped))
+        #expect(resolved.ignoredVariables == Self.usersOwnAWS.keys.sorted())
+        // The telemetry's own variables are read.
+        let own = try SettingsLoader.resolve(
             home: home,
-            environment: [
-                "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:1", "CFDEV_TELEMETRY_ENDPOINT": "http://127.0.0.1:2",
-            ]
-        ).endpoint
-        #expect(preferred == "http://127.0.0.1:2")
+            environment: Self.usersOwnAWS.merging([
+                "CFDEV_TELEMETRY_ACCESS_KEY_ID": "AKIATELEMETRY0000000", "CFDEV_TELEMETRY_SECRET_ACCESS_KEY": "t",
+                "CFDEV_TELEMETRY_SESSION_TOKEN": "tt", "CFDEV_TELEMETRY_REGION": "eu-north-1",
+            ]) { $1 }, audience: .client, shippedDefaults: [shipped])
+        #expect(own.settings.accessKeyID == "AKIATELEMETRY0000000" && own.settings.secretAccessKey == "t")
+        #expect(own.settings.sessionToken == "tt" && own.settings.region == "eu-north-1")
+        #expect(own.origin("region") == .environment(variable: "CFDEV_TELEMETRY_REGION"))
+    }
+
+    @Test("the team's commands read the telemetry variables first, then the general AWS ones")
+    func teamReadsAWSAfterTelemetry() throws {
+        let home = try home(config: nil)
+        let team = try SettingsLoader.resolve(home: home, environment: Self.usersOwnAWS, audience: .team, shippedDefaults: [])
+        #expect(team.settings.accessKeyID == "AKIAUSERSOWNKEY00000" && team.settings.sessionToken == "users-own-token")
+        #expect(team.settings.region == "ap-south-1" && team.settings.endpoint == "http://127.0.0.1:1")
+        #expect(team.ignoredVariables.isEmpty)
+        var environment = Self.usersOwnAWS
+        environment["AWS_ENDPOINT_URL_S3"] = nil
+        environment["AWS_REGION"] = nil
+        let fallback = try SettingsLoader.resolve(home: home, environment: environment, audience: .team, shippedDefaults: []).settings
+        #expect(fallback.endpoint == "http://127.0.0.1:3" && fallback.region == "ap-south-2")
+        environment["CFDEV_TELEMETRY_ENDPOINT"] = "http://127.0.0.1:2"
+        let preferred = try SettingsLoader.resolve(home: home, environment: environment, audience: .team, shippedDefaults: []).settings
+        #expect(preferred.endpoint == "http://127.0.0.1:2")
     }
 
     @Test(
@@ -83,7 +126,7 @@ final class SettingsLoaderTests {
     @Test("an unknown key is a warning naming it, and every other key still applies")
     func unknownKeyWarns() throws {
         let home = try home(config: #"{"buckte": "x", "bucket": "kept", "max_batch_events": 7}"#)
-        let resolved = try SettingsLoader.resolve(home: home, environment: [:], shippedDefaults: [])
+        let resolved = try SettingsLoader.resolve(home: home, environment: [:], audience: .client, shippedDefaults: [])
         #expect(resolved.settings.bucket == "kept")
         #expect(resolved.settings.maxBatchEvents == 7)
         #expect(resolved.warnings.count == 1)
@@ -98,7 +141,7 @@ final class SettingsLoaderTests {
     @Test("in-range numbers are taken, fractions of seconds included")
     func numbersInRange() throws {
         let home = try home(config: #"{"final_flush_seconds": 1.5, "flush_timeout_seconds": 30}"#)
-        let settings = try SettingsLoader.resolve(home: home, environment: ["CFDEV_TELEMETRY_FLUSH_TIMEOUT": "12.5"], shippedDefaults: []).settings
+        let settings = try SettingsLoader.resolve(home: home, environment: ["CFDEV_TELEMETRY_FLUSH_TIMEOUT": "12.5"], audience: .client, shippedDefaults: []).settings
         #expect(settings.finalFlushSeconds == 1.5)
         #expect(settings.flushTimeoutSeconds == 12.5)
     }
@@ -110,14 +153,15 @@ final class SettingsLoaderTests {
         try #"{"endpoint": "https://s3.example.test", "bucket": "team-bucket", "region": "eu-west-1"}"#
             .write(toFile: shipped, atomically: true, encoding: .utf8)
         let resolved = try SettingsLoader.resolve(
-            home: home, environment: ["AWS_REGION": "us-west-2"], shippedDefaults: [home.directory + "/missing.json", shipped])
+            home: home, environment: ["CFDEV_TELEMETRY_REGION": "us-west-2"], audience: .client,
+            shippedDefaults: [home.directory + "/missing.json", shipped])
         #expect(resolved.settings.endpoint == "https://s3.example.test")
         #expect(resolved.settings.bucket == "user-bucket")
         #expect(resolved.settings.region == "us-west-2")
         #expect(resolved.shippedDefaults == shipped)
         #expect(resolved.origin("endpoint") == .shipped(path: shipped))
         #expect(resolved.origin("bucket") == .file(path: home.configPath))
-        #expect(resolved.origin("region") == .environment(variable: "AWS_REGION"))
+        #expect(resolved.origin("region") == .environment(variable: "CFDEV_TELEMETRY_REGION"))
         #expect(resolved.origin("max_batch_events") == .builtIn)
     }
 
@@ -138,7 +182,7 @@ final class SettingsLoaderTests {
         let hugeHome = try home(config: "{\"bucket\": \"" + String(repeating: "a", count: 100_000) + "\"}")
         for (home, expected) in [(fifoHome, "not a regular file"), (folderHome, "not a regular file"), (hugeHome, "larger than 64 KiB")] {
             do {
-                _ = try SettingsLoader.resolve(home: home, environment: [:], shippedDefaults: [])
+                _ = try SettingsLoader.resolve(home: home, environment: [:], audience: .client, shippedDefaults: [])
                 Issue.record("expected an error for \(home.configPath)")
             } catch {
                 #expect("\(error)".contains(expected), "\(error)")
@@ -152,7 +196,7 @@ final class SettingsLoaderTests {
     func errorValuesAreSanitized() throws {
         let home = try home(config: nil)
         do {
-            _ = try SettingsLoader.resolve(home: home, environment: ["CFDEV_TELEMETRY_MAX_PENDING": "1\u{1b}[2J\u{7}"], shippedDefaults: [])
+            _ = try SettingsLoader.resolve(home: home, environment: ["CFDEV_TELEMETRY_MAX_PENDING": "1\u{1b}[2J\u{7}"], audience: .client, shippedDefaults: [])
             Issue.record("expected an error")
         } catch {
             #expect(!"\(error)".unicodeScalars.contains { $0.value < 0x20 })
@@ -164,7 +208,7 @@ final class SettingsLoaderTests {
         let home = try home(config: nil)
         let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Fixtures/deploy/defaults.json").path
-        let resolved = try SettingsLoader.resolve(home: home, environment: [:], shippedDefaults: [example])
+        let resolved = try SettingsLoader.resolve(home: home, environment: [:], audience: .client, shippedDefaults: [example])
         #expect(resolved.warnings.isEmpty, "\(resolved.warnings)")
         #expect(resolved.settings.bucket == "cfdev-telemetry" && resolved.settings.prefix == "cfdev/")
         #expect(resolved.origin("secret_access_key") == .shipped(path: example))

@@ -10,7 +10,7 @@ import Testing
 /// configuring nothing; SeaweedFS with an uploader identity that may only `Write:<bucket>` and a
 /// reader that may only `Read`/`List`.
 @Suite(
-    "deployment: shipped defaults, upload-only keys, write-once objects", .enabled(if: S3TestServer.shouldRun(.seaweedfs)),
+    "deployment: shipped defaults, upload-only keys, write-once objects", .requires(.seaweedfs),
     .serialized)
 struct DeploymentTests {
     static let bucket = "telemetry-test"
@@ -140,7 +140,7 @@ struct DeploymentTests {
         }
     }
 
-    @Test("a store that ignores If-None-Match still works (rclone)", .enabled(if: S3TestServer.shouldRun(.rclone)))
+    @Test("a store that ignores If-None-Match still works (rclone)", .requires(.rclone))
     func storeIgnoringTheCondition() async throws {
         try await S3TestServer.with(.rclone) { server in
             let world = try FlushWorld(server: server, prefix: FlushWorld.uniquePrefix("ignores "))
@@ -167,7 +167,7 @@ struct DeploymentTests {
         let uploaderKeys = try keys("uploader"), readerKeys = try keys("reader"), operatorKeys = try keys("operator")
         try await S3TestServer.with(.seaweedfs, bucket: Self.bucket, identities: identities) { server in
             func env(_ keys: AWSCredentials) -> [String: String] {
-                ["AWS_ACCESS_KEY_ID": keys.accessKeyID, "AWS_SECRET_ACCESS_KEY": keys.secretAccessKey]
+                ["CFDEV_TELEMETRY_ACCESS_KEY_ID": keys.accessKeyID, "CFDEV_TELEMETRY_SECRET_ACCESS_KEY": keys.secretAccessKey]
             }
             // The uploader flushes; it cannot read or list.
             let world = try FlushWorld(server: server, prefix: "team/", extra: env(uploaderKeys))

@@ -6,7 +6,7 @@ import Testing
 
 /// `cfdev-telemetry doctor` says in plain words what is right and wrong, and `off` sends
 /// `telemetry_off` in one short final flush before deleting what is pending.
-@Suite("doctor and the final flush of off, against SeaweedFS", .enabled(if: S3TestServer.shouldRun(.seaweedfs)), .serialized)
+@Suite("doctor and the final flush of off, against SeaweedFS", .requires(.seaweedfs), .serialized)
 struct DoctorAndOffTests {
     @Test func doctorPassesOnAGoodSetup() async throws {
         try await S3TestServer.with(.seaweedfs) { server in
@@ -24,7 +24,7 @@ struct DoctorAndOffTests {
     @Test func doctorNamesAWrongSecret() async throws {
         try await S3TestServer.with(.seaweedfs) { server in
             let world = try FlushWorld(server: server, prefix: "doctor/")
-            let result = try await world.cli(["doctor"], env: ["AWS_SECRET_ACCESS_KEY": "not-the-secret"])
+            let result = try await world.cli(["doctor"], env: ["CFDEV_TELEMETRY_SECRET_ACCESS_KEY": "not-the-secret"])
             #expect(result.status == 1)
             #expect(result.stdout.contains("FAIL credentials and signing"))
             #expect(result.stdout.contains("secret access key is probably wrong"))
@@ -37,7 +37,7 @@ struct DoctorAndOffTests {
         let sandbox = try Sandbox()
         // `doctor` with `endpoint` and, unless told otherwise, some credentials.
         func doctor(_ endpoint: String, credentials: Bool = true) throws -> ProcessResult {
-            let keys = credentials ? ["AWS_ACCESS_KEY_ID": "AK", "AWS_SECRET_ACCESS_KEY": "SK"] : [:]
+            let keys = credentials ? ["CFDEV_TELEMETRY_ACCESS_KEY_ID": "AK", "CFDEV_TELEMETRY_SECRET_ACCESS_KEY": "SK"] : [:]
             return try sandbox.cli(["doctor"], env: keys.merging(["CFDEV_TELEMETRY_ENDPOINT": endpoint]) { _, new in new })
         }
         let unreachable = try doctor("http://127.0.0.1:\(port)")

@@ -7,7 +7,7 @@ import Testing
 /// detached when a flush is due and returns at once; with DO_NOT_TRACK, the kill switch or
 /// consent off, nothing is sent.
 @Suite(
-    "flush: in the background, started by the shim", .enabled(if: S3TestServer.shouldRun(.seaweedfs)),
+    "flush: in the background, started by the shim", .requires(.seaweedfs),
     .realS3Server(.seaweedfs))
 struct FlushBackgroundTests {
     /// Due at every command; the flusher is the real one beside the shim (not overridden).

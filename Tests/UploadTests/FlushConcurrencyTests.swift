@@ -6,7 +6,7 @@ import Testing
 /// Several `cf` shims recording at once on their own terminals, each due to start a background
 /// flush, while flushes are also run by hand over and over (the spool shared by concurrent writers, every event exactly once).
 @Suite(
-    "flush: concurrent shims while flushes run", .enabled(if: S3TestServer.shouldRun(.seaweedfs)),
+    "flush: concurrent shims while flushes run", .requires(.seaweedfs),
     .realS3Server(.seaweedfs))
 struct FlushConcurrencyTests {
     static let workers = 4

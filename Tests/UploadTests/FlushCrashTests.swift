@@ -7,7 +7,7 @@ import Testing
 /// lost or duplicated, an object sent again has the same key and bytes, and a killed flusher
 /// never holds up the next one.
 @Suite(
-    "flush: kill -9 and the flush lock", .serialized, .enabled(if: S3TestServer.shouldRun(.seaweedfs)),
+    "flush: kill -9 and the flush lock", .serialized, .requires(.seaweedfs),
     .realS3Server(.seaweedfs))
 struct FlushCrashTests {
     static let rounds = 30

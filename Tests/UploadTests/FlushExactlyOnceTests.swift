@@ -93,7 +93,7 @@ struct FlushExactlyOnceTests {
             let world = try FlushWorld(server: server, prefix: prefix)
             let ids = try world.fill(12, days: 2)
             let secret = "not-the-secret-\(UUID().uuidString)"
-            let result = try await world.flush(env: ["AWS_SECRET_ACCESS_KEY": secret])
+            let result = try await world.flush(env: ["CFDEV_TELEMETRY_SECRET_ACCESS_KEY": secret])
             #expect(result.status == 1)
             #expect(result.errorLines.count == 1, "stderr: \(result.stderr)")
             #expect(result.stderr.contains("SignatureDoesNotMatch"), "stderr: \(result.stderr)")

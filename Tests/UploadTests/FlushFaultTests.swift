@@ -9,7 +9,7 @@ import Testing
 /// retried faults still land everything exactly once; past the per-run bound the run stops,
 /// keeps everything, and persists a next attempt that the shim respects.
 @Suite(
-    "flush: faults between the flusher and the store", .enabled(if: S3TestServer.shouldRun(.seaweedfs)),
+    "flush: faults between the flusher and the store", .requires(.seaweedfs),
     .realS3Server(.seaweedfs))
 struct FlushFaultTests {
     @Test("503 SlowDown, 500, 429, dropped connections before and after the store: retried, exactly once")

@@ -8,7 +8,7 @@ import Testing
 /// floods, lies about the time or answers with terminal escape sequences: every request and run
 /// ends by its deadline, the lock goes with it, the clock is never poisoned, no answer is
 /// buffered whole, and nothing from outside reaches the terminal raw.
-@Suite("flush: a hostile store", .enabled(if: S3TestServer.shouldRun(.seaweedfs)), .realS3Server(.seaweedfs))
+@Suite("flush: a hostile store", .requires(.seaweedfs), .realS3Server(.seaweedfs))
 struct FlushHostileStoreTests {
     /// The proxy holds a stalled answer for 120 s: a run that ends by itself well before the
     /// harness gives up (90 s) had its own deadline.

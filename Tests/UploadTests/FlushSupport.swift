@@ -324,6 +324,11 @@ let faketimePath: String? = ["/usr/bin/faketime", "/usr/local/bin/faketime"].fir
     FileManager.default.isExecutableFile(atPath: $0)
 }
 
+extension Prerequisite {
+    /// libfaketime's `faketime`.
+    static let faketime = Prerequisite(missing: "faketime is not installed (apt-get install faketime)") { faketimePath != nil }
+}
+
 extension ProcessResult {
     /// Non-empty lines of stderr.
     var errorLines: [String] {

@@ -18,7 +18,7 @@ struct S3ClientTests {
     /// boto3. So on moto: spaces only in keys, no `=` in the partition, no `/` in list prefixes.
     static let motoKey = "moto space/events/v1/dt-2026-11-23/abc.ndjson.gz"
 
-    @Suite("SeaweedFS", .enabled(if: S3TestServer.shouldRun(.seaweedfs)), .realS3Server(.seaweedfs))
+    @Suite("SeaweedFS", .requires(.seaweedfs), .realS3Server(.seaweedfs))
     struct SeaweedFS {
         @Test func putUnderSpecialPrefixLandsAsIs() async throws {
             try await S3ClientChecks.putAndReadBack(key: S3ClientTests.specialKey, listPrefix: S3ClientTests.specialPrefix + "events/")
@@ -43,7 +43,7 @@ struct S3ClientTests {
         }
     }
 
-    @Suite("moto", .enabled(if: S3TestServer.shouldRun(.moto)), .realS3Server(.moto))
+    @Suite("moto", .requires(.moto), .realS3Server(.moto))
     struct Moto {
         @Test func putUnderSpacedPrefixLandsAsIs() async throws {
             try await S3ClientChecks.putAndReadBack(key: S3ClientTests.motoKey, listPrefix: "moto space")
@@ -69,7 +69,7 @@ struct S3ClientTests {
         }
     }
 
-    @Suite("rclone", .enabled(if: S3TestServer.shouldRun(.rclone)), .realS3Server(.rclone))
+    @Suite("rclone", .requires(.rclone), .realS3Server(.rclone))
     struct Rclone {
         @Test func putUnderSpecialPrefixLandsAsIs() async throws {
             try await S3ClientChecks.putAndReadBack(key: S3ClientTests.specialKey, listPrefix: S3ClientTests.specialPrefix + "events/")

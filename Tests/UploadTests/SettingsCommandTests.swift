@@ -6,7 +6,7 @@ import Testing
 
 /// Bad numbers and unknown keys in the settings, met by the real commands: never a crash, a
 /// one-line error naming the setting, and an unknown key in `config.json` only warns.
-@Suite("settings met by the commands", .enabled(if: S3TestServer.shouldRun(.seaweedfs)), .realS3Server(.seaweedfs))
+@Suite("settings met by the commands", .requires(.seaweedfs), .realS3Server(.seaweedfs))
 struct SettingsCommandTests {
     @Test(
         "off with a final-flush time that is not a number in range: no crash, telemetry off, nothing left",

@@ -1,0 +1,54 @@
+import AsyncHTTPClient
+import Foundation
+import NIOSSL
+import TelemetryCore
+
+/// How requests reach the store: directly or through an HTTP proxy (`ProxyEnvironment`), and
+/// which certificate authorities TLS trusts (`TrustedAuthorities`).
+public struct StoreConnection: Sendable {
+    /// nil: direct.
+    public let proxy: HTTPProxy?
+    public let trust: TrustedAuthorities
+
+    /// Reads the proxy and CA settings for `endpoint`; each problem is a one-line error.
+    public init(endpoint: S3Endpoint, caBundle: String?, environment: [String: String], audience: SettingsAudience) throws {
+        proxy = try ProxyEnvironment.proxy(
+            scheme: endpoint.url.scheme ?? "https", host: endpoint.host,
+            port: endpoint.url.port ?? (endpoint.url.scheme?.lowercased() == "http" ? 80 : 443), environment: environment)
+        trust = try TrustedAuthorities.resolve(caBundle: caBundle, environment: environment, audience: audience)
+    }
+
+    /// Direct, trusting the system's store.
+    public static var direct: StoreConnection { StoreConnection(proxy: nil, trust: .system()) }
+
+    init(proxy: HTTPProxy?, trust: TrustedAuthorities) {
+        self.proxy = proxy
+        self.trust = trust
+    }
+
+    /// `direct` or `through proxy http://***@host:port (HTTPS_PROXY)`.
+    public var routeDescription: String { proxy.map { "through proxy \($0)" } ?? "direct" }
+
+    /// The HTTP client for this connection: one per distinct connection in the process,
+    /// configured as `S3Client.defaultHTTPClient` and, like it, never shut down.
+    public func httpClient() -> HTTPClient {
+        let key = "\(proxy.map { "\($0.host)|\($0.port)|\($0.username ?? "")|\($0.password ?? "")" } ?? "direct")|\(trust.description)"
+        return Self.clients.withLock { clients in
+            if let client = clients[key] { return client }
+            var configuration = S3Client.baseConfiguration()
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = trust.roots
+            configuration.tlsConfiguration = tls
+            if let proxy {
+                let authorization = proxy.username.map { HTTPClient.Authorization.basic(username: $0, password: proxy.password ?? "") }
+                configuration.proxy = .server(host: proxy.host, port: proxy.port, authorization: authorization)
+            }
+            let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+            clients[key] = client
+            return client
+        }
+    }
+
+    /// The clients made so far, by connection.
+    private static let clients = LockedValue<[String: HTTPClient]>([:])
+}
