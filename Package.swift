@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(
             name: "UploadTests",
             dependencies: ["TelemetryRules", "TelemetryUpload", "TelemetryCore", "TelemetryTestSupport", "cfdev-telemetry"],
-            exclude: ["Support/s3read.py", "Support/fault_proxy.py"]
+            exclude: ["Support/s3read.py", "Support/fault_proxy.py", "Support/hostile_proxy.py", "Support/test_ca.py"]
         ),
         .testTarget(name: "ReportTests", dependencies: ["TelemetryReport", "TelemetryUpload", "TelemetryCore", "TelemetryTestSupport", "cfdev-telemetry"]),
     ]

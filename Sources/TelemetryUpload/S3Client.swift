@@ -14,6 +14,8 @@ public final class S3Client: Sendable {
     public let requestTimeout: TimeInterval
     let signer: SigV4Signer
     let httpClient: HTTPClient
+    /// The proxy and trusted CAs of `httpClient`, named in transport errors; nil: direct, system CAs.
+    let connection: StoreConnection?
     let clock: @Sendable () -> Date
     private let offset = LockedValue<TimeInterval>(0)
 
@@ -49,15 +51,17 @@ public final class S3Client: Sendable {
         return configuration
     }
 
-    /// `httpClient` nil uses `defaultHTTPClient`; a client passed in stays the caller's to shut down.
-    /// `clock` is the local clock; requests are signed at `clock() + clockOffset`.
+    /// `connection` (a proxy, trusted CAs) gives the HTTP client; else `httpClient`, a client
+    /// that stays the caller's to shut down; else `defaultHTTPClient`. `clock` is the local
+    /// clock; requests are signed at `clock() + clockOffset`.
     public init(
-        endpoint: S3Endpoint, credentials: AWSCredentials, httpClient: HTTPClient? = nil,
+        endpoint: S3Endpoint, credentials: AWSCredentials, connection: StoreConnection? = nil, httpClient: HTTPClient? = nil,
         requestTimeout: TimeInterval = 30, clock: @escaping @Sendable () -> Date = Date.init
     ) {
         self.endpoint = endpoint
         self.signer = SigV4Signer(credentials: credentials, region: endpoint.region)
-        self.httpClient = httpClient ?? Self.defaultHTTPClient
+        self.connection = connection
+        self.httpClient = connection?.httpClient() ?? httpClient ?? Self.defaultHTTPClient
         self.requestTimeout = requestTimeout
         self.clock = clock
     }
@@ -237,7 +241,7 @@ public final class S3Client: Sendable {
             }
         } catch {
             throw S3TransportFailure.error(
-                error, method: method, resource: resource, target: target.host, requestDate: date)
+                error, method: method, resource: resource, target: target.host, connection: connection, requestDate: date)
         }
         let status = answer.status
         let responseHeaders = answer.headers

@@ -38,6 +38,7 @@ public struct StoreConnection: Sendable {
             var configuration = S3Client.baseConfiguration()
             var tls = TLSConfiguration.makeClientConfiguration()
             tls.trustRoots = trust.roots
+            tls.additionalTrustRoots = trust.additional
             configuration.tlsConfiguration = tls
             if let proxy {
                 let authorization = proxy.username.map { HTTPClient.Authorization.basic(username: $0, password: proxy.password ?? "") }

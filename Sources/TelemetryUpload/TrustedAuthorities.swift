@@ -4,17 +4,25 @@ import TelemetryCore
 
 /// The certificate authorities a TLS connection to the store trusts, and where they came from.
 ///
-/// In order: the `ca_bundle` setting (`CFDEV_TELEMETRY_CA_BUNDLE`, `config.json`, the shipped
-/// defaults); for the team's commands `AWS_CA_BUNDLE`; then `SSL_CERT_FILE` and `SSL_CERT_DIR`
-/// as OpenSSL-based tools read them; else the system's store, looked for where common
-/// distributions keep it (the release binary is static: nothing is compiled in). A file or
-/// folder given is read here, bounded, and must hold PEM certificates: each problem is one line
-/// naming the setting.
+/// The `ca_bundle` setting (`CFDEV_TELEMETRY_CA_BUNDLE`, `config.json`, the shipped defaults)
+/// and, for the team's commands, `AWS_CA_BUNDLE` are the only CAs trusted when set, as curl's
+/// `--cacert` and the AWS CLI take them. Otherwise as OpenSSL-based tools do: `SSL_CERT_FILE`
+/// instead of the system's bundle, plus the folders of `SSL_CERT_DIR`; the system's bundle is
+/// looked for where common distributions keep it (the release binary is static: no path is
+/// compiled in). A file or folder given is read here, bounded, and must hold PEM certificates:
+/// each problem is one line naming the setting.
 public struct TrustedAuthorities: Sendable {
     /// What the TLS configuration trusts.
     let roots: NIOSSLTrustRoots
+    /// Trusted as well (the folders of `SSL_CERT_DIR`).
+    var additional: [NIOSSLAdditionalTrustRoots] = []
     /// `ca_bundle /path (12 certificates)`, `system store /etc/ssl/certs/ca-certificates.crt`.
-    public let description: String
+    public private(set) var description: String
+
+    init(roots: NIOSSLTrustRoots, description: String) {
+        self.roots = roots
+        self.description = description
+    }
 
     /// The most a CA file may hold (a distribution's whole bundle is about 200 KiB).
     public static let maxFileBytes = 8 << 20
@@ -36,16 +44,27 @@ public struct TrustedAuthorities: Sendable {
         caBundle: String?, environment: [String: String], audience: SettingsAudience
     ) throws -> TrustedAuthorities {
         if let caBundle, !caBundle.isEmpty { return try file(caBundle, named: "ca_bundle") }
-        var variables = ["SSL_CERT_FILE"]
-        if audience == .team { variables.insert("AWS_CA_BUNDLE", at: 0) }
-        for variable in variables {
-            if let path = environment[variable], !path.isEmpty { return try file(path, named: variable) }
+        if audience == .team, let path = environment["AWS_CA_BUNDLE"], !path.isEmpty {
+            return try file(path, named: "AWS_CA_BUNDLE")
         }
-        if let path = environment["SSL_CERT_DIR"], !path.isEmpty {
-            return try folder(path.split(separator: ":").first.map(String.init) ?? path, named: "SSL_CERT_DIR")
+        var trust: TrustedAuthorities
+        if let path = environment["SSL_CERT_FILE"], !path.isEmpty {
+            trust = try file(path, named: "SSL_CERT_FILE")
+        } else {
+            trust = system()
         }
-        return system()
+        if let list = environment["SSL_CERT_DIR"], !list.isEmpty {
+            for path in list.split(separator: ":").prefix(maxFolders).map(String.init) where !path.isEmpty {
+                let folder = try folder(path, named: "SSL_CERT_DIR")
+                trust.additional.append(.certificates(folder.certificates))
+                trust.description += ", \(folder.description)"
+            }
+        }
+        return trust
     }
+
+    /// The most folders of `SSL_CERT_DIR` read.
+    static let maxFolders = 8
 
     /// The system's store: the first bundle found, else NIOSSL's own default.
     static func system() -> TrustedAuthorities {
@@ -77,7 +96,7 @@ public struct TrustedAuthorities: Sendable {
 
     /// The PEM certificates of the regular files in one folder (not its subfolders); files that
     /// hold none are skipped, as OpenSSL skips them.
-    static func folder(_ path: String, named name: String) throws -> TrustedAuthorities {
+    static func folder(_ path: String, named name: String) throws -> (certificates: [NIOSSLCertificate], description: String) {
         let shown = "\(name) \(DisplayText.sanitized(path, limit: 200))"
         guard let directory = opendir(path) else {
             throw TelemetryError.configuration("\(shown): not a readable folder (\(String(cString: strerror(errno))))")
@@ -104,7 +123,7 @@ public struct TrustedAuthorities: Sendable {
         guard !certificates.isEmpty else {
             throw TelemetryError.configuration("\(shown): holds no PEM certificate")
         }
-        return TrustedAuthorities(roots: .certificates(certificates), description: "\(shown) (\(count(certificates)))")
+        return (certificates, "\(shown) (\(count(certificates)))")
     }
 
     /// Every PEM certificate in `data`; none when it holds none or is not PEM.

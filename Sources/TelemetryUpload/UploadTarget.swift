@@ -48,8 +48,6 @@ public struct UploadTarget: Sendable {
 
     /// A client for this target; `requestTimeout` bounds each request.
     public func client(requestTimeout: TimeInterval = 30, clock: @escaping @Sendable () -> Date = Date.init) -> S3Client {
-        S3Client(
-            endpoint: endpoint, credentials: credentials, httpClient: connection.httpClient(), requestTimeout: requestTimeout,
-            clock: clock)
+        S3Client(endpoint: endpoint, credentials: credentials, connection: connection, requestTimeout: requestTimeout, clock: clock)
     }
 }

@@ -42,6 +42,7 @@ struct Doctor: AsyncParsableCommand {
             check(false, "configuration", "\(error)")
             throw ExitCode.failure
         }
+        print("note connection: \(target.connection.routeDescription); TLS trusts \(target.connection.trust.description)")
         let client = target.client(requestTimeout: 10)
         // Read-only: doctor writes nothing (and creates no spool before consent).
         let spool = try? Spool.openExisting(home: context.home)

@@ -67,6 +67,26 @@ public final class ProcessGroup: @unchecked Sendable {
         }
     }
 
+    /// Waits (at most `timeout` seconds) for a `PORT N` line in the log, as the test scripts
+    /// print once they listen on a port the kernel chose; kills the group and throws, naming
+    /// `what` and the log's tail, when none comes.
+    public func announcedPort(_ what: String, timeout: TimeInterval = 15) async throws -> Int {
+        let deadline = Date().addingTimeInterval(timeout)
+        // The log is read once more after each wait, the deadline checked only then (on a loaded
+        // machine a wait of 50 ms can last far longer).
+        while true {
+            let log = logTail(lines: .max)
+            if let port = log.split(separator: "\n").lazy.compactMap({ $0.hasPrefix("PORT ") ? Int($0.dropFirst(5)) : nil }).first {
+                return port
+            }
+            guard isRunning, Date() < deadline else { break }
+            try await Task.sleep(nanoseconds: 50_000_000)
+        }
+        let tail = logTail()
+        kill()
+        throw ProcessGroupError(message: "\(what) did not start:\n\(tail)")
+    }
+
     /// The last `lines` lines of the log, for failure messages.
     public func logTail(lines: Int = 20) -> String {
         let text = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""

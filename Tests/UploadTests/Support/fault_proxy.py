@@ -36,9 +36,9 @@ After the script the `default` action applies. Control (never forwarded, never c
     POST /__fault__/script  {"actions": [...], "default": "pass", "methods": ["PUT"]}
                             replaces the script and clears the log
     GET  /__fault__/log     {"requests": [{"n", "method", "path", "action", "status", "md5",
-                                           "done"}]}
+                                           "done", "head"}]}
 
-`md5` is the hex MD5 of the request body; `status` the status answered (null when none was);
+`head` is the request line and headers as received; `md5` is the hex MD5 of the request body; `status` the status answered (null when none was);
 `done` whether the action finished (a killed client may leave it false). Every wait is bounded
 (120 s), so a forgotten stall never outlives a test by much.
 """
@@ -221,7 +221,8 @@ async def handle(reader, writer, upstream_port):
         match = re.search(rb"\r\nif-none-match:\s*([^\r]*)", head, re.IGNORECASE)
         entry = {"n": state["count"], "method": method, "path": path, "action": action, "status": None,
                  "md5": hashlib.md5(body).hexdigest(), "done": False,
-                 "if_none_match": match.group(1).decode("latin-1").strip() if match else None}
+                 "if_none_match": match.group(1).decode("latin-1").strip() if match else None,
+                 "head": head.decode("latin-1")}
         state["log"].append(entry)
 
         if action in CANNED:
