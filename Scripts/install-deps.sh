@@ -4,7 +4,8 @@
 #   Scripts/install-deps.sh [demo | tests]
 #
 #   demo    what Scripts/demo.sh needs: SQLite and zlib headers (to build), SeaweedFS and boto3
-#   tests   (the default) everything the tests use besides: libfaketime, util-linux and procps,
+#   tests   (the default) everything the tests use besides: libfaketime, util-linux, procps and
+#           tinyproxy (a real CONNECT proxy),
 #           rclone and moto (more real S3 servers), DuckDB and PySpark (the SQL cross-checks)
 #
 # Anything already installed is left as it is.
@@ -19,7 +20,7 @@ case "$mode" in
 esac
 
 debs=(libsqlite3-dev zlib1g-dev)
-[ "$mode" = tests ] && debs+=(faketime util-linux procps)
+[ "$mode" = tests ] && debs+=(faketime util-linux procps tinyproxy)
 missing=()
 for pkg in "${debs[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
