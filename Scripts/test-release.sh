@@ -9,7 +9,8 @@
 # family; install.sh --prefix installs into a fresh prefix and links the shim; the installed
 # binaries run under `env -i` with an empty LD_LIBRARY_PATH (version, status, a recorded
 # event through the shim on a pseudo terminal, `report` reading a local moto S3 server when
-# moto_server is installed); the man pages and completions exist and name every subcommand;
+# moto_server is installed; as root, TLS verified against the system's CA store at each place
+# common distributions keep it); the man pages and completions exist and name every subcommand;
 # `uninstall` leaves no shim, and `uninstall --purge --yes` no telemetry home.
 # --rebuild runs Scripts/release.sh again and checks the archive is byte for byte the same;
 # --clean-rebuild does so from a fresh clone of HEAD in a temporary folder (a full release
@@ -35,8 +36,10 @@ archive=$(cd "$(dirname "$archive")" && pwd)/$(basename "$archive")
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/cfdev-release-test.XXXXXX")
 moto_pid=""
+tls_pid=""
 cleanup() {
   if [ -n "$moto_pid" ]; then kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true; fi
+  if [ -n "$tls_pid" ]; then kill "$tls_pid" 2>/dev/null || true; wait "$tls_pid" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -158,6 +161,41 @@ if command -v moto_server >/dev/null 2>&1; then
       check "report --format $format is the same under $locale" test "$localized" = "$plain"
     done
   done
+fi
+
+# --- TLS against the system's CA store ---------------------------------------------------
+# The release binary is static: it must find the system's CA bundle where distributions keep
+# it. A moto server over HTTPS with a certificate from a throw-away CA; in a private mount
+# namespace (root, util-linux's unshare) an empty /etc holds that CA at one distribution's
+# place at a time, and `doctor` must reach the store trusting it from there.
+if command -v moto_server >/dev/null 2>&1 && command -v unshare >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  python3 "$root/Tests/UploadTests/Support/test_ca.py" "$work/tls-ca" localhost
+  tls_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  moto_server -H 127.0.0.1 -p "$tls_port" -s -c "$work/tls-ca/server.pem" -k "$work/tls-ca/server.key" >"$work/moto-tls.log" 2>&1 &
+  tls_pid=$!
+  for _ in $(seq 100); do curl -s -o /dev/null --cacert "$work/tls-ca/ca.pem" "https://localhost:$tls_port/" && break; sleep 0.1; done
+  tls_env=(env -i HOME="$work/tls-home" LD_LIBRARY_PATH= PATH=/usr/bin:/bin CFDEV_TELEMETRY_ENDPOINT="https://localhost:$tls_port"
+    CFDEV_TELEMETRY_BUCKET=release-test CFDEV_TELEMETRY_ACCESS_KEY_ID=AKIDEXAMPLE CFDEV_TELEMETRY_SECRET_ACCESS_KEY=secret)
+  mkdir -p "$work/tls-home"
+  untrusted=$("${tls_env[@]}" "$cli" doctor 2>&1 || true)
+  if grep -q "not signed by a trusted certificate authority" <<<"$untrusted" && grep -q "trusting system store /" <<<"$untrusted"; then
+    pass "TLS: a certificate from an unknown CA is refused, naming the system store"
+  else
+    fail "TLS: a certificate from an unknown CA is refused, naming the system store"; echo "$untrusted" | tail -5
+  fi
+  for place in /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt /etc/ssl/ca-bundle.pem \
+    /etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem /etc/ssl/cert.pem; do
+    out=$(unshare --mount --propagation private sh -c \
+      'mount -t tmpfs tmpfs /etc && echo "127.0.0.1 localhost" >/etc/hosts && mkdir -p "$(dirname "$1")" && cp "$2" "$1" && shift 2 && exec "$@"' \
+      sh "$place" "$work/tls-ca/ca.pem" "${tls_env[@]}" "$cli" doctor 2>&1 || true)
+    if grep -q "TLS trusts system store $place" <<<"$out" && grep -q "ok   endpoint: reached" <<<"$out"; then
+      pass "TLS: the system store at $place is found and verifies the store's certificate"
+    else
+      fail "TLS: the system store at $place is found and verifies the store's certificate"; echo "$out" | tail -5
+    fi
+  done
+else
+  echo "skip TLS against the system's CA store (needs root, unshare and moto_server)"
 fi
 
 # --- Man pages and completions name every subcommand -------------------------------------

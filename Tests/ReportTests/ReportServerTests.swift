@@ -265,7 +265,7 @@ struct ReportSignedTests {
     @Test func aWrongSecretIsAOneLineError() throws {
         let server = try S3TestServer.requireCurrent()
         var env = server.environment(prefix: "signed/")
-        env["AWS_SECRET_ACCESS_KEY"] = "not-the-secret"
+        env["CFDEV_TELEMETRY_SECRET_ACCESS_KEY"] = "not-the-secret"
         let result = try Sandbox().cli(["report", "--from", "2026-01-01", "--to", "2026-01-31"], env: env)
         #expect(result.status == 1)
         #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
