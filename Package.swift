@@ -71,7 +71,8 @@ let package = Package(
             ]
         ),
         // Helpers for tests: real child processes, pseudo terminals, sandboxed homes, and the
-        // one harness of the real S3-compatible servers (SeaweedFS, moto, rclone) on loopback.
+        // one harness of the real S3-compatible servers (SeaweedFS, moto, rclone) on loopback,
+        // and the fault-injecting proxy in front of them.
         // A test target (it uses the test framework, which only test builds have), so that
         // `swift build` of every regular target never needs it; the other test targets use it.
         .testTarget(
@@ -80,14 +81,15 @@ let package = Package(
                 "TelemetryRules", "TelemetryCore", "TelemetryUpload",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
-            path: "Tests/Support"
+            path: "Tests/Support",
+            exclude: ["fault_proxy.py"]
         ),
         .testTarget(name: "TelemetryCoreTests", dependencies: ["TelemetryRules", "ShimFront", "TelemetryCore", "TelemetryTestSupport"]),
         .testTarget(name: "ShimTests", dependencies: ["TelemetryRules", "TelemetryCore", "TelemetryTestSupport", "cfdev-telemetry"]),
         .testTarget(
             name: "UploadTests",
             dependencies: ["TelemetryRules", "TelemetryUpload", "TelemetryCore", "TelemetryTestSupport", "cfdev-telemetry"],
-            exclude: ["Support/s3read.py", "Support/fault_proxy.py", "Support/hostile_proxy.py", "Support/test_ca.py"]
+            exclude: ["Support/s3read.py", "Support/hostile_proxy.py", "Support/test_ca.py"]
         ),
         .testTarget(name: "ReportTests", dependencies: ["TelemetryReport", "TelemetryUpload", "TelemetryCore", "TelemetryTestSupport", "cfdev-telemetry"]),
     ]

@@ -7,6 +7,12 @@ import TelemetryUpload
 /// inflated and parsed a few at a time (in parallel, within a budget of listed bytes in flight)
 /// and merged in key order, day after day. With a `cache`, objects whose key and ETag are cached
 /// are not fetched, and the cache learns the others. Retryable failures are retried with backoff.
+///
+/// A day whose listed objects are gone when fetched (a compaction replaced them, or the retention
+/// rule deleted them, meanwhile) is listed again and its new objects read, until a listing reads
+/// whole: copies of an event count once, so what a compacted object holds a second time is not
+/// counted twice. A day that stays inconsistent through `maxRereads` listings ends the read with
+/// one line.
 public struct BucketReader: Sendable {
     public let client: S3Client
     public let layout: PartitionLayout
@@ -20,6 +26,8 @@ public struct BucketReader: Sendable {
     public var limits = ObjectLimits.standard
     public var retry = RetryPolicy()
     public var cache: ReportCache?
+    /// The most times one day is listed again after objects vanished.
+    public var maxRereads = 5
 
     public init(client: S3Client, layout: PartitionLayout, pageSize: Int? = nil, concurrency: Int = 8, cache: ReportCache? = nil) {
         self.client = client
@@ -70,6 +78,9 @@ public struct BucketReader: Sendable {
         var bytesInFlight = 0
         var toSave: [CivilDate: [(key: String, etag: String, partial: ObjectPartial)]] = [:]
         var listed = 0, done = 0, daysDone = 0
+        // Per day being read: the keys listed, and those gone when fetched.
+        var dayKeys: [CivilDate: Set<String>] = [:]
+        var vanished: [CivilDate: Set<String>] = [:]
 
         // Merges the oldest queued object (awaiting it if it is still being fetched).
         func mergeHead() async throws {
@@ -90,6 +101,7 @@ public struct BucketReader: Sendable {
                     // A damaged cache row: read the object from the store after all.
                     partial = try await Self.fetch(item.object, day: item.day, client: client, retry: retry, limits: limits)
                     if let partial { toSave[item.day, default: []].append((item.object.key, item.object.etag, partial)) }
+                    if partial == nil { vanished[item.day, default: []].insert(item.object.key) }
                     aggregator.statistics.fetchedObjects += 1
                 } else {
                     aggregator.statistics.cachedObjects += 1
@@ -100,14 +112,57 @@ public struct BucketReader: Sendable {
                 partial = try await task.value
                 aggregator.statistics.fetchedObjects += 1
                 if let partial { toSave[item.day, default: []].append((item.object.key, item.object.etag, partial)) }
+                if partial == nil { vanished[item.day, default: []].insert(item.object.key) }
             }
             if let partial { aggregator.merge(partial, partition: item.day) }
             done += 1
-            if item.lastOfDay { try saveDay(item.day) }
+            if item.lastOfDay {
+                if let gone = vanished.removeValue(forKey: item.day) { try await reread(item.day, gone: gone) }
+                dayKeys[item.day] = nil
+                try saveDay(item.day)
+            }
             progress(
                 Progress(
                     statistics: aggregator.statistics, day: item.day, daysDone: daysDone, days: days.count, objectsListed: listed,
                     objectsDone: done))
+        }
+
+        // Lists `day` again and reads the objects not read yet, until a listing reads whole
+        // (the aggregator is still on `day`, so events already counted are copies).
+        func reread(_ day: CivilDate, gone: Set<String>) async throws {
+            aggregator.statistics.rereadDays += 1
+            var read = (dayKeys[day] ?? []).subtracting(gone)
+            for attempt in 1...maxRereads {
+                let listing = try await PartitionListing(client: client, layout: layout, day: day, pageSize: pageSize, retry: retry).list()
+                var whole = true
+                for object in listing.objects where !read.contains(object.key) {
+                    listed += 1
+                    let partial: ObjectPartial?
+                    if object.size > Int64(limits.maxCompressedBytes) {
+                        partial = ObjectPartial.rejected(.tooLarge, storedBytes: 0)
+                    } else {
+                        partial = try await Self.fetch(object, day: day, client: client, retry: retry, limits: limits)
+                        aggregator.statistics.fetchedObjects += 1
+                    }
+                    done += 1
+                    guard let partial else {
+                        whole = false
+                        continue
+                    }
+                    read.insert(object.key)
+                    toSave[day, default: []].append((object.key, object.etag, partial))
+                    aggregator.merge(partial, partition: day)
+                }
+                if cache != nil, let previous = dayListings[day] {
+                    let keys = Set(listing.objects.map(\.key))
+                    dayListings[day] = (keys, previous.stale + previous.keys.subtracting(keys))
+                    toSave[day] = toSave[day]?.filter { keys.contains($0.key) }
+                }
+                if whole { return }
+                if attempt < maxRereads { try await Task.sleep(nanoseconds: UInt64(attempt) * 200_000_000) }
+            }
+            throw ReportError.store(
+                "the objects of \(day) kept vanishing while they were read (listed \(maxRereads + 1) times; a compaction or the retention rule deleting them?): run the report again")
         }
 
         var dayListings: [CivilDate: (keys: Set<String>, stale: [String])] = [:]
@@ -127,12 +182,14 @@ public struct BucketReader: Sendable {
             let listing = try await listings.removeValue(forKey: index)!.value
             for _ in 0..<listing.ignored { aggregator.recordIgnoredObject() }
             listed += listing.objects.count
+            dayKeys[day] = Set(listing.objects.map(\.key))
             let cachedRows = try cache?.rows(day: day) ?? [:]
             if cache != nil {
                 let keys = Set(listing.objects.map(\.key))
                 dayListings[day] = (keys, cachedRows.keys.filter { !keys.contains($0) })
             }
             if listing.objects.isEmpty {
+                dayKeys[day] = nil
                 try saveDay(day)
                 progress(
                     Progress(

@@ -162,6 +162,9 @@ public struct ReadStatistics: Sendable, Equatable {
     /// Objects whose partial came from the local cache, and objects fetched from the store.
     public var cachedObjects = 0
     public var fetchedObjects = 0
+    /// Days listed and read again because objects listed were gone when fetched (compacted or
+    /// expired meanwhile).
+    public var rereadDays = 0
     /// Lines rejected, all reasons together.
     public var malformedLines: Int { rejectedLines.values.reduce(0, +) }
     /// Objects not counted, all reasons together.

@@ -139,6 +139,11 @@ struct Report: AsyncParsableCommand {
         if statistics.misplaced > 0 {
             printError("Warning: \(statistics.misplaced) event\(statistics.misplaced == 1 ? "" : "s") had a timestamp on another day than its dt= partition (counted under the partition)")
         }
+        if statistics.rereadDays > 0 {
+            printError(
+                "Note: \(plural(statistics.rereadDays, "day")) changed while being read (objects compacted or expired meanwhile) and \(statistics.rereadDays == 1 ? "was" : "were") listed and read again"
+            )
+        }
         if statistics.ignoredObjects > 0 {
             printError("Note: \(statistics.ignoredObjects) object\(statistics.ignoredObjects == 1 ? "" : "s") under the events prefix not in the dt=YYYY-MM-DD/*.ndjson.gz layout ignored")
         }

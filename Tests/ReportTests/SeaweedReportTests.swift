@@ -242,3 +242,66 @@ struct SeaweedReportTests {
         await #expect(throws: S3Error.self) { try await client.putObjectIfAbsent(key: parts[0], body: Data("x".utf8)) }
     }
 }
+
+/// A report that runs while a day is compacted: the day's listed objects vanish before they are
+/// fetched, so the day is listed and read again and no event goes missing; a day that keeps
+/// vanishing ends the report with one line. The report reads through a fault proxy that holds
+/// its first object GETs while the compaction runs directly against the store.
+@Suite("Report while a day is compacted", .serialized, .requires(.seaweedfs), .realS3Server(.seaweedfs))
+struct ReportDuringCompactionTests {
+    /// `day1` with 8 objects (the report's first 8 GETs, held), `day2` with 30.
+    static func upload(_ client: S3Client, prefix: String) async throws -> Int {
+        var events = 0
+        for (day, count) in [("2026-10-01", 8), ("2026-10-02", 30)] {
+            for part in 0..<count {
+                let lines = (0..<5).map { FixtureEvent(event: .appCreated, day: day, machine: $0 + part).line }
+                try await client.putObject(key: EventFixtures.key(prefix: prefix, day: day, name: "part-\(part)"), body: try EventFixtures.object(lines))
+                events += lines.count
+            }
+        }
+        return events
+    }
+
+    @Test("a day compacted between its listing and its reads is read again: every event counted", arguments: [false, true])
+    func compactedWhileRead(cached: Bool) async throws {
+        let server = try S3TestServer.requireCurrent()
+        let prefix = "during-\(cached ? "cached" : "uncached")/"
+        let total = try await Self.upload(try server.client(), prefix: prefix)
+        try await FaultProxy.with(server) { proxy in
+            // The two day listings pass; the first eight object GETs (all of day 1) wait 15 s.
+            try await proxy.script(["pass", "pass"] + Array(repeating: "delay:15000", count: 8), methods: ["GET"])
+            let sandbox = try Sandbox()
+            let env = server.environment(prefix: prefix, endpoint: proxy.url)
+            let arguments =
+                ["report", "--from", "2026-10-01", "--to", "2026-10-02", "--k", "2", "--format", "json"]
+                + (cached ? ["--cache", sandbox.root + "/cache.sqlite"] : ["--no-cache"])
+            let report = Task { try await offPool { try sandbox.cli(arguments, env: env) } }
+            let held = try await proxy.waitForLog(timeout: 60) { log in log.filter { $0.action.hasPrefix("delay") }.count == 8 }
+            #expect(held.filter { $0.action.hasPrefix("delay") }.count == 8)
+            // Meanwhile day 2 is compacted (straight to the store): its listed objects are gone.
+            let compact = try sandbox.cli(["compact", "--from", "2026-10-02", "--to", "2026-10-02"], env: server.environment(prefix: prefix))
+            #expect(compact.status == 0, "\(compact.stderr)")
+            let result = try await report.value
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(ReportChecks.row(try ReportChecks.jsonRows(result.stdout))?["events"] as? Int == total, "\(result.stdout)")
+            #expect(result.stderr.contains("1 day changed while being read"), "\(result.stderr)")
+        }
+    }
+
+    @Test("a day whose objects keep vanishing ends the report with one line, exit 1")
+    func keepsVanishing() async throws {
+        let server = try S3TestServer.requireCurrent()
+        let prefix = "vanishing/"
+        _ = try await Self.upload(try server.client(), prefix: prefix)
+        try await FaultProxy.with(server) { proxy in
+            // Every object GET answers NoSuchKey (listings pass): as if deleted each time.
+            try await proxy.script([], default: "404", methods: ["GET"])
+            let result = try Sandbox().cli(
+                ["report", "--from", "2026-10-01", "--to", "2026-10-02", "--no-cache"], env: server.environment(prefix: prefix, endpoint: proxy.url))
+            #expect(result.status == 1)
+            #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+            #expect(result.stderr.contains("the objects of 2026-10-01 kept vanishing while they were read"), "\(result.stderr)")
+            #expect(result.stdout.isEmpty)
+        }
+    }
+}

@@ -30,6 +30,9 @@ sequence of actions, one action per request whose method is in the script's `met
     big500        answer 500 with a 1 GiB body of zeros without forwarding (streamed as big200)
     skew9999      answer 403 RequestTimeTooSkewed with `Date: Fri, 31 Dec 9999 23:59:59 GMT`
     escapes       answer 403 with terminal escape sequences in its Code and Message
+    404           a request without a query string (an object, not a listing): answer 404
+                  NoSuchKey without forwarding, as for an object deleted since it was listed;
+                  any other request: pass
 
 After the script the `default` action applies. Control (never forwarded, never counted):
 
@@ -78,6 +81,7 @@ CANNED = {
     "500": lambda: s3_error(500, "Internal Server Error", "InternalError", "We encountered an internal error."),
     "429": lambda: s3_error(429, "Too Many Requests", "TooManyRequests", "Too many requests."),
     "403denied": lambda: s3_error(403, "Forbidden", "AccessDenied", "Access Denied"),
+    "404": lambda: s3_error(404, "Not Found", "NoSuchKey", "The specified key does not exist."),
     "403skew": lambda: s3_error(
         403, "Forbidden", "RequestTimeTooSkewed",
         "The difference between the request time and the current time is too large."),
@@ -213,6 +217,8 @@ async def handle(reader, writer, upstream_port):
             action = "pass"
         if action == "skewcheck":
             action = "403skew" if amz_date_skew(head) > 15 * 60 else "pass"
+        if action == "404" and "?" in path:
+            action = "pass"
         if action == "lose-first":
             key = path.split("?")[0]
             action = "pass" if key in state["seen"] else "drop-after"

@@ -1,34 +1,33 @@
 import Foundation
-import TelemetryTestSupport
 
 /// `fault_proxy.py` on 127.0.0.1 in front of a real test server: answers each request by a
 /// scripted action (pass, 503 SlowDown, 500, 429, drop before/after forwarding, stall, delay,
 /// clock-skew check…; see the script's docstring) and logs what happened to each.
 /// `try await FaultProxy.with(server) { proxy in … }` stops it whatever the body does.
-final class FaultProxy: Sendable {
+public final class FaultProxy: Sendable {
     /// One request as the proxy saw it.
-    struct Entry: Decodable, Sendable {
-        var n: Int
-        var method: String
+    public struct Entry: Decodable, Sendable {
+        public var n: Int
+        public var method: String
         /// The raw request target (path and query, percent-encoded as sent).
-        var path: String
-        var action: String
+        public var path: String
+        public var action: String
         /// What was answered (or what the server answered, for drop-after / stall-after); nil if nothing.
-        var status: Int?
+        public var status: Int?
         /// Hex MD5 of the request body.
-        var md5: String
+        public var md5: String
         /// Whether the action ran to its end (false when the client went away mid-way).
-        var done: Bool
+        public var done: Bool
         /// The request's `If-None-Match` header, if any.
-        var ifNoneMatch: String?
+        public var ifNoneMatch: String?
         /// The request line and headers as received (Latin-1).
-        var head: String
+        public var head: String
         /// For streamed answers (`big200`, `body-drip`): body bytes written before the client went away.
-        var sent: Int?
+        public var sent: Int?
         /// For streamed answers: what the real server answered to the forwarded request.
-        var upstreamStatus: Int?
+        public var upstreamStatus: Int?
         /// For streamed answers: true once streaming stopped (the client went away, or all was sent).
-        var ended: Bool?
+        public var ended: Bool?
 
         enum CodingKeys: String, CodingKey {
             case n, method, path, action, status, md5, done, sent, ended, head
@@ -39,18 +38,18 @@ final class FaultProxy: Sendable {
 
     private struct Log: Decodable { var requests: [Entry] }
 
-    let port: Int
+    public let port: Int
     private let process: ProcessGroup
     private let directory: URL
 
     /// `http://127.0.0.1:PORT`: the endpoint to give the flusher.
-    var url: String { "http://127.0.0.1:\(port)" }
+    public var url: String { "http://127.0.0.1:\(port)" }
 
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("fault_proxy.py")
 
     /// Starts a proxy to `server`, runs `body`, stops the proxy.
-    static func with<T>(_ server: S3TestServer, _ body: (FaultProxy) async throws -> T) async throws -> T {
+    public static func with<T>(_ server: S3TestServer, _ body: (FaultProxy) async throws -> T) async throws -> T {
         let proxy = try await FaultProxy(upstreamPort: server.url.port!)
         defer { proxy.stop() }
         return try await body(proxy)
@@ -76,18 +75,18 @@ final class FaultProxy: Sendable {
 
     /// Replaces the script (and clears the log): `actions` for the next requests whose method is
     /// in `methods`, in order, then `fallback` for the rest.
-    func script(_ actions: [String], default fallback: String = "pass", methods: [String] = ["PUT"]) async throws {
+    public func script(_ actions: [String], default fallback: String = "pass", methods: [String] = ["PUT"]) async throws {
         let body = try JSONSerialization.data(withJSONObject: ["actions": actions, "default": fallback, "methods": methods])
         _ = try await control("POST", "/__fault__/script", body: body)
     }
 
     /// Every request since the last `script`, in arrival order.
-    func log() async throws -> [Entry] {
+    public func log() async throws -> [Entry] {
         try JSONDecoder().decode(Log.self, from: try await control("GET", "/__fault__/log")).requests
     }
 
     /// Waits (bounded) until `predicate` holds for the log; returns the log then.
-    func waitForLog(timeout: TimeInterval = 20, _ predicate: ([Entry]) -> Bool) async throws -> [Entry] {
+    public func waitForLog(timeout: TimeInterval = 20, _ predicate: ([Entry]) -> Bool) async throws -> [Entry] {
         let deadline = Date().addingTimeInterval(timeout)
         var entries = try await log()
         while !predicate(entries) && Date() < deadline {
@@ -97,7 +96,7 @@ final class FaultProxy: Sendable {
         return entries
     }
 
-    func stop() {
+    public func stop() {
         process.kill()
         try? FileManager.default.removeItem(at: directory)
     }
