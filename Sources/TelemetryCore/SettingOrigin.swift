@@ -29,6 +29,8 @@ public struct ResolvedSettings: Sendable {
     public var warnings: [String] = []
     /// The shipped defaults file in use, if one was found.
     public var shippedDefaults: String?
+    /// Why the shipped defaults file found was not used (another user could have written it).
+    public var refusedShippedDefaults: String?
     /// The general `AWS_*` variables present and ignored (client side only; names, sorted).
     public var ignoredVariables: [String] = []
 

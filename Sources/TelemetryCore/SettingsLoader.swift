@@ -1,5 +1,6 @@
 import Foundation
 import ShimFront
+import TelemetryRules
 
 /// Resolves `TelemetrySettings`: built-in defaults, then the shipped defaults file (the
 /// package's `<prefix>/etc/cfdev-telemetry/defaults.json`, else `/etc/cfdev-telemetry/defaults.json`),
@@ -14,9 +15,10 @@ public enum SettingsLoader {
     /// The client side's settings; unknown keys are ignored and noted in the telemetry log.
     public static func load(home: TelemetryHome, environment: [String: String]) throws -> TelemetrySettings {
         let resolved = try resolve(home: home, environment: environment, audience: .client)
-        if !resolved.warnings.isEmpty {
+        let notes = resolved.warnings + (resolved.refusedShippedDefaults.map { ["shipped defaults \($0)"] } ?? [])
+        if !notes.isEmpty {
             let log = TelemetryLog(home: home)
-            for warning in resolved.warnings { log.write("settings: \(warning)") }
+            for note in notes { log.write("settings: \(note)") }
         }
         return resolved.settings
     }
@@ -30,6 +32,12 @@ public enum SettingsLoader {
         if audience == .client { resolved.ignoredVariables = ignoredVariables(environment) }
         let candidates = shippedDefaults ?? shippedDefaultsCandidates(executable: RealCFLocator.ownExecutable())
         for path in candidates {
+            // Shipped defaults name where every upload goes: a file another local user could
+            // have written is not used, and nothing after it either (the built-in state).
+            if FileKind(atPath: path) != .absent, let problem = SharedFileTrust.problem(path: path) {
+                resolved.refusedShippedDefaults = "\(DisplayText.sanitized(path, limit: 200)): \(problem); not used"
+                break
+            }
             if try applyFile(path, origin: .shipped(path: path), to: &resolved) {
                 resolved.shippedDefaults = path
                 break

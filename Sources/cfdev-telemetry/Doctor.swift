@@ -34,6 +34,9 @@ struct Doctor: AsyncParsableCommand {
         print("note settings (value, and where it came from):")
         for line in SettingsDisplay(resolved).lines { print(line) }
         if let note = SettingsDisplay.ignoredNote(resolved) { print("note " + note) }
+        if let refused = resolved.refusedShippedDefaults {
+            check(false, "shipped defaults", "\(refused): another user could redirect every upload (make it owned by root or you, writable by no one else)")
+        }
         let target: UploadTarget
         do {
             target = try UploadTarget(settings: settings, environment: context.environment)

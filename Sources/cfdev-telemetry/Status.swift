@@ -116,6 +116,7 @@ struct StatusReport {
             object["settings"] = SettingsDisplay(resolved).jsonObject
             object["shipped_defaults"] = resolved.shippedDefaults ?? NSNull()
             object["config_warnings"] = resolved.warnings
+            object["shipped_defaults_refused"] = resolved.refusedShippedDefaults ?? NSNull()
             object["ignored_environment"] = resolved.ignoredVariables.map { DisplayText.sanitized($0, limit: 60) }
         }
         if let settings {
@@ -161,6 +162,9 @@ struct StatusReport {
             lines.append("Settings:        (value, and where it came from)")
             lines += SettingsDisplay(resolved).lines
             if let note = SettingsDisplay.ignoredNote(resolved) { lines.append("AWS variables:   " + note) }
+            if let refused = resolved.refusedShippedDefaults {
+                lines.append("Refused:         shipped defaults \(refused) (the built-in settings apply)")
+            }
             for warning in resolved.warnings { lines.append("Config warning:  \(warning)") }
         }
         if let settingsError { lines.append("Config error:    \(settingsError)") }
