@@ -5,10 +5,12 @@ Serves GET /BUCKET/KEY from files under ROOT (ROOT/KEY) and ListObjectsV2 on GET
   repeat-token  every page is truncated and names the same continuation token
   empty-pages   every page is truncated, holds no key and names a new token
   scrambled     the prefix's keys in reverse order, each listed twice, two keys a page
+  stall         reads every request and never answers (each held at most 600 s)
 Writes the port it listens on to PORT_FILE, then serves until killed."""
 import http.server
 import os
 import sys
+import time
 import urllib.parse
 from xml.sax.saxutils import escape
 
@@ -48,6 +50,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_GET(self):
+        if MODE == "stall":
+            time.sleep(600)
+            return
         url = urllib.parse.urlsplit(self.path)
         parts = url.path.lstrip("/").split("/", 1)
         query = dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True))

@@ -33,6 +33,7 @@ public struct RetryingRequest: Sendable {
         _ operation: () async throws -> T
     ) async throws -> T {
         var attempt = 0
+        var timeouts = 0
         var corrections = 0
         while true {
             attempt += 1
@@ -41,6 +42,10 @@ public struct RetryingRequest: Sendable {
                 return try await operation()
             } catch let error as S3Error {
                 onFailure(error, attempt)
+                if error.code == "Timeout" {
+                    timeouts += 1
+                    if timeouts >= policy.maxTimeoutAttempts { throw error }
+                }
                 switch error.classification {
                 case .clockSkew where corrections < clockCorrections && client.correctClock(from: error):
                     corrections += 1

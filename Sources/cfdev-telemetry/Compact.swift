@@ -44,6 +44,7 @@ struct Compact: AsyncParsableCommand {
         let target = try UploadTarget(settings: settings, role: .operator, environment: ProcessInfo.processInfo.environment)
         var compactor = Compactor(client: target.client(requestTimeout: 120), layout: target.layout, maxObjectBytes: maxObjectBytes)
         compactor.pageSize = pageSize
+        compactor.retry = .team
         var totals = (days: 0, originals: 0, written: 0, deleted: 0, events: 0, duplicates: 0, lines: 0, kept: 0)
         for offset in 0..<range.dayCount {
             let day = range.from.adding(days: offset)

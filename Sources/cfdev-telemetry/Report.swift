@@ -80,6 +80,7 @@ struct Report: AsyncParsableCommand {
         let target = try UploadTarget(settings: settings, role: .reader, environment: context.environment)
         let layout = target.layout
         var reader = BucketReader(client: target.client(requestTimeout: 60), layout: layout, pageSize: pageSize)
+        reader.retry = .team
         if !noCache {
             reader.cache = try ReportCache(
                 path: cache ?? ReportCache.defaultPath(environment: context.environment), source: Self.cacheSource(target))

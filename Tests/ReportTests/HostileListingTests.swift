@@ -108,3 +108,28 @@ struct HostileListingTests {
         }
     }
 }
+
+/// A store that accepts connections and never answers: the report ends with one line after two
+/// request deadlines (60 s each) instead of retrying for minutes in silence.
+@Suite("A stalled store")
+struct StalledStoreTests {
+    @Test("report against a store that never answers ends with one line, exit 1")
+    func reportEnds() async throws {
+        let folder = TemporaryFolder("stalled-store")
+        try FileManager.default.createDirectory(atPath: folder.path + "/objects", withIntermediateDirectories: true)
+        try await HostileListingTests.withServer("stall", root: folder.path) { port in
+            let sandbox = try Sandbox()
+            let environment = sandbox.environment(HostileListingTests.environment(port: port))
+            // (Before each request had a bounded number of tries, this ran for more than 5 minutes.)
+            let result = try await offPool {
+                try ChildRunner.run(
+                    ProductLocator.cli, ["report", "--from", "2026-08-01", "--to", "2026-08-02", "--no-cache"], environment: environment,
+                    timeout: 280)
+            }
+            #expect(result.status == 1, "\(result.stderr)")
+            #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+            #expect(result.stderr.contains("no complete answer before the request timeout"), "\(result.stderr)")
+            #expect(result.stdout.isEmpty)
+        }
+    }
+}
