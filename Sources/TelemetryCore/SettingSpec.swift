@@ -35,7 +35,7 @@ struct SettingSpec {
             integer("flush_interval_seconds", ["CFDEV_TELEMETRY_FLUSH_INTERVAL"], \.flushIntervalSeconds, 0...31_536_000),
             integer("max_pending_events", ["CFDEV_TELEMETRY_MAX_PENDING"], \.maxPendingEvents, 1...1_000_000),
             integer("max_batch_events", ["CFDEV_TELEMETRY_MAX_BATCH_EVENTS"], \.maxBatchEvents, ValueRange.batchEvents),
-            integer("max_batch_bytes", ["CFDEV_TELEMETRY_MAX_BATCH_BYTES"], \.maxBatchBytes, 1024...(64 << 20)),
+            integer("max_batch_bytes", ["CFDEV_TELEMETRY_MAX_BATCH_BYTES"], \.maxBatchBytes, ValueRange.batchBytes),
             seconds("flush_timeout_seconds", ["CFDEV_TELEMETRY_FLUSH_TIMEOUT"], \.flushTimeoutSeconds, ValueRange.runSeconds),
             seconds("final_flush_seconds", ["CFDEV_TELEMETRY_FINAL_FLUSH_SECONDS"], \.finalFlushSeconds, ValueRange.finalFlushSeconds),
             hosts("cfdev_api_hosts", ["CFDEV_TELEMETRY_CFDEV_API_HOSTS"], \.cfdevAPIHosts),
@@ -114,6 +114,9 @@ struct SettingSpec {
 /// The ranges numeric settings and flags are held to.
 public enum ValueRange {
     public static let batchEvents = 1...100_000
+    /// Uncompressed bytes of one uploaded batch: no client object is larger (the report and
+    /// compaction hold every object not written by compaction to it).
+    public static let batchBytes = 1024...(64 << 20)
     /// One flush run, in seconds (`flush --timeout`, `flush_timeout_seconds`).
     public static let runSeconds = 0.5...3600.0
     /// The final flush of `off`.

@@ -99,7 +99,8 @@ public struct BucketReader: Sendable {
                 partial = PartialCoding.decode(blob)
                 if partial == nil {
                     // A damaged cache row: read the object from the store after all.
-                    partial = try await Self.fetch(item.object, day: item.day, client: client, retry: retry, limits: limits)
+                    partial = try await Self.fetch(
+                        item.object, day: item.day, client: client, retry: retry, limits: limits.forObject(item.object.key, layout: layout))
                     if let partial { toSave[item.day, default: []].append((item.object.key, item.object.etag, partial)) }
                     if partial == nil { vanished[item.day, default: []].insert(item.object.key) }
                     aggregator.statistics.fetchedObjects += 1
@@ -141,7 +142,8 @@ public struct BucketReader: Sendable {
                     if object.size > Int64(limits.maxCompressedBytes) {
                         partial = ObjectPartial.rejected(.tooLarge, storedBytes: 0)
                     } else {
-                        partial = try await Self.fetch(object, day: day, client: client, retry: retry, limits: limits)
+                        partial = try await Self.fetch(
+                            object, day: day, client: client, retry: retry, limits: limits.forObject(object.key, layout: layout))
                         aggregator.statistics.fetchedObjects += 1
                     }
                     done += 1
@@ -211,7 +213,7 @@ public struct BucketReader: Sendable {
                     while fetching > 0 && (fetching >= concurrency || bytesInFlight + size > maxBytesInFlight) {
                         try await mergeHead()
                     }
-                    let client = self.client, retry = self.retry, limits = self.limits
+                    let client = self.client, retry = self.retry, limits = self.limits.forObject(object.key, layout: layout)
                     pending = .fetching(Task { try await Self.fetch(object, day: day, client: client, retry: retry, limits: limits) })
                     fetching += 1
                     bytesInFlight += size

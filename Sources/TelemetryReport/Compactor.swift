@@ -79,7 +79,7 @@ public struct Compactor: Sendable {
             var kept: [(hash: UInt64, line: Data)] = []
             var mark = 0
             var lines = 0, markLines = 0
-            let ending = GzipLineDecoder(limits: limits).decode(
+            let ending = GzipLineDecoder(limits: limits.forObject(object.key, layout: layout)).decode(
                 body,
                 line: { bytes in
                     lines += 1

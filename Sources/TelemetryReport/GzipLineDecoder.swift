@@ -7,29 +7,6 @@ import Glibc
 import Darwin
 #endif
 
-/// The most one object of the bucket may cost the report. Every client can write the bucket, so
-/// an object is bounded before it is fetched (its listed size), while it is inflated (the bytes
-/// it expands to) and line by line (the longest line kept): a gzip bomb costs at most
-/// `maxDecompressedBytes` of inflating, never that much memory.
-public struct ObjectLimits: Sendable, Equatable {
-    /// Larger objects (by their listed size) are not fetched.
-    public var maxCompressedBytes: Int
-    /// An object that expands past this is rejected as a whole ("too large").
-    public var maxDecompressedBytes: Int
-    /// A longer line is rejected ("line too long") without being held.
-    public var maxLineBytes: Int
-
-    /// 64 MiB fetched, 512 MiB inflated (compaction writes at most 256 MiB per object), 64 KiB a line.
-    public static let standard = ObjectLimits(
-        maxCompressedBytes: 64 << 20, maxDecompressedBytes: 512 << 20, maxLineBytes: 64 << 10)
-
-    public init(maxCompressedBytes: Int, maxDecompressedBytes: Int, maxLineBytes: Int) {
-        self.maxCompressedBytes = maxCompressedBytes
-        self.maxDecompressedBytes = maxDecompressedBytes
-        self.maxLineBytes = maxLineBytes
-    }
-}
-
 /// Inflates gzip data (concatenated members, as `gzip -dc` reads them) a chunk at a time and
 /// hands out its lines, enforcing `ObjectLimits` as it goes: nothing larger than one chunk and
 /// one line is ever held.

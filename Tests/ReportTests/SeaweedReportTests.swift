@@ -76,6 +76,29 @@ struct SeaweedReportTests {
         #expect((try #require(rss)) < 200_000, "peak memory \(rss ?? 0) kB")
     }
 
+    /// A client's object holds at most one batch (`ValueRange.batchBytes`, 64 MiB of NDJSON): a
+    /// bomb under a batch key is rejected once it inflates past that; only an object written by
+    /// compaction may expand further (to `ObjectLimits.standard`'s 512 MiB).
+    @Test func aClientObjectMayNotExpandPastTheLargestBatch() async throws {
+        let prefix = "bomb-limit/"
+        let client = try S3TestServer.requireCurrent().client()
+        let day = "2026-06-02"
+        // 65 MiB of newlines: no line is too long, so only the object's size can reject it.
+        let result = try ChildRunner.run(
+            "/bin/sh", ["-c", "head -c \((65 << 20)) /dev/zero | tr '\\0' '\\n' | gzip -1 -c | base64 -w0"],
+            environment: ["PATH": "/usr/bin:/bin"], timeout: 120)
+        let body = try #require(Data(base64Encoded: result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        try await client.putObject(key: EventFixtures.key(prefix: prefix, day: day, name: "20260602T000000000Z-0123456789abcdef"), body: body)
+        try await client.putObject(key: EventFixtures.key(prefix: prefix, day: day, name: "compacted-20260603T000000000Z-0123456789abcdef"), body: body)
+        let env = try S3TestServer.requireCurrent().environment(prefix: prefix)
+        let report = try Sandbox().cli(["report", "--from", day, "--to", day, "--format", "json", "--no-cache"], env: env)
+        #expect(report.status == 0, "\(report.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any])
+        let input = try #require(object["input"] as? [String: Any])
+        #expect(input["rejected_objects"] as? [String: Int] == ["not_gzip": 0, "damaged": 0, "too_large": 1], "\(input)")
+        #expect(input["objects"] as? Int == 1, "\(input)")
+    }
+
     @Test func aCachedReRunReadsOnlyWhatChangedAndPrintsWhatAColdRunPrints() async throws {
         let prefix = "cached/"
         let server = try S3TestServer.requireCurrent()
