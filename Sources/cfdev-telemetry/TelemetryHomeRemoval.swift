@@ -168,10 +168,17 @@ enum TelemetryHomeRemoval {
     }
 
     /// A flush in progress (the shim starts them in the background) finishes first: it holds the
-    /// flush lock until it is done, and every flush has a hard deadline.
+    /// flush lock until it is done, and every flush has a hard deadline. When the lock cannot be
+    /// taken at all (no lock file can be made there), no flush can hold it either: no waiting.
     static func waitForRunningFlush(_ home: TelemetryHome) -> FlushLock? {
         for attempt in 0..<lockAttempts {
-            if let lock = try? FlushLock.acquire(home: home) { return lock }
+            let lock: FlushLock?
+            do {
+                lock = try FlushLock.acquire(home: home)
+            } catch {
+                return nil
+            }
+            if let lock { return lock }
             if attempt == 0 { printError("Waiting for the upload in progress to finish (at most 30 s)…") }
             usleep(100_000)
         }

@@ -353,6 +353,49 @@ struct UninstallTests {
         }
     }
 
+    /// A `flush.lock` that cannot be opened (a link planted there) cannot be held by any flush
+    /// either: purge does not wait 30 s for one.
+    @Test func purgeDoesNotWaitForALockNobodyCanHold() throws {
+        let sandbox = try Sandbox()
+        try sandbox.setConsent(.on)
+        let home = sandbox.telemetryHome.directory
+        try FileManager.default.createSymbolicLink(atPath: sandbox.telemetryHome.flushLockPath, withDestinationPath: sandbox.root + "/elsewhere")
+        let result = try sandbox.cli(["uninstall", "--dir", sandbox.shimDir, "--purge", "--yes"])
+        #expect(!result.stderr.contains("Waiting"), "\(result.stderr)")
+        #expect(result.stdout.contains("Left \(home): it holds 1 file this product did not create (flush.lock)."), "\(result.stdout)")
+        #expect(!Self.exists(sandbox.telemetryHome.consentPath))
+        #expect(!Self.exists(sandbox.root + "/elsewhere"))
+    }
+
+    /// A flush that holds the lock is still waited for: nothing is deleted until it lets go.
+    @Test func purgeWaitsForAFlushThatHoldsTheLock() throws {
+        let sandbox = try Sandbox()
+        try sandbox.setConsent(.on)
+        let lock = open(sandbox.telemetryHome.flushLockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        #expect(lock >= 0 && flock(lock, LOCK_EX) == 0)
+        var released = false
+        defer { if !released { close(lock) } }
+        let out = sandbox.root + "/purge.out", err = sandbox.root + "/purge.err"
+        let pid = try ChildRunner.spawnWritingTo(
+            stdout: out, stderr: err, ProductLocator.cli, ["uninstall", "--dir", sandbox.shimDir, "--purge", "--yes"],
+            environment: sandbox.environment())
+        // Until it says it waits (bounded: it gives up waiting on its own after 30 s).
+        var said = ""
+        for _ in 0..<400 where !said.contains("Waiting for the upload in progress") {
+            usleep(50_000)
+            said = (try? String(contentsOfFile: err, encoding: .utf8)) ?? ""
+        }
+        #expect(said.contains("Waiting for the upload in progress"))
+        #expect(Self.exists(sandbox.telemetryHome.consentPath))
+        close(lock)
+        released = true
+        var status: Int32 = 0
+        #expect(waitpid(pid, &status, 0) == pid)
+        #expect(status == 0)
+        #expect(try String(contentsOfFile: out, encoding: .utf8).contains("Deleted \(sandbox.telemetryHome.directory)."))
+        #expect(!Self.exists(sandbox.telemetryHome.directory))
+    }
+
     /// With telemetry off, uninstalling changes nothing in the telemetry home, and with no home
     /// it does not create one.
     @Test func recordsNothing() throws {
