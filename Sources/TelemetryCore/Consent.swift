@@ -34,7 +34,7 @@ public struct ConsentStore: Sendable {
         guard state != .unknown else { return }
         try home.ensureExists()
         let text = Array(ConsentFile(state: state == .on ? .on : .off, time: Timestamp.iso8601(milliseconds: now)).text.utf8)
-        let temporary = home.consentPath + ".tmp-" + Hex.encode(RandomBytes.make(8))
+        let temporary = home.consentPath + TelemetryHome.temporarySuffix + Hex.encode(RandomBytes.make(8))
         var failure: FileProblem
         switch SafeFile.createExclusive(temporary) {
         case .failure(let problem): failure = problem

@@ -98,7 +98,7 @@ public final class Spool: Sendable {
 
     /// Renames the database and its WAL/SHM files aside; returns the new name.
     static func moveAside(path: String) throws -> String {
-        let aside = path + ".corrupt-\(WallClock.nowMilliseconds())"
+        let aside = path + TelemetryHome.corruptSuffix + "\(WallClock.nowMilliseconds())"
         for suffix in ["-wal", "-shm"] {
             _ = unlink(path + suffix)
         }

@@ -15,11 +15,43 @@ public struct TelemetryHome: Sendable, Equatable {
         directory = TelemetryHomePath.directory { environment[$0] }
     }
 
-    public var spoolPath: String { directory + "/spool.sqlite" }
+    public var spoolPath: String { directory + "/" + Self.spoolName }
     public var consentPath: String { directory + "/" + ConsentFile.fileName }
-    public var configPath: String { directory + "/config.json" }
-    public var logPath: String { directory + "/telemetry.log" }
-    public var flushLockPath: String { directory + "/flush.lock" }
+    public var configPath: String { directory + "/" + Self.configName }
+    public var logPath: String { directory + "/" + Self.logName }
+    public var flushLockPath: String { directory + "/" + Self.flushLockName }
+
+    static let spoolName = "spool.sqlite"
+    static let configName = "config.json"
+    static let logName = "telemetry.log"
+    static let flushLockName = "flush.lock"
+
+    /// Whether `name` is one this product gives a file in the folder: the only names
+    /// `uninstall --purge` deletes. The spool with SQLite's WAL, shared-memory and rollback
+    /// journal files, a corrupt spool moved aside (`Spool.moveAside`), consent and its
+    /// temporary file (`ConsentStore.save`), the settings, the log and its one rotated
+    /// generation (`TelemetryLog`), the flush lock (`FlushLock`). Not the `.refused-` names:
+    /// those are links, FIFOs or folders someone else put in the spool's place.
+    public static func isProductFileName(_ name: String) -> Bool {
+        let exact: Set<String> = [
+            spoolName, spoolName + "-wal", spoolName + "-shm", spoolName + "-journal",
+            ConsentFile.fileName, configName, logName, logName + ".1", flushLockName,
+        ]
+        if exact.contains(name) { return true }
+        func suffix(after prefix: String) -> Substring? { name.hasPrefix(prefix) ? name.dropFirst(prefix.count) : nil }
+        if let stamp = suffix(after: spoolName + corruptSuffix) {
+            return !stamp.isEmpty && stamp.count <= 20 && stamp.allSatisfy { ("0"..."9").contains($0) }
+        }
+        if let random = suffix(after: ConsentFile.fileName + temporarySuffix) {
+            return random.count == 16 && random.allSatisfy { ("0"..."9").contains($0) || ("a"..."f").contains($0) }
+        }
+        return false
+    }
+
+    /// `spool.sqlite.corrupt-<epoch ms>`.
+    static let corruptSuffix = ".corrupt-"
+    /// `consent.json.tmp-<16 hex digits>`.
+    static let temporarySuffix = ".tmp-"
 
     /// Creates the folder (0700, with its parents) if needed, or checks the one that is
     /// there: not a link, owned by the user running, writable by nobody else.

@@ -18,6 +18,21 @@ public enum PrivateDirectory {
             let code = errno
             return FileProblem(path: path, code: code, reason: code == ENOENT ? "does not exist" : SafeFile.describe(code))
         }
+        return problem(path: path, info)
+    }
+
+    /// The same check on a folder already opened (`O_DIRECTORY | O_NOFOLLOW`), so that what is
+    /// then worked on through `descriptor` is what was checked, even if `path` changed since.
+    public static func check(descriptor: Int32, path: String) -> FileProblem? {
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else {
+            let code = errno
+            return FileProblem(path: path, code: code, reason: SafeFile.describe(code))
+        }
+        return problem(path: path, info)
+    }
+
+    private static func problem(path: String, _ info: stat) -> FileProblem? {
         switch info.st_mode & S_IFMT {
         case S_IFDIR: break
         case S_IFLNK: return FileProblem(path: path, code: ELOOP, reason: "is a symbolic link (refused: the telemetry folder must be a real folder)")

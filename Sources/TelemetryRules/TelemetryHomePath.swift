@@ -1,10 +1,19 @@
 /// Where the telemetry files live: `$CFDEV_HOME/telemetry`, `CFDEV_HOME` defaulting to
 /// `$HOME/.cfdev`, and `HOME` to the user's home in the password database. The same
-/// answer for the shim's front and for everything else.
+/// answer for the shim's front and for everything else. A relative `CFDEV_HOME` is taken
+/// from the current folder, by every command alike; trailing slashes are dropped, so
+/// `CFDEV_HOME=/` means `/telemetry`, not `//telemetry`.
 public enum TelemetryHomePath {
     public static func directory(_ get: (String) -> String?) -> String {
-        if let cfdevHome = get("CFDEV_HOME"), !cfdevHome.isEmpty { return cfdevHome + "/telemetry" }
-        return userHome(get) + "/.cfdev/telemetry"
+        if let cfdevHome = get("CFDEV_HOME"), !cfdevHome.isEmpty { return withoutTrailingSlashes(cfdevHome) + "/telemetry" }
+        return withoutTrailingSlashes(userHome(get)) + "/.cfdev/telemetry"
+    }
+
+    /// `path` without the slashes at its end (`/` becomes empty, to be followed by `/name`).
+    static func withoutTrailingSlashes(_ path: String) -> String {
+        var bytes = Array(path.utf8)
+        while bytes.last == UInt8(ascii: "/") { bytes.removeLast() }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// `HOME` if set and not empty, else the current user's entry in `/etc/passwd`, else `/`

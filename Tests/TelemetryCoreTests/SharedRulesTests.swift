@@ -121,6 +121,12 @@ struct SharedRulesTests {
     @Test func theTelemetryHomeIsOneAnswer() {
         #expect(TelemetryHomePath.directory { ["CFDEV_HOME": "/x", "HOME": "/h"][$0] } == "/x/telemetry")
         #expect(TelemetryHomePath.directory { ["HOME": "/h"][$0] } == "/h/.cfdev/telemetry")
+        // Trailing slashes are dropped (`/` is `/telemetry`, not `//telemetry`); a relative
+        // CFDEV_HOME stays relative, to the current folder, for every command alike.
+        #expect(TelemetryHomePath.directory { ["CFDEV_HOME": "/"][$0] } == "/telemetry")
+        #expect(TelemetryHomePath.directory { ["CFDEV_HOME": "/x//"][$0] } == "/x/telemetry")
+        #expect(TelemetryHomePath.directory { ["HOME": "/"][$0] } == "/.cfdev/telemetry")
+        #expect(TelemetryHomePath.directory { ["CFDEV_HOME": "."][$0] } == "./telemetry")
         // No HOME: the password database's home, never a relative path.
         let fallback = TelemetryHomePath.directory { _ in nil }
         #expect(fallback.hasPrefix("/") && fallback.hasSuffix("/.cfdev/telemetry"))
