@@ -16,6 +16,19 @@ public struct PartitionLayout: Sendable, Equatable {
     /// `<prefix>events/v1/`: every partition is under it; all an uploader may write.
     public var eventsRoot: String { prefix + "events/v1/" }
 
+    /// `<prefix>rejected/v1/`: where `compact --move-rejected` moves objects that are not
+    /// readable gzip NDJSON, by the same `dt=DAY/<name>`, so that no report pays for them again.
+    public var rejectedRoot: String { prefix + "rejected/v1/" }
+
+    /// Where the object at `key` (under `eventsRoot`) goes when it is moved aside.
+    public func rejectedKey(for key: String) -> String? {
+        guard key.hasPrefix(eventsRoot) else { return nil }
+        return rejectedRoot + key.dropFirst(eventsRoot.count)
+    }
+
+    /// The prefix of one day's objects moved aside: `<prefix>rejected/v1/dt=YYYY-MM-DD/`.
+    public func rejectedPartitionPrefix(_ day: CivilDate) -> String { rejectedRoot + "dt=\(day.description)/" }
+
     /// `<prefix>events/`: what the retention rule expires.
     public var retentionPrefix: String { prefix + "events/" }
 

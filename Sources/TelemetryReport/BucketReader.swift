@@ -68,10 +68,12 @@ public struct BucketReader: Sendable {
     ) async throws {
         let days = (0..<range.dayCount).map { range.from.adding(days: $0) }
         var listings: [Int: Task<PartitionListing.Result, any Error>] = [:]
+        var asideListings: [Int: Task<PartitionListing.Result, any Error>] = [:]
         var queue: [Item] = []
         var head = 0
         defer {
             listings.values.forEach { $0.cancel() }
+            asideListings.values.forEach { $0.cancel() }
             for item in queue[head...] { if case .fetching(let task) = item.pending { task.cancel() } }
         }
         var fetching = 0
@@ -179,9 +181,19 @@ public struct BucketReader: Sendable {
             while nextListing < days.count && nextListing < index + listConcurrency {
                 let listing = PartitionListing(client: client, layout: layout, day: days[nextListing], pageSize: pageSize, retry: retry)
                 listings[nextListing] = Task { try await listing.list() }
+                var aside = listing
+                aside.rejected = true
+                asideListings[nextListing] = Task { try await aside.list() }
                 nextListing += 1
             }
             let listing = try await listings.removeValue(forKey: index)!.value
+            // What compaction moved aside is counted, never read; a reader key of an older
+            // policy may not list it, which is said, not fatal.
+            do {
+                aggregator.statistics.movedAsideObjects += try await asideListings.removeValue(forKey: index)!.value.objects.count
+            } catch {
+                if aggregator.statistics.movedAsideUnlisted == nil { aggregator.statistics.movedAsideUnlisted = "\(error)" }
+            }
             for _ in 0..<listing.ignored { aggregator.recordIgnoredObject() }
             listed += listing.objects.count
             dayKeys[day] = Set(listing.objects.map(\.key))

@@ -10,7 +10,10 @@ import TelemetryUpload
 /// a digit), and the originals are deleted only after every new object of the day is stored. So at
 /// any moment, a `kill -9` included, the partition holds the originals, the new objects, or both,
 /// and the report (which de-duplicates by event ID) publishes the same rows from each. Objects the
-/// report rejects as a whole (not gzip, damaged, too large) are left in place.
+/// report rejects as a whole (not gzip, damaged, too large) are left in place, or with
+/// `moveRejected` copied write-once under `PartitionLayout.rejectedRoot` and then deleted, so
+/// that reports stop paying for them (one larger than `limits.maxCompressedBytes` is never
+/// fetched, so it stays).
 public struct Compactor: Sendable {
     public let client: S3Client
     public let layout: PartitionLayout
@@ -20,6 +23,8 @@ public struct Compactor: Sendable {
     public var pageSize: Int?
     public var retry = RetryPolicy()
     public var concurrency = 8
+    /// Move unreadable objects aside (see the type's comment).
+    public var moveRejected = false
 
     public static let defaultMaxObjectBytes = 256 << 20
 
@@ -41,6 +46,8 @@ public struct Compactor: Sendable {
         public var linesDropped = 0
         /// Objects not readable as a whole, left in place.
         public var keptUnreadable = 0
+        /// Objects not readable as a whole, moved under `rejected/`.
+        public var movedRejected = 0
         /// Already one compacted object: nothing done.
         public var skipped = false
     }
@@ -61,6 +68,7 @@ public struct Compactor: Sendable {
         var next = 0
         let objects = listing.objects
         var uploads: [(key: String, body: Data)] = []
+        var moves: [(key: String, body: Data)] = []
         defer { tasks.forEach { $0.1.cancel() } }
         while next < objects.count || !tasks.isEmpty {
             while next < objects.count && tasks.count < concurrency {
@@ -96,7 +104,11 @@ public struct Compactor: Sendable {
                 })
             switch ending {
             case .notGzip, .damaged, .tooLarge:
-                result.keptUnreadable += 1
+                if moveRejected && layout.rejectedKey(for: object.key) != nil {
+                    moves.append((object.key, body))
+                } else {
+                    result.keptUnreadable += 1
+                }
                 continue
             case .trailingJunk:
                 kept.removeSubrange(mark...)
@@ -125,6 +137,22 @@ public struct Compactor: Sendable {
         for key in toDelete {
             try await delete(key)
             result.deleted += 1
+        }
+        // Moved: the copy is stored (or was, by an earlier run that was stopped) before the
+        // original goes, so the object is always in one place or both.
+        for move in moves {
+            guard let target = layout.rejectedKey(for: move.key) else { continue }
+            do {
+                _ = try await RetryingRequest(client: client, policy: retry).run {
+                    try await client.putObjectIfAbsent(key: target, body: move.body, contentType: "application/octet-stream")
+                }
+            } catch let error as S3Error where error.status == 412 {
+                // Already there: an earlier run copied it and stopped before deleting.
+            } catch let error as S3Error {
+                throw ReportError.store("cannot move \(move.key) aside to \(target): \(error)")
+            }
+            try await delete(move.key)
+            result.movedRejected += 1
         }
         return result
     }

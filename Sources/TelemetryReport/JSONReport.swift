@@ -16,7 +16,7 @@ enum JSONReport {
         let input = report.input
         out += "  \"input\": {\"objects\": \(input.objects), \"unreadable_objects\": \(input.unreadableObjects), "
         out += "\"duplicates\": \(input.duplicates), \"malformed_lines\": \(input.malformedLines), "
-        out += "\"objects_with_trailing_junk\": \(input.objectsWithTrailingJunk),\n"
+        out += "\"objects_with_trailing_junk\": \(input.objectsWithTrailingJunk), \"moved_aside_objects\": \(input.movedAside),\n"
         out += "    \"rejected_objects\": {"
         out += ObjectRejection.allCases.map { "\"\($0.rawValue)\": \(input.rejectedObjects[$0] ?? 0)" }.joined(separator: ", ")
         out += "},\n    \"rejected_lines\": {"

@@ -61,6 +61,9 @@ enum InputNote {
         if input.objectsWithTrailingJunk > 0 {
             parts.append("\(plural(input.objectsWithTrailingJunk, "object")) with junk after its gzip data (the data before it counted)")
         }
+        if input.movedAside > 0 {
+            parts.append("\(plural(input.movedAside, "unreadable object")) moved aside under rejected/ earlier (not read)")
+        }
         parts.append("\(plural(input.duplicates, "duplicate event")) counted once")
         var malformed = "\(plural(input.malformedLines, "malformed line")) skipped"
         if input.malformedLines > 0 {

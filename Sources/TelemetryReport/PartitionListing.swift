@@ -34,9 +34,11 @@ struct PartitionListing {
     let day: CivilDate
     let pageSize: Int?
     var retry = RetryPolicy()
+    /// List the day's objects moved aside (`PartitionLayout.rejectedPartitionPrefix`) instead.
+    var rejected = false
 
     func list() async throws -> Result {
-        let prefix = layout.partitionPrefix(day)
+        let prefix = rejected ? layout.rejectedPartitionPrefix(day) : layout.partitionPrefix(day)
         var byKey: [String: Object] = [:]
         var ignored = Set<String>()
         var token: String?
@@ -50,7 +52,11 @@ struct PartitionListing {
             listed += page.objects.count
             emptyInARow = page.objects.isEmpty ? emptyInARow + 1 : 0
             for object in page.objects {
-                if layout.partition(ofKey: object.key) == day {
+                let inDay =
+                    rejected
+                    ? object.key.hasPrefix(prefix) && object.key.count > prefix.count && !object.key.dropFirst(prefix.count).contains("/")
+                    : layout.partition(ofKey: object.key) == day
+                if inDay {
                     byKey[object.key] = Object(key: object.key, etag: object.etag, size: object.size)
                 } else if object.key.hasPrefix(prefix) {
                     ignored.insert(object.key)

@@ -141,7 +141,8 @@ public struct UsageAggregator {
             range: range, k: k, granularity: granularity, rows: rows,
             input: InputSummary(
                 objects: statistics.objects, duplicates: statistics.duplicates, rejectedLines: statistics.rejectedLines,
-                rejectedObjects: statistics.rejectedObjects, objectsWithTrailingJunk: statistics.objectsWithTrailingJunk))
+                rejectedObjects: statistics.rejectedObjects, objectsWithTrailingJunk: statistics.objectsWithTrailingJunk,
+                movedAside: statistics.movedAsideObjects))
     }
 }
 
@@ -165,6 +166,11 @@ public struct ReadStatistics: Sendable, Equatable {
     /// Days listed and read again because objects listed were gone when fetched (compacted or
     /// expired meanwhile).
     public var rereadDays = 0
+    /// Objects of the range's days under `rejected/` (moved aside by `compact --move-rejected`):
+    /// listed, never read.
+    public var movedAsideObjects = 0
+    /// Why the objects moved aside could not be listed (an older reader policy), if so.
+    public var movedAsideUnlisted: String?
     /// Lines rejected, all reasons together.
     public var malformedLines: Int { rejectedLines.values.reduce(0, +) }
     /// Objects not counted, all reasons together.

@@ -92,11 +92,14 @@ public struct InputSummary: Sendable, Equatable {
     public var rejectedObjects: [ObjectRejection: Int]
     /// Objects counted up to their last complete gzip member, with other bytes after it.
     public var objectsWithTrailingJunk: Int
+    /// Objects of the range moved aside under `rejected/` by compaction: not read.
+    public var movedAside: Int
 
     public init(
         objects: Int = 0, duplicates: Int = 0, rejectedLines: [LineRejection: Int] = [:],
-        rejectedObjects: [ObjectRejection: Int] = [:], objectsWithTrailingJunk: Int = 0
+        rejectedObjects: [ObjectRejection: Int] = [:], objectsWithTrailingJunk: Int = 0, movedAside: Int = 0
     ) {
+        self.movedAside = movedAside
         self.objects = objects
         self.duplicates = duplicates
         self.rejectedLines = rejectedLines

@@ -32,9 +32,11 @@ public struct AccessPolicy: Sendable {
     public func awsPolicy(_ role: Role) -> [String: Any] {
         let bucketARN = "arn:aws:s3:::\(bucket)"
         let eventsARN = "\(bucketARN)/\(eventsPrefix)*"
+        let rejectedPrefix = layout.rejectedRoot
+        // The report also counts what `compact --move-rejected` moved aside (names only).
         let listEvents: [String: Any] = [
             "Sid": "ListTheEventsPrefix", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": bucketARN,
-            "Condition": ["StringLike": ["s3:prefix": [eventsPrefix, eventsPrefix + "*"]]],
+            "Condition": ["StringLike": ["s3:prefix": [eventsPrefix, eventsPrefix + "*", rejectedPrefix, rejectedPrefix + "*"]]],
         ]
         let statements: [[String: Any]]
         switch role {
@@ -61,6 +63,10 @@ public struct AccessPolicy: Sendable {
                 [
                     "Sid": "CompactEvents", "Effect": "Allow",
                     "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], "Resource": eventsARN,
+                ],
+                [
+                    "Sid": "MoveRejectedAsideWriteOnce", "Effect": "Allow", "Action": "s3:PutObject",
+                    "Resource": "\(bucketARN)/\(rejectedPrefix)*", "Condition": ["Null": ["s3:if-none-match": "false"]],
                 ],
             ]
         }

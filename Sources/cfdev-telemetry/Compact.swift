@@ -9,7 +9,7 @@ struct Compact: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Rewrite each day's uploaded objects into as few objects as possible, each event once.",
         discussion:
-            "For every day of the range: reads the objects of <prefix>events/v1/dt=DAY/, keeps each valid event once (by event_id), writes them write-once (If-None-Match: *) to compacted-….ndjson.gz objects of the same partition (split past --max-object-bytes of NDJSON), and only then deletes the originals. Objects that are not readable gzip are left in place. A report gives the same rows before, during (even after a kill -9) and after. Needs s3:ListBucket, s3:GetObject, s3:PutObject and s3:DeleteObject."
+            "For every day of the range: reads the objects of <prefix>events/v1/dt=DAY/, keeps each valid event once (by event_id), writes them write-once (If-None-Match: *) to compacted-….ndjson.gz objects of the same partition (split past --max-object-bytes of NDJSON), and only then deletes the originals. Objects that are not readable gzip are left in place, or with --move-rejected moved to <prefix>rejected/v1/dt=DAY/ (write-once, then deleted). A report gives the same rows before, during (even after a kill -9) and after. Needs s3:ListBucket, s3:GetObject, s3:PutObject and s3:DeleteObject."
     )
 
     @OptionGroup var upload: UploadOptions
@@ -22,6 +22,9 @@ struct Compact: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Split a day's new object past this many bytes of NDJSON (default 256 MiB; 1024…268435456).", valueName: "N"))
     var maxObjectBytes = Compactor.defaultMaxObjectBytes
+
+    @Flag(help: "Move objects that are not readable gzip NDJSON out of the events prefix, to <prefix>rejected/v1/dt=DAY/ (write-once, then deleted), so reports stop paying for them.")
+    var moveRejected = false
 
     @Option(help: .hidden)
     var pageSize: Int?
@@ -45,7 +48,8 @@ struct Compact: AsyncParsableCommand {
         var compactor = Compactor(client: target.client(requestTimeout: 120), layout: target.layout, maxObjectBytes: maxObjectBytes)
         compactor.pageSize = pageSize
         compactor.retry = .team
-        var totals = (days: 0, originals: 0, written: 0, deleted: 0, events: 0, duplicates: 0, lines: 0, kept: 0)
+        compactor.moveRejected = moveRejected
+        var totals = (days: 0, originals: 0, written: 0, deleted: 0, events: 0, duplicates: 0, lines: 0, kept: 0, moved: 0)
         for offset in 0..<range.dayCount {
             let day = range.from.adding(days: offset)
             let result = try await compactor.compact(day: day)
@@ -58,8 +62,12 @@ struct Compact: AsyncParsableCommand {
             totals.duplicates += result.duplicatesDropped
             totals.lines += result.linesDropped
             totals.kept += result.keptUnreadable
+            totals.moved += result.movedRejected
+            let unreadable =
+                result.movedRejected > 0
+                ? "\(result.keptUnreadable) unreadable kept, \(result.movedRejected) moved to rejected/" : "\(result.keptUnreadable) unreadable kept"
             print(
-                "dt=\(day): \(result.originals) object\(result.originals == 1 ? "" : "s") → \(result.written) (\(result.events) events; \(result.duplicatesDropped) copies and \(result.linesDropped) rejected lines left out; \(result.keptUnreadable) unreadable kept)"
+                "dt=\(day): \(result.originals) object\(result.originals == 1 ? "" : "s") → \(result.written) (\(result.events) events; \(result.duplicatesDropped) copies and \(result.linesDropped) rejected lines left out; \(unreadable))"
             )
         }
         print("Compacted \(totals.days) day\(totals.days == 1 ? "" : "s"): \(totals.originals) objects → \(totals.written), \(totals.deleted) deleted, \(totals.events) events.")

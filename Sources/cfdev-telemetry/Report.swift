@@ -145,6 +145,10 @@ struct Report: AsyncParsableCommand {
                 "Note: \(plural(statistics.rereadDays, "day")) changed while being read (objects compacted or expired meanwhile) and \(statistics.rereadDays == 1 ? "was" : "were") listed and read again"
             )
         }
+        if let unlisted = statistics.movedAsideUnlisted {
+            printError(
+                "Note: the objects moved aside under rejected/ could not be listed (\(unlisted)); `cfdev-telemetry policy --role reader` shows the list rights the reader needs")
+        }
         if statistics.ignoredObjects > 0 {
             printError("Note: \(statistics.ignoredObjects) object\(statistics.ignoredObjects == 1 ? "" : "s") under the events prefix not in the dt=YYYY-MM-DD/*.ndjson.gz layout ignored")
         }

@@ -328,3 +328,53 @@ struct ReportDuringCompactionTests {
         }
     }
 }
+
+/// `compact --move-rejected`: objects no report can read are copied write-once under
+/// `rejected/v1/` and deleted, so reports stop paying for them; the report counts them as moved
+/// aside and publishes the same rows.
+@Suite("Compaction moves unreadable objects aside", .serialized, .requires(.seaweedfs), .realS3Server(.seaweedfs))
+struct MoveRejectedTests {
+    @Test func unreadableObjectsAreMovedAsideOnceAndTheRowsStayTheSame() async throws {
+        let prefix = "aside/"
+        let server = try S3TestServer.requireCurrent()
+        let client = try server.client()
+        let day = "2026-11-02"
+        for part in 0..<3 {
+            let lines = (0..<6).map { FixtureEvent(event: .appCreated, day: day, machine: $0 + part).line }
+            try await client.putObject(key: EventFixtures.key(prefix: prefix, day: day, name: "20261102T00000\(part)000Z-\(part)"), body: try EventFixtures.object(lines))
+        }
+        let notGzip = Data("not gzip at all".utf8)
+        let bomb = try SeaweedReportTests.zeroBomb(bytes: 80 << 20)
+        let notGzipKey = EventFixtures.key(prefix: prefix, day: day, name: "20261102T000010000Z-junk")
+        let bombKey = EventFixtures.key(prefix: prefix, day: day, name: "20261102T000011000Z-bomb")
+        try await client.putObject(key: notGzipKey, body: notGzip)
+        try await client.putObject(key: bombKey, body: bomb)
+
+        let sandbox = try Sandbox()
+        let env = server.environment(prefix: prefix)
+        let report = ["report", "--from", day, "--to", day, "--k", "2", "--format", "json", "--no-cache"]
+        let before = try sandbox.cli(report, env: env)
+        let beforeInput = try #require((try JSONSerialization.jsonObject(with: Data(before.stdout.utf8)) as? [String: Any])?["input"] as? [String: Any])
+        #expect(beforeInput["unreadable_objects"] as? Int == 2 && beforeInput["moved_aside_objects"] as? Int == 0, "\(beforeInput)")
+
+        let compact = try sandbox.cli(["compact", "--from", day, "--to", day, "--move-rejected"], env: env)
+        #expect(compact.status == 0, "\(compact.stderr)")
+        #expect(compact.stdout.contains("0 unreadable kept, 2 moved to rejected/"), "\(compact.stdout)")
+        let events = try await client.listObjectsV2(prefix: "\(prefix)events/v1/dt=\(day)/").keys
+        #expect(events.count == 1 && events.allSatisfy { $0.contains("/compacted-") }, "\(events)")
+        let aside = try await client.listObjectsV2(prefix: "\(prefix)rejected/v1/dt=\(day)/").keys.sorted()
+        #expect(aside == [bombKey, notGzipKey].map { $0.replacingOccurrences(of: "/events/v1/", with: "/rejected/v1/") }.sorted(), "\(aside)")
+        #expect(try await client.getObject(key: notGzipKey.replacingOccurrences(of: "/events/v1/", with: "/rejected/v1/")) == notGzip)
+        #expect(try await client.getObject(key: bombKey.replacingOccurrences(of: "/events/v1/", with: "/rejected/v1/")) == bomb)
+
+        let after = try sandbox.cli(report, env: env)
+        #expect(SeaweedReportTests.same(try ReportChecks.jsonRows(after.stdout), try ReportChecks.jsonRows(before.stdout)))
+        let afterInput = try #require((try JSONSerialization.jsonObject(with: Data(after.stdout.utf8)) as? [String: Any])?["input"] as? [String: Any])
+        #expect(afterInput["unreadable_objects"] as? Int == 0 && afterInput["moved_aside_objects"] as? Int == 2, "\(afterInput)")
+        let markdown = try sandbox.cli(["report", "--from", day, "--to", day, "--k", "2", "--no-cache"], env: env)
+        #expect(markdown.stdout.contains("2 unreadable objects moved aside under rejected/ earlier (not read)"), "\(markdown.stdout)")
+        // Nothing left to do the next time: one compacted object is the day's whole content.
+        let again = try sandbox.cli(["compact", "--from", day, "--to", day, "--move-rejected"], env: env)
+        #expect(again.status == 0 && again.stdout.contains("Compacted 0 days"), "\(again.stdout)")
+    }
+}
