@@ -56,7 +56,7 @@ public enum ShimFront {
     /// `cf dev start`, which asks in the foreground).
     static func decide(_ verdict: CandidateFilter.Verdict) -> Decision {
         guard case .candidate(let isDevStart) = verdict,
-            EnvironmentSwitches.disabledReason(processEnvironment) == nil, EnvironmentSwitches.isInteractive()
+            EnvironmentSwitches.isInteractive(), TelemetryOverride.current(processEnvironment) == nil
         else { return .passThrough }
         switch FrontGate.savedConsent() {
         case .off: return .passThrough

@@ -29,7 +29,7 @@ struct TrackedSession {
         _ command: TrackedCommand, environment: [String: String], shimPath: String?,
         mayAsk: Bool = true, startedMs: Int64 = WallClock.nowMilliseconds()
     ) -> TrackedSession? {
-        guard EnvironmentSwitches.disabledReason({ environment[$0] }) == nil, !mayAsk || EnvironmentSwitches.isInteractive() else { return nil }
+        guard !mayAsk || EnvironmentSwitches.isInteractive(), TelemetryOverride.current({ environment[$0] }) == nil else { return nil }
         let home = TelemetryHome(environment: environment)
         let log = TelemetryLog(home: home, echoToStderr: EnvironmentSwitches.isDebugging { environment[$0] })
         let consent = ConsentStore(home: home)

@@ -46,7 +46,7 @@ public struct TelemetrySwitch: Sendable {
             throw TurnOffFailure(reason: "\(error)")
         }
         var ownEventID: String?
-        if wasOn && EnvironmentSwitches.disabledReason({ recorder.environment[$0] }) == nil {
+        if wasOn && TelemetryOverride.current({ recorder.environment[$0] }) == nil {
             do {
                 ownEventID = try recorder.withSpool { spool in
                     try recorder.record([Recorder.Occurrence(event: .telemetryOff)], in: spool, cap: cap).first?.eventID

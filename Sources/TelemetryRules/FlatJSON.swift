@@ -1,9 +1,11 @@
 /// The one JSON shape the shim's front must read without Foundation: a flat object whose
-/// values are strings or integers (`consent.json`). Strict: anything else is nil.
+/// values are strings, integers or booleans (`consent.json`, the managed policy). Strict:
+/// anything else is nil.
 public enum FlatJSON {
     public enum Value: Equatable, Sendable {
         case string(String)
         case integer(Int)
+        case boolean(Bool)
     }
 
     /// The object's fields, or nil if `text` is not exactly one flat object (surrounding
@@ -72,6 +74,8 @@ public enum FlatJSON {
 
         mutating func value() -> Value? {
             if peek == UInt8(ascii: "\"") { return string().map(Value.string) }
+            if literal("true") { return .boolean(true) }
+            if literal("false") { return .boolean(false) }
             var digits = 0
             var number = 0
             let negative = take(UInt8(ascii: "-"))
@@ -130,6 +134,14 @@ public enum FlatJSON {
         }
 
         var peek: UInt8? { index < bytes.count ? bytes[index] : nil }
+
+        mutating func literal(_ word: StaticString) -> Bool {
+            let count = word.utf8CodeUnitCount
+            guard index + count <= bytes.count else { return false }
+            let matches = word.withUTF8Buffer { Array($0) == Array(bytes[index..<index + count]) }
+            if matches { index += count }
+            return matches
+        }
 
         mutating func take(_ byte: UInt8) -> Bool {
             guard peek == byte else { return false }

@@ -10,16 +10,18 @@ enum CFDevTelemetryCommand {
     static func run(_ subcommand: TelemetrySubcommand, environment: [String: String]) -> Int32 {
         let home = TelemetryHome(environment: environment)
         let log = TelemetryLog(home: home, echoToStderr: EnvironmentSwitches.isDebugging { environment[$0] })
-        let overridden =
-            EnvironmentSwitches.disabledReason { environment[$0] }.map {
-                " (\($0) is set in the environment, so nothing is recorded or sent whatever the setting)"
-            } ?? ""
+        let override = TelemetryOverride.current { environment[$0] }
+        let overridden = override.map { " (\($0.cause), so nothing is recorded or sent whatever the setting)" } ?? ""
         do {
             switch subcommand {
             case .status:
                 let state = ConsentStore(home: home).state()
                 print(describe(state) + overridden)
             case .on:
+                if case .managed = override {
+                    FileHandle.standardError.write(Data("Error: \(override!.cause): it cannot be turned on\n".utf8))
+                    return 1
+                }
                 try ConsentStore(home: home).save(.on)
                 print("Telemetry is on. Thank you! Turn it off any time with `cf dev telemetry --off`." + overridden)
             case .off:

@@ -11,10 +11,14 @@ struct On: ParsableCommand {
 
     func run() throws {
         let context = Context()
+        let override = TelemetryOverride.current({ context.environment[$0] })
+        if case .managed = override {
+            throw CommandFailure("\(override!.cause): it cannot be turned on")
+        }
         try ConsentStore(home: context.home).save(.on)
         print("Telemetry is on. Thank you! Turn it off any time with `cfdev-telemetry off`.")
-        if let reason = EnvironmentSwitches.disabledReason({ context.environment[$0] }) {
-            print("Note: \(reason) is set in this environment, so nothing is recorded or sent while it is.")
+        if let override {
+            print("Note: \(override.cause), so nothing is recorded or sent while it is.")
         }
     }
 }

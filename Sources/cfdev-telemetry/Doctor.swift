@@ -19,8 +19,11 @@ struct Doctor: AsyncParsableCommand {
             print("\(ok ? "ok  " : "FAIL") \(label): \(detail)")
             if !ok { problems += 1 }
         }
-        if let reason = EnvironmentSwitches.disabledReason({ context.environment[$0] }) {
-            print("note \(reason) is set: nothing is recorded or sent in this environment.")
+        if let override = TelemetryOverride.current({ context.environment[$0] }) {
+            print("note \(override.cause): nothing is recorded or sent.")
+        }
+        if case .untrusted(let why) = ManagedPolicy.state() {
+            print("note \(ManagedPolicy.path) is ignored: \(why) (an administrator's policy must be root's alone)")
         }
         print("note consent: \(ConsentStore(home: context.home).state().rawValue)")
         let resolved: ResolvedSettings

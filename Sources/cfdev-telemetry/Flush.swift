@@ -43,8 +43,8 @@ struct Flush: AsyncParsableCommand {
     func run() async throws {
         let started = Date()
         let context = Context()
-        if let reason = EnvironmentSwitches.disabledReason({ context.environment[$0] }) {
-            say("Nothing sent: \(reason) is set in the environment.")
+        if let override = TelemetryOverride.current({ context.environment[$0] }) {
+            say("Nothing sent: \(override.cause).")
             return
         }
         // No telemetry folder: nothing was ever recorded here, and a flush must not create one

@@ -28,7 +28,9 @@ struct Status: ParsableCommand {
 struct StatusReport {
     var consent: ConsentState
     var consentRecord: ConsentFile?
-    var disabledBy: String?
+    var disabledBy: TelemetryOverride?
+    /// The managed policy file, when one is there but not trusted (ignored).
+    var managedUntrusted: String?
     var pending: Int
     var droppedUnreported: Int
     var droppedTotal: Int
@@ -59,9 +61,10 @@ struct StatusReport {
         }
         let consent = store.state()
         var report = StatusReport(
-            consent: consent, consentRecord: store.load(), disabledBy: EnvironmentSwitches.disabledReason { context.environment[$0] },
+            consent: consent, consentRecord: store.load(), disabledBy: TelemetryOverride.current { context.environment[$0] },
             pending: 0, droppedUnreported: 0, droppedTotal: 0, spoolPath: context.home.spoolPath,
             homeRefusal: context.home.refusal(), resolved: resolved, settingsError: settingsError, clockOffset: 0)
+        if case .untrusted(let why) = ManagedPolicy.state() { report.managedUntrusted = why }
         // Read-only, creating nothing: `status` works on a read-only home and before consent.
         guard let spool = try Spool.openExisting(home: context.home) else { return report }
         let dropped = try spool.droppedCounts()
@@ -106,7 +109,17 @@ struct StatusReport {
         object["telemetry_folder_refused"] = homeRefusal ?? NSNull()
         object["consent_time"] = consentRecord?.time ?? NSNull()
         object["policy_version"] = ConsentPolicy.version
-        object["disabled_by_environment"] = disabledBy ?? NSNull()
+        if case .environment(let variable) = disabledBy {
+            object["disabled_by_environment"] = variable
+        } else {
+            object["disabled_by_environment"] = NSNull()
+        }
+        if case .managed(let path) = disabledBy {
+            object["disabled_by_managed_policy"] = path
+        } else {
+            object["disabled_by_managed_policy"] = NSNull()
+        }
+        object["managed_policy_ignored"] = managedUntrusted ?? NSNull()
         object["last_flush"] = Self.time(lastFlushMs) ?? NSNull()
         object["last_attempt"] = Self.time(lastAttemptMs) ?? NSNull()
         object["next_attempt"] = Self.time(nextAttemptMs) ?? NSNull()
@@ -144,7 +157,8 @@ struct StatusReport {
         case .unknown: consentLine = "not asked yet (asked on the next interactive `cf dev start`; nothing is recorded until then)"
         }
         lines.append("Telemetry:       \(consentLine)")
-        if let disabledBy { lines.append("                 disabled by \(disabledBy) in the environment: nothing is recorded or sent") }
+        if let disabledBy { lines.append("                 \(disabledBy.cause): nothing is recorded or sent") }
+        if let managedUntrusted { lines.append("Ignored:         \(ManagedPolicy.path): \(managedUntrusted) (an administrator's policy must be root's alone)") }
         lines.append("Pending events:  \(pending)")
         lines.append("Dropped events:  \(droppedTotal) (at the cap; \(droppedUnreported) not yet reported)")
         lines.append("Spool:           \(spoolPath)")
