@@ -66,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "cfdev-telemetry",
             dependencies: [
-                "TelemetryRules", "TelemetryCore", "ShimKit", "TelemetryUpload", "TelemetryReport",
+                "TelemetryRules", "ShimFront", "TelemetryCore", "ShimKit", "TelemetryUpload", "TelemetryReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -88,7 +88,10 @@ let package = Package(
         .testTarget(name: "ShimTests", dependencies: ["TelemetryRules", "TelemetryCore", "TelemetryTestSupport", "cfdev-telemetry"]),
         .testTarget(
             name: "UploadTests",
-            dependencies: ["TelemetryRules", "TelemetryUpload", "TelemetryCore", "TelemetryTestSupport", "cfdev-telemetry"],
+            dependencies: [
+                "TelemetryRules", "TelemetryUpload", "TelemetryCore", "TelemetryTestSupport", "cfdev-telemetry",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             exclude: ["Support/s3read.py", "Support/hostile_proxy.py", "Support/test_ca.py"]
         ),
         .testTarget(name: "ReportTests", dependencies: ["TelemetryReport", "TelemetryUpload", "TelemetryCore", "TelemetryTestSupport", "cfdev-telemetry"]),

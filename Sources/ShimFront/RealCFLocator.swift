@@ -31,21 +31,6 @@ public enum RealCFLocator {
         return Array(UnsafeBufferPointer(start: UnsafeRawPointer(value).assumingMemoryBound(to: UInt8.self), count: strlen(value)))
     }
 
-    /// The shim's own executable, resolved (`/proc/self/exe` on Linux).
-    public static func ownExecutable() -> String? {
-        #if os(Linux)
-        return resolve("/proc/self/exe")
-        #else
-        return CommandLine.arguments.first.flatMap(resolve)
-        #endif
-    }
-
-    static func resolve(_ path: String) -> String? {
-        guard let resolved = realpath(path, nil) else { return nil }
-        defer { free(resolved) }
-        return String(cString: resolved)
-    }
-
     static func isExecutableFile(_ path: [UInt8]) -> Bool {
         withCPath(path) { cPath in
             var info = stat()

@@ -38,7 +38,7 @@ public struct ShimIdentity: Sendable {
 
     /// This process's identity, and the shims named by the environment.
     public static func current() -> ShimIdentity {
-        let path = RealCFLocator.ownExecutable()
+        let path = OwnExecutable.path()
         var info = stat()
         let found = path.map { stat($0, &info) == 0 } ?? false
         let seen =

@@ -1,5 +1,4 @@
 import Foundation
-import ShimFront
 import TelemetryCore
 import TelemetryRules
 
@@ -14,7 +13,7 @@ public enum DetachedRecording {
         let environment = ProcessInfo.processInfo.environment
         guard case .tracked(let command) = CommandClassifier.classify(Array(request.commandLine.text.dropFirst())),
             let session = TrackedSession.begin(
-                command, environment: environment, shimPath: RealCFLocator.ownExecutable(),
+                command, environment: environment, shimPath: OwnExecutable.path(),
                 mayAsk: false, startedMs: request.startedMs)
         else { exit(0) }
         session.finish(request.outcome, prepared: session.recordStart(), endedMs: request.endedMs)

@@ -20,7 +20,7 @@ public enum Shim {
         if case .telemetry(let subcommand) = action {
             exit(telemetryCommand(subcommand, environment))
         }
-        let shimPath = RealCFLocator.ownExecutable()
+        let shimPath = OwnExecutable.path()
         guard !realCF.isEmpty else { ShimFront.exitRealCFMissing() }
         guard case .tracked(let command) = action,
             let session = TrackedSession.begin(command, environment: environment, shimPath: shimPath)

@@ -1,5 +1,4 @@
 import Foundation
-import ShimFront
 import TelemetryRules
 
 /// Resolves `TelemetrySettings`: built-in defaults, then the shipped defaults file (the
@@ -30,7 +29,7 @@ public enum SettingsLoader {
     ) throws -> ResolvedSettings {
         var resolved = ResolvedSettings()
         if audience == .client { resolved.ignoredVariables = ignoredVariables(environment) }
-        let candidates = shippedDefaults ?? shippedDefaultsCandidates(executable: RealCFLocator.ownExecutable())
+        let candidates = shippedDefaults ?? shippedDefaultsCandidates(executable: OwnExecutable.path())
         for path in candidates {
             // Shipped defaults name where every upload goes: a file another local user could
             // have written is not used, and nothing after it either (the built-in state).

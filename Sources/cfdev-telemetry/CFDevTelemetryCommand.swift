@@ -58,7 +58,7 @@ enum CFDevTelemetryCommand {
         }
         let cap = settings.maxPendingEvents
         let seconds = settings.finalFlushSeconds
-        let launcher = FlushLauncher(environment: environment, shimPath: RealCFLocator.ownExecutable())
+        let launcher = FlushLauncher(environment: environment, shimPath: OwnExecutable.path())
         let outcome = try TelemetrySwitch(recorder: recorder).turnOff(cap: cap) {
             do {
                 try launcher.runFinal(seconds: seconds)

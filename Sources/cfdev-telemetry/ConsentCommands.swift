@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import ShimKit
-import ShimFront
 import TelemetryCore
 import TelemetryRules
 

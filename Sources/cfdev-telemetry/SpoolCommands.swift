@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import ShimFront
 import TelemetryCore
+import TelemetryRules
 
 /// `cfdev-telemetry show`: exactly what would be uploaded.
 struct Show: ParsableCommand {
@@ -61,7 +61,7 @@ struct InstallShim: ParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let folder = dir ?? (TelemetryHome(environment: environment).directory.replacingSuffix("/telemetry", with: "/shims"))
         // What is found on this machine is a runtime failure (exit 1, no usage text).
-        guard let own = RealCFLocator.ownExecutable() else { throw CommandFailure("cannot find this executable's own path") }
+        guard let own = OwnExecutable.path() else { throw CommandFailure("cannot find this executable's own path") }
         let shim = (own as NSString).deletingLastPathComponent + "/cf"
         guard FileManager.default.isExecutableFile(atPath: shim) else {
             throw CommandFailure("the cf shim is not beside \(own); build or install both executables together")

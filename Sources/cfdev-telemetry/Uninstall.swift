@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import ShimFront
 import TelemetryCore
 import TelemetryRules
 import TelemetryUpload
@@ -45,7 +44,7 @@ struct Uninstall: ParsableCommand {
         }
         let defaultFolder = home.directory.replacingSuffix("/telemetry", with: "/shims")
         let folder = dir ?? defaultFolder
-        guard let own = RealCFLocator.ownExecutable() else { throw CommandFailure("cannot find this executable's own path") }
+        guard let own = OwnExecutable.path() else { throw CommandFailure("cannot find this executable's own path") }
         let shim = (own as NSString).deletingLastPathComponent + "/cf"
 
         var leftSomething = false
