@@ -11,11 +11,6 @@ public struct TelemetrySwitch: Sendable {
 
     var home: TelemetryHome { recorder.home }
 
-    /// Saves `on`. Nothing else happens: events are recorded from the next command on.
-    public func turnOn() throws {
-        try ConsentStore(home: home).save(.on)
-    }
-
     /// Why turning off failed: one plain line that also says how to stop telemetry anyway.
     public struct TurnOffFailure: Error, CustomStringConvertible {
         public let reason: String

@@ -30,9 +30,6 @@ public enum PeriodGranularity: String, CaseIterable, Sendable {
         }
         return keys
     }
-
-    /// "week", as a plain noun for titles.
-    public var noun: String { rawValue }
 }
 
 extension PeriodGranularity {

@@ -60,8 +60,6 @@ public struct S3Error: Error, Sendable, CustomStringConvertible {
         return serverDate.timeIntervalSince(requestDate)
     }
 
-    public var isRetryable: Bool { classification == .retryable }
-
     /// One line: `S3 PUT events/v1/… failed: 403 SignatureDoesNotMatch: The request signature…`.
     public var description: String {
         let statusPart = status.map { "\($0) " } ?? ""
