@@ -1,6 +1,7 @@
 import Foundation
 import NIOSSL
 import TelemetryCore
+import TelemetryRules
 
 /// The certificate authorities a TLS connection to the store trusts, and where they came from.
 ///
@@ -111,9 +112,14 @@ public struct TrustedAuthorities: Sendable {
         }
         var certificates: [NIOSSLCertificate] = []
         var total = 0
+        var read: Set<String> = []
         for entryName in names.sorted() {
-            // Links are followed (c_rehash names are links), but only to regular files, read bounded.
-            guard let data = try? BoundedFileRead.contents(of: path + "/" + entryName, maxBytes: maxFileBytes) else { continue }
+            // Links are followed (c_rehash names are links), but only to regular files, read
+            // bounded, each file once however many names lead to it.
+            let entry = path + "/" + entryName
+            guard read.insert(OwnExecutable.resolve(entry) ?? entry).inserted,
+                let data = try? BoundedFileRead.contents(of: entry, maxBytes: maxFileBytes)
+            else { continue }
             total += data.count
             guard total <= maxFolderBytes else {
                 throw TelemetryError.configuration("\(shown): more than \(maxFolderBytes >> 20) MiB of files")
