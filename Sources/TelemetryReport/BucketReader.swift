@@ -214,8 +214,9 @@ public struct BucketReader: Sendable {
             for (position, object) in listing.objects.enumerated() {
                 let last = position == listing.objects.count - 1
                 let pending: Pending
-                if let row = cachedRows[object.key], row.etag == object.etag {
-                    pending = .cached(row.partial)
+                // A row that fails its MAC is not used: the object is read and the row rewritten.
+                if let row = cachedRows[object.key], row.etag == object.etag, let blob = row.partial {
+                    pending = .cached(blob)
                 } else if object.size > Int64(limits.maxCompressedBytes) {
                     let rejected = ObjectPartial.rejected(.tooLarge, storedBytes: 0)
                     toSave[day, default: []].append((object.key, object.etag, rejected))

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GRDB
 import TelemetryCore
@@ -14,14 +15,32 @@ import Darwin
 /// rows of objects no longer listed. It holds machine keys (the first 64 bits of anonymous IDs),
 /// so it is private: its folder 0700, its file 0600, never a symlink or anything but a regular
 /// file of the current user. Nothing from it reaches a report but the partials' counts.
+///
+/// Each row carries an HMAC-SHA256 over its source, day, key, ETag and partial, keyed with 32
+/// random bytes kept in `<cache>.key` beside it (0600, created and checked as the cache file
+/// is). A row whose MAC does not match is a cache miss: its object is read from the store again
+/// and the row rewritten, so the report prints what a cold run prints. The threat is whoever can
+/// rewrite the cache file (a copy shared or restored from elsewhere, a tool that edits it, a
+/// disk that flips bits): a plain checksum in the row they could recompute, and a row swapped
+/// for another's valid row would still decode and change the published numbers silently. The
+/// key is not in the file, so no one holding only the file can make a row that passes. Someone
+/// who can also read the key file (the same user) can forge rows; nothing kept locally stops
+/// that. A key file that is not 32 bytes, or that others could read, is replaced by a new key
+/// (every row is then read again); one that is a link, not a regular file or another user's is
+/// a one-line error.
 public final class ReportCache: @unchecked Sendable {
-    /// Bumped whenever what a partial holds, or how a line is judged, changes: an older cache is
-    /// then emptied, since its partials would not be what a cold run reads.
-    static let formatVersion = 1
+    /// Bumped whenever what a partial holds, or how a line is judged, or the table, changes: an
+    /// older cache is then emptied, since its partials would not be what a cold run reads.
+    /// 2: rows carry a MAC.
+    static let formatVersion = 2
 
     public let path: String
     let source: String
     private let queue: DatabaseQueue
+    private let key: SymmetricKey
+
+    /// The key file of the cache at `path`.
+    public static func keyPath(cache path: String) -> String { path + ".key" }
 
     /// `$XDG_CACHE_HOME/cfdev-telemetry/report-cache.sqlite`, `XDG_CACHE_HOME` defaulting to `~/.cache`.
     public static func defaultPath(environment: [String: String]) -> String {
@@ -37,6 +56,7 @@ public final class ReportCache: @unchecked Sendable {
         self.path = path
         self.source = source
         try Self.prepareFile(path)
+        key = try Self.loadKey(Self.keyPath(cache: path))
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         // A cache a cold run rebuilds: write-ahead logging with NORMAL sync never damages it on
@@ -55,7 +75,7 @@ public final class ReportCache: @unchecked Sendable {
                         sql: """
                             CREATE TABLE object_partials (
                               source TEXT NOT NULL, day TEXT NOT NULL, key TEXT NOT NULL, etag TEXT NOT NULL,
-                              partial BLOB NOT NULL, PRIMARY KEY (source, day, key)) WITHOUT ROWID
+                              partial BLOB NOT NULL, mac BLOB NOT NULL, PRIMARY KEY (source, day, key)) WITHOUT ROWID
                             """)
                     try db.execute(sql: "PRAGMA user_version = \(Self.formatVersion)")
                 }
@@ -65,18 +85,35 @@ public final class ReportCache: @unchecked Sendable {
         }
     }
 
-    /// The cached rows of one day: key → (ETag, encoded partial).
-    func rows(day: CivilDate) throws -> [String: (etag: String, partial: Data)] {
+    /// The cached rows of one day: key → (ETag, encoded partial); the partial is nil when the
+    /// row fails its MAC (read the object again).
+    func rows(day: CivilDate) throws -> [String: (etag: String, partial: Data?)] {
         try guarded {
             try queue.read { db in
-                var rows: [String: (String, Data)] = [:]
+                var rows: [String: (String, Data?)] = [:]
                 let cursor = try Row.fetchCursor(
-                    db, sql: "SELECT key, etag, partial FROM object_partials WHERE source = ? AND day = ?",
+                    db, sql: "SELECT key, etag, partial, mac FROM object_partials WHERE source = ? AND day = ?",
                     arguments: [source, day.description])
-                while let row = try cursor.next() { rows[row[0]] = (row[1], row[2]) }
+                while let row = try cursor.next() {
+                    let objectKey: String = row[0], etag: String = row[1], partial: Data = row[2], mac: Data = row[3]
+                    let valid = HMAC<SHA256>.isValidAuthenticationCode(
+                        mac, authenticating: Self.authenticated(source: source, day: day, key: objectKey, etag: etag, partial: partial),
+                        using: key)
+                    rows[objectKey] = (etag, valid ? partial : nil)
+                }
                 return rows
             }
         }
+    }
+
+    /// What a row's MAC covers: the format version and each field, length first.
+    static func authenticated(source: String, day: CivilDate, key: String, etag: String, partial: Data) -> Data {
+        var data = Data()
+        for field in [Data("report-cache-\(formatVersion)".utf8), Data(source.utf8), Data(day.description.utf8), Data(key.utf8), Data(etag.utf8), partial] {
+            withUnsafeBytes(of: UInt64(field.count).bigEndian) { data.append(contentsOf: $0) }
+            data.append(field)
+        }
+        return data
     }
 
     /// Saves the partials of objects just read, and forgets the day's rows whose keys are no longer listed.
@@ -89,9 +126,13 @@ public final class ReportCache: @unchecked Sendable {
                         arguments: [source, day.description, key])
                 }
                 for row in rows {
+                    let partial = PartialCoding.encode(row.partial)
+                    let mac = Data(
+                        HMAC<SHA256>.authenticationCode(
+                            for: Self.authenticated(source: source, day: day, key: row.key, etag: row.etag, partial: partial), using: key))
                     try db.execute(
-                        sql: "INSERT OR REPLACE INTO object_partials (source, day, key, etag, partial) VALUES (?, ?, ?, ?, ?)",
-                        arguments: [source, day.description, row.key, row.etag, PartialCoding.encode(row.partial)])
+                        sql: "INSERT OR REPLACE INTO object_partials (source, day, key, etag, partial, mac) VALUES (?, ?, ?, ?, ?, ?)",
+                        arguments: [source, day.description, row.key, row.etag, partial, mac])
                 }
             }
         }
@@ -141,5 +182,52 @@ public final class ReportCache: @unchecked Sendable {
             throw ReportError.cache("the report cache \(path) belongs to another user")
         }
         if info.st_mode & 0o077 != 0 { fchmod(fd, 0o600) }
+    }
+
+    /// The MAC key in `keyPath`, created (32 random bytes, 0600) when absent: written to a new
+    /// file of its own, then linked into place, so a key file is never seen half written and
+    /// two reports starting at once end up with the same key.
+    static func loadKey(_ keyPath: String) throws -> SymmetricKey {
+        func refuse(_ reason: String) -> ReportError {
+            ReportError.cache("cannot use the report cache key \(keyPath): \(reason) (run with --no-cache, or delete the file)")
+        }
+        for _ in 0..<5 {
+            switch SafeFile.openRegular(keyPath, flags: O_RDONLY) {
+            case .success(let fd):
+                defer { close(fd) }
+                var info = stat()
+                guard fstat(fd, &info) == 0 else { throw refuse(SafeFile.describe(errno)) }
+                guard info.st_uid == geteuid() else { throw refuse("it belongs to another user") }
+                var bytes = [UInt8](repeating: 0, count: 33)
+                var count = 0
+                while count < bytes.count {
+                    let got = bytes[count...].withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                    if got < 0 && errno == EINTR { continue }
+                    guard got > 0 else { break }
+                    count += got
+                }
+                if count == 32 && info.st_mode & 0o077 == 0 { return SymmetricKey(data: bytes[0..<32]) }
+                // Not a key, or one others could read: a new key (every row is read again).
+                if unlink(keyPath) != 0 && errno != ENOENT { throw refuse(SafeFile.describe(errno)) }
+            case .failure(let problem) where problem.code == ENOENT:
+                let key = SymmetricKey(size: .bits256)
+                let temporary = keyPath + ".\(getpid()).\(UInt32.random(in: 0...UInt32.max)).new"
+                let fd: Int32
+                switch SafeFile.createExclusive(temporary) {
+                case .success(let opened): fd = opened
+                case .failure(let problem): throw refuse(problem.reason)
+                }
+                defer { unlink(temporary) }
+                let written = key.withUnsafeBytes { SafeFile.writeAll(fd, Array($0)) } && fsync(fd) == 0
+                close(fd)
+                guard written else { throw refuse("cannot write it") }
+                if link(temporary, keyPath) == 0 { return key }
+                // EEXIST: another report created it meanwhile; read that one.
+                guard errno == EEXIST else { throw refuse(SafeFile.describe(errno)) }
+            case .failure(let problem):
+                throw refuse(problem.reason)
+            }
+        }
+        throw refuse("it keeps changing")
     }
 }

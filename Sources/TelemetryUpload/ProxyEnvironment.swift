@@ -56,7 +56,11 @@ public enum ProxyEnvironment {
     /// A proxy URL: `http://[user[:password]@]host[:port][/]`, the scheme optional.
     static func parse(_ value: String, variable: String) throws -> HTTPProxy {
         func failure(_ why: String) -> TelemetryError {
-            TelemetryError.configuration("\(variable): \(why), got \"\(DisplayText.maskingUserInfo(String(value.prefix(200))))\"")
+            // Without a scheme the value is read as http://…, and its user-info masked as such.
+            let shown =
+                value.contains("://")
+                ? DisplayText.maskingUserInfo(value, limit: 200) : String(DisplayText.maskingUserInfo("://" + value, limit: 203).dropFirst(3))
+            return TelemetryError.configuration("\(variable): \(why), got \"\(shown)\"")
         }
         var text = value.trimmingCharacters(in: .whitespaces)
         if !text.contains("://") { text = "http://" + text }

@@ -45,7 +45,7 @@ public struct S3Error: Error, Sendable, CustomStringConvertible {
         self.status = status
         // What a store says is shown and saved: no control characters, bounded.
         self.code = DisplayText.sanitized(code, limit: 80)
-        self.message = DisplayText.maskingUserInfo(DisplayText.sanitized(message, limit: 400))
+        self.message = DisplayText.maskingUserInfo(message, limit: 400)
         self.serverDate = serverDate
         self.requestDate = requestDate
         self.requestID = requestID.map { DisplayText.sanitized($0, limit: 120) }

@@ -199,6 +199,104 @@ struct SeaweedReportTests {
         #expect(blocked.status == 1 && blocked.stderr.contains("not a regular file"), "\(blocked.stderr)")
     }
 
+    /// Runs `python3 -c script arguments…` (its sqlite3 module edits cache files as anyone could).
+    static func python(_ script: String, _ arguments: [String]) throws {
+        let result = try ChildRunner.run(
+            "/usr/bin/env", ["python3", "-c", script] + arguments, environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"])
+        #expect(result.status == 0, "\(result.stderr)")
+    }
+
+    /// Puts the partial of the row of `other` in the row of `key`: a row that still decodes.
+    static func forge(_ cacheFile: String, key: String, withPartialOf other: String) throws {
+        try python(
+            """
+            import sqlite3, sys
+            c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
+            n = c.execute("UPDATE object_partials SET partial = (SELECT partial FROM object_partials WHERE key = ?) WHERE key = ?",
+                          (sys.argv[3], sys.argv[2])).rowcount
+            sys.exit(0 if n == 1 else 3)
+            """, [cacheFile, key, other])
+    }
+
+    /// A cache row rewritten so that it still decodes (another row's partial in its place) is a
+    /// miss: its object is read again and the row rewritten, and the report is a cold run's; in
+    /// a cache file of the format before rows had a MAC too. A cache file without its key file
+    /// is all misses.
+    @Test func aForgedCacheRowIsReadAgainAndTheReportIsAColdRuns() async throws {
+        let prefix = "forged/"
+        let server = try S3TestServer.requireCurrent()
+        let client = try server.client()
+        var keys: [String] = []
+        for day in ["2026-07-11", "2026-07-12"] {
+            for part in 0..<3 {
+                let events = (0..<(6 + part)).map { FixtureEvent(event: part == 0 ? .startBegin : .appCreated, day: day, machine: $0 + part) }
+                let key = EventFixtures.key(prefix: prefix, day: day, name: "part-\(part)")
+                try await client.putObject(key: key, body: try EventFixtures.object(events.map(\.line)))
+                keys.append(key)
+            }
+        }
+        let sandbox = try Sandbox()
+        let arguments = ["report", "--from", "2026-07-11", "--to", "2026-07-12", "--format", "json"]
+        let cold = try Self.cli(sandbox, arguments + ["--no-cache"], prefix: prefix)
+        #expect(cold.status == 0, "\(cold.stderr)")
+        let cacheFile = sandbox.root + "/team-cache/report.sqlite"
+        #expect(try Self.cli(sandbox, arguments + ["--cache", cacheFile], prefix: prefix).stdout == cold.stdout)
+        var info = stat()
+        #expect(stat(cacheFile + ".key", &info) == 0 && info.st_mode & 0o777 == 0o600 && info.st_size == 32)
+
+        // The start_begin object of the first day now "holds" the third object's events.
+        try Self.forge(cacheFile, key: keys[0], withPartialOf: keys[2])
+        let forged = try Self.cli(sandbox, arguments + ["--cache", cacheFile], prefix: prefix)
+        #expect(forged.status == 0, "\(forged.stderr)")
+        #expect(forged.stdout == cold.stdout)
+
+        // The same forgery in a cache file of the format before MACs: emptied, read again.
+        let oldFile = sandbox.root + "/team-cache/old.sqlite"
+        try Self.python(
+            """
+            import sqlite3, sys
+            new = sqlite3.connect(sys.argv[1], timeout=10)
+            old = sqlite3.connect(sys.argv[2], isolation_level=None)
+            old.execute("CREATE TABLE object_partials (source TEXT NOT NULL, day TEXT NOT NULL, key TEXT NOT NULL, etag TEXT NOT NULL, "
+                        "partial BLOB NOT NULL, PRIMARY KEY (source, day, key)) WITHOUT ROWID")
+            for row in new.execute("SELECT source, day, key, etag, partial FROM object_partials"):
+                old.execute("INSERT INTO object_partials VALUES (?, ?, ?, ?, ?)", row)
+            old.execute("PRAGMA user_version = 1")
+            """, [cacheFile, oldFile])
+        try Self.forge(oldFile, key: keys[3], withPartialOf: keys[5])
+        let migrated = try Self.cli(sandbox, arguments + ["--cache", oldFile], prefix: prefix)
+        #expect(migrated.status == 0, "\(migrated.stderr)")
+        #expect(migrated.stdout == cold.stdout)
+
+        // What was fetched and what was taken from the cache.
+        let source = "library|\(server.bucket)|\(prefix)"
+        let layout = PartitionLayout(prefix: prefix)
+        let range = try ReportRange(from: "2026-07-11", to: "2026-07-12")
+        func run(_ path: String?) async throws -> (UsageReport, ReadStatistics) {
+            var aggregator = UsageAggregator(granularity: .day)
+            let cache = try path.map { try ReportCache(path: $0, source: source) }
+            try await BucketReader(client: client, layout: layout, cache: cache).read(range: range, into: &aggregator)
+            return (aggregator.report(range: range, k: 5), aggregator.statistics)
+        }
+        let libraryFile = sandbox.root + "/library.sqlite"
+        let (fresh, _) = try await run(nil)
+        let (filledReport, filled) = try await run(libraryFile)
+        #expect(filled.fetchedObjects == 6 && filled.cachedObjects == 0 && filledReport == fresh)
+        try Self.forge(libraryFile, key: keys[0], withPartialOf: keys[2])
+        let (afterForgery, statistics) = try await run(libraryFile)
+        #expect(statistics.fetchedObjects == 1 && statistics.cachedObjects == 5, "\(statistics)")
+        #expect(afterForgery == fresh)
+        // The row was rewritten: the next run reads nothing.
+        let (_, again) = try await run(libraryFile)
+        #expect(again.fetchedObjects == 0 && again.cachedObjects == 6, "\(again)")
+        // The cache file alone, without its key (copied elsewhere): nothing in it is trusted.
+        let copy = sandbox.root + "/copy.sqlite"
+        try FileManager.default.copyItem(atPath: libraryFile, toPath: copy)
+        let (copied, copiedStatistics) = try await run(copy)
+        #expect(copiedStatistics.fetchedObjects == 6 && copiedStatistics.cachedObjects == 0, "\(copiedStatistics)")
+        #expect(copied == fresh)
+    }
+
     // MARK: Compaction
 
     static func rows(_ result: ProcessResult) throws -> [[String: Any]] {

@@ -61,6 +61,55 @@ struct CLITests {
         #expect(text.contains("access_key_id          AKIA") && text.contains("(environment CFDEV_TELEMETRY_ACCESS_KEY_ID)"), "\(text)")
     }
 
+    /// Endpoints with user-info in hostile or mistyped forms, and the parts of each that are
+    /// secret: none is ever printed by `status`, `doctor` or a failing `flush`, nor saved in the
+    /// last error or the telemetry log.
+    static let hostileEndpoints: [(String, [String])] = [
+        ("http://user:s3c r3tA@host/", ["s3c", "r3tA"]),
+        ("http://u:qu\"oteS3cretB@host/", ["oteS3cretB"]),
+        ("http://u:ab/s3cr3tC@host/", ["s3cr3tC", "ab/"]),
+        ("http://u:1234/s3cr3tD@host/", ["s3cr3tD"]),
+        ("http://u:p?s3cr3tE#x@host/", ["s3cr3tE"]),
+        ("http://u:%73%33cr3tF@host/", ["cr3tF"]),
+        ("http://u:a://s3cr3tG@host/", ["s3cr3tG"]),
+        ("https://u:s3cr3tH@host/", ["s3cr3tH"]),
+    ]
+
+    @Test("secrets in the endpoint URL are never shown or saved", arguments: 0..<hostileEndpoints.count)
+    func endpointSecretsAreNeverShown(_ index: Int) throws {
+        let (endpoint, secrets) = Self.hostileEndpoints[index]
+        let sandbox = try Sandbox()
+        #expect(try sandbox.cli(["on"]).status == 0)
+        _ = try sandbox.cfOnTerminal(["dev", "stop"])
+        #expect(try sandbox.pendingEvents().count == 1)
+        let env = [
+            "CFDEV_TELEMETRY_ENDPOINT": endpoint, "CFDEV_TELEMETRY_ACCESS_KEY_ID": "AKIAEXAMPLE",
+            "CFDEV_TELEMETRY_SECRET_ACCESS_KEY": "example-secret",
+        ]
+        var shown: [(String, String)] = []
+        for arguments in [["status"], ["status", "--json"], ["doctor"]] {
+            let result = try sandbox.cli(arguments, env: env)
+            shown.append(("\(arguments)", result.stdout + result.stderr))
+        }
+        let flush = try sandbox.cli(["flush"], env: env)
+        #expect(flush.status == 1)
+        #expect(flush.stderr.split(separator: "\n").count == 1, "\(flush.stderr)")
+        shown.append(("flush", flush.stdout + flush.stderr))
+        // After the failure: its saved line, in status, and the log.
+        for arguments in [["status"], ["status", "--json"], ["doctor"]] {
+            let result = try sandbox.cli(arguments, env: env)
+            shown.append(("\(arguments) after the flush", result.stdout + result.stderr))
+        }
+        #expect(shown[shown.count - 3].1.contains("Last error:"), "\(shown[shown.count - 3].1)")
+        let log = try String(contentsOfFile: sandbox.telemetryHome.logPath, encoding: .utf8)
+        #expect(log.contains("flush"), "\(log)")
+        shown.append(("telemetry.log", log))
+        for (name, text) in shown {
+            #expect(text.contains("***@host"), "\(endpoint) in \(name): \(text)")
+            for secret in secrets { #expect(!text.contains(secret), "\(endpoint) in \(name): \(text)") }
+        }
+    }
+
     @Test func showJSONIsWhatIsStored() throws {
         let sandbox = try Sandbox()
         try sandbox.setConsent(.on)

@@ -43,6 +43,10 @@ struct ProxyEnvironmentTests {
             ("http://proxy.corp:0", "port"),
             ("http://proxy.corp:99999", "the port must be from 1 to 65535"),
             ("http://proxy corp:3128", "not a proxy URL"),
+            // Without a scheme, and with what a URL parser takes for a path in the password.
+            ("user:s3cret@proxy.corp:99999", "the port must be from 1 to 65535"),
+            ("us er:s3cret@proxy corp:3128", "not a proxy URL"),
+            ("http://user:ab/s3cret@proxy corp:3128", "not a proxy URL"),
         ] {
             do {
                 _ = try proxy(["HTTPS_PROXY": value])
