@@ -33,9 +33,9 @@ done
 [ -x "$cli" ] || { echo "test-install.sh: $cli not found; run swift build --product cfdev-telemetry first" >&2; exit 1; }
 [ -f "$install_sh" ] || { echo "test-install.sh: $install_sh not found" >&2; exit 1; }
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/cfdev-install-test.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-work="$work/with space"
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/cfdev-install-test.XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
+work="$scratch/with space"
 mkdir -p "$work"
 
 failures=0
