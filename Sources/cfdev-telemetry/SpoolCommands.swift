@@ -52,7 +52,10 @@ struct Purge: ParsableCommand {
 struct InstallShim: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "install-shim",
-        abstract: "Link the cf shim into a folder that should come first on PATH.")
+        abstract: "Link the cf shim into a folder that should come first on PATH.",
+        discussion: """
+            A link there to a release's shim (.../lib/cfdev-telemetry/bin/cf) of another install, or of one that is gone, is replaced; anything else at that place is left, and said.
+            """)
 
     @Option(help: "The shim folder (default: $CFDEV_HOME/shims, ~/.cfdev/shims).")
     var dir: String?
@@ -69,19 +72,16 @@ struct InstallShim: ParsableCommand {
         let link = folder + "/cf"
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            if let existing = try? FileManager.default.destinationOfSymbolicLink(atPath: link) {
-                guard existing == shim else { throw CommandFailure("\(link) already links to \(existing); remove it first") }
-            } else if FileManager.default.fileExists(atPath: link) {
-                throw CommandFailure("\(link) exists and is not the shim; remove it first")
-            } else {
-                try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: shim)
-            }
-        } catch let failure as CommandFailure {
-            throw failure
         } catch {
             throw CommandFailure("cannot install \(link): \(error.localizedDescription)")
         }
-        print("Installed \(link) -> \(shim)")
+        switch try ShimLink.place(link, to: shim) {
+        case .linked, .alreadyThere:
+            print("Installed \(link) -> \(shim)")
+        case .replaced(let previous, let gone):
+            let whose = gone ? "an install that is gone" : "another install, which is left as it was"
+            print("Installed \(link) -> \(shim) (it linked to \(previous), the shim of \(whose))")
+        }
         if shim.contains("/.build/") {
             print(
                 "Note: this links into this clone's build folder, so it lasts only as long as that build does;"

@@ -13,7 +13,8 @@ struct Uninstall: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Remove the cf shim link; with --purge, delete the telemetry files too.",
         discussion: """
-            Only a link to this installation's shim is removed. Nothing is recorded or uploaded:
+            Only a link to this installation's shim is removed, or one to a release's shim
+            (.../lib/cfdev-telemetry/bin/cf) whose install is gone. Nothing is recorded or uploaded:
             run `cfdev-telemetry flush` first to send pending events, or `cfdev-telemetry off` to
             turn telemetry off. --purge deletes what this product keeps in the telemetry home
             ($CFDEV_HOME/telemetry): pending events, consent, settings and the log, by name, then
@@ -48,9 +49,14 @@ struct Uninstall: ParsableCommand {
         let shim = (own as NSString).deletingLastPathComponent + "/cf"
 
         var leftSomething = false
-        switch ShimLink.remove(folder + "/cf", ifItLinksTo: shim) {
-        case .removed:
-            print("Removed \(folder)/cf (the cf shim).")
+        let outcome = ShimLink.remove(folder + "/cf", ifItLinksTo: shim)
+        switch outcome {
+        case .removed, .removedGone:
+            if case .removedGone(let destination) = outcome {
+                print("Removed \(folder)/cf (a link to the cf shim of an install that is gone, \(destination)).")
+            } else {
+                print("Removed \(folder)/cf (the cf shim).")
+            }
             if folder == defaultFolder { _ = rmdir(folder) }  // only when empty
             print("Remove this line from your shell profile (~/.bashrc, ~/.zshrc, ~/.profile):")
             print("export PATH=\"\(folder):$PATH\"")
@@ -62,38 +68,5 @@ struct Uninstall: ParsableCommand {
         }
         if purge && !TelemetryHomeRemoval.run(home, confirmed: yes) { leftSomething = true }
         if leftSomething { throw ExitCode(1) }
-    }
-}
-
-/// Removing the shim's link from the shim folder, and nothing that merely has its name.
-enum ShimLink {
-    enum Outcome: Equatable {
-        case removed
-        case absent
-        case notOurs(String)
-    }
-
-    /// Unlinks `link` when it is a symbolic link to `shim` (the same path, or the same file).
-    static func remove(_ link: String, ifItLinksTo shim: String) -> Outcome {
-        switch FileKind(atPath: link) {
-        case .absent: return .absent
-        case .symbolicLink: break
-        default: return .notOurs("it is not a link to the shim")
-        }
-        guard let destination = try? FileManager.default.destinationOfSymbolicLink(atPath: link) else {
-            return .notOurs("its link cannot be read")
-        }
-        let resolved = realPath(link)
-        guard destination == shim || (resolved != nil && resolved == realPath(shim)) else {
-            return .notOurs("it links to \(destination), not to this installation's shim \(shim)")
-        }
-        guard unlink(link) == 0 else { return .notOurs("it cannot be removed (\(String(cString: strerror(errno))))") }
-        return .removed
-    }
-
-    private static func realPath(_ path: String) -> String? {
-        guard let resolved = realpath(path, nil) else { return nil }
-        defer { free(resolved) }
-        return String(cString: resolved)
     }
 }

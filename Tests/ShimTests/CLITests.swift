@@ -185,6 +185,49 @@ struct CLITests {
         #expect(!result.stderr.contains("USAGE"))
     }
 
+    /// A link to a release's shim (`…/lib/cfdev-telemetry/bin/cf`) is another install's: one whose
+    /// install is gone, or one in another prefix, is replaced by a link to this installation's.
+    @Test(arguments: ["gone", "another prefix"])
+    func installShimReplacesAnotherReleasesLink(kind: String) throws {
+        let sandbox = try Sandbox()
+        let dir = sandbox.root + "/other-shims"
+        let previous = sandbox.root + "/old prefix/lib/cfdev-telemetry/bin/cf"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        if kind == "another prefix" {
+            try FileManager.default.createDirectory(atPath: (previous as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try Sandbox.writeExecutable(previous, "#!/bin/sh\n")
+        }
+        try FileManager.default.createSymbolicLink(atPath: dir + "/cf", withDestinationPath: previous)
+        let result = try sandbox.cli(["install-shim", "--dir", dir])
+        #expect(result.status == 0, "\(result.stderr)")
+        let target = try FileManager.default.destinationOfSymbolicLink(atPath: dir + "/cf")
+        #expect(URL(fileURLWithPath: target).resolvingSymlinksInPath().path == URL(fileURLWithPath: ProductLocator.shim).resolvingSymlinksInPath().path)
+        #expect(result.stdout.contains("(it linked to \(previous), the shim of \(kind == "gone" ? "an install that is gone" : "another install")"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["cf"])
+        if kind == "another prefix" { #expect(FileManager.default.isExecutableFile(atPath: previous)) }
+    }
+
+    /// A link to any other `cf`, there or gone, or to a folder in a release's layout, is left.
+    @Test(arguments: ["live", "dangling", "folder"])
+    func installShimLeavesALinkToAnotherCF(kind: String) throws {
+        let sandbox = try Sandbox()
+        let dir = sandbox.root + "/other-shims"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let other: String
+        switch kind {
+        case "live": other = sandbox.binDir + "/cf"
+        case "dangling": other = sandbox.root + "/gone/bin/cf"
+        default:
+            other = sandbox.root + "/odd/lib/cfdev-telemetry/bin/cf"
+            try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: true)
+        }
+        try FileManager.default.createSymbolicLink(atPath: dir + "/cf", withDestinationPath: other)
+        let result = try sandbox.cli(["install-shim", "--dir", dir])
+        #expect(result.status == 1)
+        #expect(result.stderr == "Error: \(dir)/cf already links to \(other); remove it first\n")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: dir + "/cf") == other)
+    }
+
     @Test(
         "the team's commands name the role whose key they need",
         arguments: [

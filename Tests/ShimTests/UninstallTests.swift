@@ -73,6 +73,26 @@ struct UninstallTests {
         if kind == "link" { #expect(result.stdout.contains("links to \(sandbox.binDir)/cf")) }
     }
 
+    /// A link to a release's shim (`…/lib/cfdev-telemetry/bin/cf`) whose install is gone is this
+    /// product's, and removed; a dangling link to another `cf`, or a link to another release's
+    /// shim that is still there, is left.
+    @Test(arguments: [("gone release", true), ("gone elsewhere", false), ("another release", false)])
+    func aLinkWhoseInstallIsGone(kind: String, removed: Bool) throws {
+        let sandbox = try Sandbox()
+        let folder = sandbox.root + "/other-shims"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let destination = kind == "gone elsewhere" ? sandbox.root + "/gone/bin/cf" : sandbox.root + "/old prefix/lib/cfdev-telemetry/bin/cf"
+        if kind == "another release" {
+            try FileManager.default.createDirectory(atPath: (destination as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try Sandbox.writeExecutable(destination, "#!/bin/sh\n")
+        }
+        try FileManager.default.createSymbolicLink(atPath: folder + "/cf", withDestinationPath: destination)
+        let result = try sandbox.cli(["uninstall", "--dir", folder])
+        #expect(result.status == (removed ? 0 : 1), "\(result.stdout)\(result.stderr)")
+        #expect(Self.exists(folder + "/cf") == !removed)
+        #expect(result.stdout.contains(removed ? "Removed \(folder)/cf (a link to the cf shim of an install that is gone, \(destination))." : "Left \(folder)/cf"))
+    }
+
     @Test func purgeWithYesDeletesTheTelemetryHome() throws {
         let sandbox = try Sandbox()
         try sandbox.setConsent(.on)
