@@ -139,6 +139,8 @@ step "the spool: exactly what would be uploaded (cfdev-telemetry show)"
 "$BIN/cfdev-telemetry" show | sed 's/^/   /'
 
 step "upload (cfdev-telemetry flush)"
+RECORDED_IDS="$("$BIN/cfdev-telemetry" show --json | python3 -c 'import json, sys; print(" ".join(sorted(json.loads(l)["event_id"] for l in sys.stdin)))')"
+export RECORDED_IDS
 "$BIN/cfdev-telemetry" flush | sed 's/^/   /'
 
 step "what landed in the bucket (read back with boto3)"
@@ -148,13 +150,20 @@ s3 = boto3.client("s3", endpoint_url=os.environ["ENDPOINT"], aws_access_key_id=o
                   aws_secret_access_key=os.environ["SK"], region_name="us-east-1")
 objects = s3.list_objects_v2(Bucket=os.environ["BUCKET"]).get("Contents", [])
 print(f"   {len(objects)} object{'' if len(objects) == 1 else 's'}:")
+landed = []
 for obj in objects:
     body = s3.get_object(Bucket=os.environ["BUCKET"], Key=obj["Key"])["Body"].read()
     lines = gzip.decompress(body).decode().splitlines()
     print(f"   s3://{os.environ['BUCKET']}/{obj['Key']}  {obj['Size']} bytes, {len(lines)} event{'' if len(lines) == 1 else 's'}")
     for line in lines:
         e = json.loads(line)
+        landed.append(e["event_id"])
         print(f"     {e['timestamp']}  {e['event']:<16} {json.dumps(e['data'], sort_keys=True)}")
+# The demo's promise: every event recorded is in the bucket, exactly once.
+recorded = os.environ["RECORDED_IDS"].split()
+if not recorded or sorted(landed) != recorded:
+    raise SystemExit(f"demo.sh: {len(recorded)} events were recorded, {len(landed)} landed in the bucket; they differ")
+print(f"   every one of the {len(recorded)} recorded events landed, once")
 PY
 
 step "status (cfdev-telemetry status)"
