@@ -85,6 +85,12 @@ struct ProxyAndTLSTests {
                 server: server, prefix: "proxied/", endpoint: "https://\(host):\(port)",
                 extra: ["SSL_CERT_FILE": certificates.ca, "HTTPS_PROXY": proxyURL])
             var ids = try world.fill(6)
+            // Through the proxy without the store's CA: one line, naming both; nothing lost.
+            let untrusted = try await world.flush(env: ["SSL_CERT_FILE": certificates.otherCA])
+            #expect(untrusted.status == 1 && untrusted.errorLines.count == 1, "\(untrusted.stderr)")
+            #expect(untrusted.stderr.contains("not signed by a trusted certificate authority"), "\(untrusted.stderr)")
+            #expect(untrusted.stderr.contains("through proxy http://***@127.0.0.1:\(proxy.port) (HTTPS_PROXY)"), "\(untrusted.stderr)")
+            #expect(try await world.pending() == 6)
             let flushed = try await world.flush()
             #expect(flushed.status == 0, "\(flushed.stderr)")
             #expect(try await world.pending() == 0)
