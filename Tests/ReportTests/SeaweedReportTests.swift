@@ -367,7 +367,7 @@ struct SeaweedReportTests {
 /// A report that runs while a day is compacted: the day's listed objects vanish before they are
 /// fetched, so the day is listed and read again and no event goes missing; a day that keeps
 /// vanishing ends the report with one line. The report reads through a fault proxy that holds
-/// its first object GETs while the compaction runs directly against the store.
+/// its first object GETs until the compaction, run directly against the store, is done.
 @Suite("Report while a day is compacted", .serialized, .requires(.seaweedfs), .realS3Server(.seaweedfs))
 struct ReportDuringCompactionTests {
     /// `day1` with 8 objects (the report's first 8 GETs, held), `day2` with 30.
@@ -389,19 +389,21 @@ struct ReportDuringCompactionTests {
         let prefix = "during-\(cached ? "cached" : "uncached")/"
         let total = try await Self.upload(try server.client(), prefix: prefix)
         try await FaultProxy.with(server) { proxy in
-            // The two day listings pass; the first eight object GETs (all of day 1) wait 15 s.
-            try await proxy.script(["pass", "pass"] + Array(repeating: "delay:15000", count: 8), methods: ["GET"])
+            // The four listings (each day's objects, and what was moved aside) pass; the first
+            // eight object GETs (all of day 1) are held until the compaction below is done.
+            try await proxy.script(Array(repeating: "pass", count: 4) + Array(repeating: "hold", count: 8), methods: ["GET"])
             let sandbox = try Sandbox()
             let env = server.environment(prefix: prefix, endpoint: proxy.url)
             let arguments =
                 ["report", "--from", "2026-10-01", "--to", "2026-10-02", "--k", "2", "--format", "json"]
                 + (cached ? ["--cache", sandbox.root + "/cache.sqlite"] : ["--no-cache"])
             let report = Task { try await offPool { try sandbox.cli(arguments, env: env) } }
-            let held = try await proxy.waitForLog(timeout: 60) { log in log.filter { $0.action.hasPrefix("delay") }.count == 8 }
-            #expect(held.filter { $0.action.hasPrefix("delay") }.count == 8)
+            let held = try await proxy.waitForLog(timeout: 60) { log in log.filter { $0.action == "hold" }.count == 8 }
+            #expect(held.filter { $0.action == "hold" }.count == 8)
             // Meanwhile day 2 is compacted (straight to the store): its listed objects are gone.
             let compact = try sandbox.cli(["compact", "--from", "2026-10-02", "--to", "2026-10-02"], env: server.environment(prefix: prefix))
             #expect(compact.status == 0, "\(compact.stderr)")
+            try await proxy.release()
             let result = try await report.value
             #expect(result.status == 0, "\(result.stderr)")
             #expect(ReportChecks.row(try ReportChecks.jsonRows(result.stdout))?["events"] as? Int == total, "\(result.stdout)")

@@ -80,6 +80,11 @@ public final class FaultProxy: Sendable {
         _ = try await control("POST", "/__fault__/script", body: body)
     }
 
+    /// Lets the requests the `hold` action keeps go on to the server.
+    public func release() async throws {
+        _ = try await control("POST", "/__fault__/release", body: Data("{}".utf8))
+    }
+
     /// Every request since the last `script`, in arrival order.
     public func log() async throws -> [Entry] {
         try JSONDecoder().decode(Log.self, from: try await control("GET", "/__fault__/log")).requests

@@ -19,6 +19,7 @@ sequence of actions, one action per request whose method is in the script's `met
     stall         read the request, never answer (until the client gives up)
     stall-after   forward, then never answer
     delay:MS      wait MS ms, then forward
+    hold          wait until POST /__fault__/release (at most 120 s), then forward
     slow:MS       forward, then wait MS ms before answering
     lose-first    the first request to each path: forward, then close without answering
                   (the answer is lost); later ones to the same path: pass
@@ -36,6 +37,7 @@ sequence of actions, one action per request whose method is in the script's `met
 
 After the script the `default` action applies. Control (never forwarded, never counted):
 
+    POST /__fault__/release lets every `hold` go on (until the next script)
     POST /__fault__/script  {"actions": [...], "default": "pass", "methods": ["PUT"]}
                             replaces the script and clears the log
     GET  /__fault__/log     {"requests": [{"n", "method", "path", "action", "status", "md5",
@@ -56,7 +58,7 @@ import sys
 import time
 
 MAX_WAIT = 120.0
-state = {"actions": [], "default": "pass", "methods": ["PUT"], "log": [], "count": 0, "seen": set()}
+state = {"actions": [], "default": "pass", "methods": ["PUT"], "log": [], "count": 0, "seen": set(), "released": None}
 
 
 def s3_error(status, reason, code, message, extra_headers=()):
@@ -191,6 +193,10 @@ async def control(writer, method, path, body):
         state["methods"] = script.get("methods", ["PUT"])
         state["log"] = []
         state["seen"] = set()
+        state["released"] = asyncio.Event()
+        payload = b'{"ok":true}'
+    elif method == "POST" and path == "/__fault__/release":
+        state["released"].set()
         payload = b'{"ok":true}'
     else:
         payload = json.dumps({"requests": state["log"]}).encode()
@@ -246,6 +252,11 @@ async def handle(reader, writer, upstream_port):
         else:
             if action.startswith("delay:"):
                 await asyncio.sleep(int(action.split(":")[1]) / 1000)
+            if action == "hold":
+                try:
+                    await asyncio.wait_for(state["released"].wait(), MAX_WAIT)
+                except asyncio.TimeoutError:
+                    pass
             answer = await forward(upstream_port, head, body)
             entry["status"] = status_of(answer)  # what the server said, answered or not
             if action == "drop-after":
@@ -274,6 +285,7 @@ async def handle(reader, writer, upstream_port):
 
 
 async def main():
+    state["released"] = asyncio.Event()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--upstream-port", type=int, required=True)
     parser.add_argument("--port", type=int, default=0)
