@@ -196,14 +196,12 @@ public struct BucketReader: Sendable {
             }
             for _ in 0..<listing.ignored { aggregator.recordIgnoredObject() }
             listed += listing.objects.count
-            dayKeys[day] = Set(listing.objects.map(\.key))
+            let keys = Set(listing.objects.map(\.key))
             let cachedRows = try cache?.rows(day: day) ?? [:]
             if cache != nil {
-                let keys = Set(listing.objects.map(\.key))
                 dayListings[day] = (keys, cachedRows.keys.filter { !keys.contains($0) })
             }
             if listing.objects.isEmpty {
-                dayKeys[day] = nil
                 try saveDay(day)
                 progress(
                     Progress(
@@ -211,6 +209,7 @@ public struct BucketReader: Sendable {
                         objectsDone: done))
                 continue
             }
+            dayKeys[day] = keys
             for (position, object) in listing.objects.enumerated() {
                 let last = position == listing.objects.count - 1
                 let pending: Pending

@@ -68,7 +68,7 @@ public struct Compactor: Sendable {
         var next = 0
         let objects = listing.objects
         var uploads: [(key: String, body: Data)] = []
-        var moves: [(key: String, body: Data)] = []
+        var moves: [(key: String, target: String, body: Data)] = []
         defer { tasks.forEach { $0.1.cancel() } }
         while next < objects.count || !tasks.isEmpty {
             while next < objects.count && tasks.count < concurrency {
@@ -104,8 +104,8 @@ public struct Compactor: Sendable {
                 })
             switch ending {
             case .notGzip, .damaged, .tooLarge:
-                if moveRejected && layout.rejectedKey(for: object.key) != nil {
-                    moves.append((object.key, body))
+                if moveRejected, let target = layout.rejectedKey(for: object.key) {
+                    moves.append((object.key, target, body))
                 } else {
                     result.keptUnreadable += 1
                 }
@@ -141,7 +141,7 @@ public struct Compactor: Sendable {
         // Moved: the copy is stored (or was, by an earlier run that was stopped) before the
         // original goes, so the object is always in one place or both.
         for move in moves {
-            guard let target = layout.rejectedKey(for: move.key) else { continue }
+            let target = move.target
             do {
                 _ = try await RetryingRequest(client: client, policy: retry).run {
                     try await client.putObjectIfAbsent(key: target, body: move.body, contentType: "application/octet-stream")

@@ -40,16 +40,13 @@ public enum ManagedPolicy {
         guard stat(parent, &folder) == 0 else { return .untrusted("its folder \(parent) cannot be looked at") }
         if let problem = untrusted(folder, "its folder \(parent)") { return .untrusted(problem) }
         guard Int(info.st_size) <= maxBytes else { return .untrusted("it is larger than \(maxBytes) bytes") }
-        var bytes = [UInt8](repeating: 0, count: maxBytes + 1)
-        var count = 0
-        while count <= maxBytes {
-            let n = bytes.withUnsafeMutableBytes { Glibc_read(fd, $0.baseAddress! + count, maxBytes + 1 - count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { break }
-            count += n
+        let bytes: [UInt8]
+        switch SafeFile.read(descriptor: fd, limit: maxBytes) {
+        case .contents(let read): bytes = read
+        case .missing: bytes = []
+        case .refused(let why): return .untrusted(why.hasPrefix("larger") ? "it is larger than \(maxBytes) bytes" : "it cannot be read (\(why))")
         }
-        guard count <= maxBytes else { return .untrusted("it is larger than \(maxBytes) bytes") }
-        guard let text = String(validating: bytes[0..<count], as: UTF8.self), let object = FlatJSON.parseObject(text),
+        guard let text = String(validating: bytes, as: UTF8.self), let object = FlatJSON.parseObject(text),
             case .boolean(let disabled) = object["disabled"]
         else { return .disabled(reason: "it is not {\"disabled\": true} or {\"disabled\": false}; taken as disabled") }
         return disabled ? .disabled(reason: nil) : .allowed
@@ -76,11 +73,14 @@ public enum TelemetryOverride: Equatable, Sendable {
     case managed(path: String)
     case environment(variable: String)
 
-    /// The environment's kill switches first (no file is opened when one is set), then the
-    /// managed policy.
-    public static func current(_ get: (String) -> String?, managedPath: String = ManagedPolicy.path) -> TelemetryOverride? {
+    /// The environment's kill switches first (the managed policy is not read when one is set),
+    /// then the managed policy. `managed`: its state, when the caller has read it already
+    /// (`status` and `doctor` also show why a policy file is ignored).
+    public static func current(
+        _ get: (String) -> String?, managed: @autoclosure () -> ManagedPolicy.State = ManagedPolicy.state()
+    ) -> TelemetryOverride? {
         if let variable = EnvironmentSwitches.disabledReason(get) { return .environment(variable: variable) }
-        if case .disabled = ManagedPolicy.state(path: managedPath) { return .managed(path: managedPath) }
+        if case .disabled = managed() { return .managed(path: ManagedPolicy.path) }
         return nil
     }
 

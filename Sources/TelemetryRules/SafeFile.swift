@@ -20,6 +20,11 @@ public enum SafeFile {
         case .failure(let problem): return problem.code == ENOENT ? .missing : .refused(problem.reason)
         }
         defer { close(fd) }
+        return read(descriptor: fd, limit: limit)
+    }
+
+    /// Reads what is left of an open file, at most `limit` bytes (more is refused).
+    public static func read(descriptor fd: Int32, limit: Int) -> ReadResult {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: min(limit + 1, 64 * 1024))
         while bytes.count <= limit {

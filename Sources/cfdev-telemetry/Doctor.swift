@@ -19,10 +19,11 @@ struct Doctor: AsyncParsableCommand {
             print("\(ok ? "ok  " : "FAIL") \(label): \(detail)")
             if !ok { problems += 1 }
         }
-        if let override = TelemetryOverride.current({ context.environment[$0] }) {
+        let managed = ManagedPolicy.state()
+        if let override = TelemetryOverride.current({ context.environment[$0] }, managed: managed) {
             print("note \(override.cause): nothing is recorded or sent.")
         }
-        if case .untrusted(let why) = ManagedPolicy.state() {
+        if case .untrusted(let why) = managed {
             print("note \(ManagedPolicy.path) is ignored: \(why) (an administrator's policy must be root's alone)")
         }
         print("note consent: \(ConsentStore(home: context.home).state().rawValue)")

@@ -60,11 +60,12 @@ struct StatusReport {
             settingsError = "\(error)"
         }
         let consent = store.state()
+        let managed = ManagedPolicy.state()
         var report = StatusReport(
-            consent: consent, consentRecord: store.load(), disabledBy: TelemetryOverride.current { context.environment[$0] },
+            consent: consent, consentRecord: store.load(), disabledBy: TelemetryOverride.current({ context.environment[$0] }, managed: managed),
             pending: 0, droppedUnreported: 0, droppedTotal: 0, spoolPath: context.home.spoolPath,
             homeRefusal: context.home.refusal(), resolved: resolved, settingsError: settingsError, clockOffset: 0)
-        if case .untrusted(let why) = ManagedPolicy.state() { report.managedUntrusted = why }
+        if case .untrusted(let why) = managed { report.managedUntrusted = why }
         // Read-only, creating nothing: `status` works on a read-only home and before consent.
         guard let spool = try Spool.openExisting(home: context.home) else { return report }
         let dropped = try spool.droppedCounts()
