@@ -13,17 +13,20 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
+        // The C library, named in one place (Glibc or Darwin), with the few wrappers that need it.
+        .target(name: "Platform"),
         // The rules every part must agree on, libc only: the telemetry home's path, the
         // consent file's format, the catalog's command words, the environment's kill
         // switches, the front-to-recorder hand-over, safe file access, the clock.
-        .target(name: "TelemetryRules"),
+        .target(name: "TelemetryRules", dependencies: ["Platform"]),
         // The shim's entry point: libc only (no Foundation), so unrecorded commands cost
         // almost nothing. Finds the real `cf` (never itself), runs or `exec`s it with the
         // exact bytes typed, and hands candidates to `cfdev-telemetry`.
-        .target(name: "ShimFront", dependencies: ["TelemetryRules"]),
+        .target(name: "ShimFront", dependencies: ["Platform", "TelemetryRules"]),
         // Recording: catalog classification, envelope, privacy, consent, settings, the
         // SQLite spool. No networking here.
         .target(
@@ -52,7 +55,8 @@ let package = Package(
                 "TelemetryRules", "TelemetryCore", "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         // The team's side: aggregate the bucket into published statistics.
@@ -78,12 +82,15 @@ let package = Package(
         .testTarget(
             name: "TelemetryTestSupport",
             dependencies: [
-                "TelemetryRules", "TelemetryCore", "TelemetryUpload",
+                "TelemetryCore", "TelemetryUpload",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Tests/Support",
             exclude: ["fault_proxy.py"]
         ),
+        .testTarget(name: "TelemetryRulesTests", dependencies: ["TelemetryRules"]),
+        .testTarget(name: "ShimFrontTests", dependencies: ["ShimFront"]),
         .testTarget(name: "TelemetryCoreTests", dependencies: ["TelemetryRules", "ShimFront", "TelemetryCore", "TelemetryTestSupport"]),
         .testTarget(name: "ShimTests", dependencies: ["TelemetryRules", "TelemetryCore", "TelemetryTestSupport", "cfdev-telemetry"]),
         .testTarget(

@@ -1,3 +1,4 @@
+import Platform
 import TelemetryRules
 
 /// The child being waited for, for the signal handlers (which cannot capture context).

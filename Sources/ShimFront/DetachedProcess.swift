@@ -1,3 +1,4 @@
+import Platform
 import TelemetryRules
 
 /// Starts a process fully detached from the user's terminal: its own session, stdout and

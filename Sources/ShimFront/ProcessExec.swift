@@ -1,3 +1,4 @@
+import Platform
 import TelemetryRules
 
 /// `execv` of exact bytes: replaces this process. Returns the `errno` if it failed.

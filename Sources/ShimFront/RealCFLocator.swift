@@ -1,3 +1,4 @@
+import Platform
 import TelemetryRules
 
 /// Finds the real `cf` the shim stands in for: `CFDEV_TELEMETRY_REAL_CF` if set (unless it

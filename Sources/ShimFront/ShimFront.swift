@@ -1,3 +1,4 @@
+import Platform
 import TelemetryRules
 
 /// The `cf` shim's entry point, kept free of Foundation, SQLite and crypto so that it costs

@@ -1,3 +1,4 @@
+import Platform
 import TelemetryRules
 
 /// How the shim recognises itself on `PATH` or in `CFDEV_TELEMETRY_REAL_CF`, so that it

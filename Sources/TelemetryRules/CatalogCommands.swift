@@ -1,17 +1,58 @@
-/// The command words that can map to a catalog event: what the shim's front lets through
-/// to the recorder (everything else is `exec`ed at once), and what the classifier maps
-/// exactly. A test checks that every command the classifier tracks is in these lists.
-/// (Plain arrays: the shim's front searches them before every command, and a `Set` costs
-/// more to build than a search of a few words.)
+import Platform
+
+/// A command of the catalog, as the user types it: the one table of command words that the
+/// shim's front filters on and the classifier maps from. Adding a case here makes the
+/// classifier's exhaustive `switch` fail to compile until it says what the command records.
+public enum CatalogCommand: Sendable, CaseIterable {
+    case push, createRoute, createService, createUserProvidedService, bindService, restage
+    case createOrg, createSpace, createUser
+    /// `cf uninstall-plugin cfdev` (recorded only for the cfdev plugin).
+    case uninstallPlugin
+    /// `CLI-MESSAGE-UNINSTALL`: what the CF CLI runs inside a plugin being uninstalled.
+    case uninstallMessage
+
+    /// The words that name it: the command, then the CF CLI's aliases.
+    public var words: [String] {
+        switch self {
+        case .push: return ["push", "p"]
+        case .createRoute: return ["create-route"]
+        case .createService: return ["create-service", "cs"]
+        case .createUserProvidedService: return ["create-user-provided-service", "cups"]
+        case .bindService: return ["bind-service", "bs"]
+        case .restage: return ["restage", "rg"]
+        case .createOrg: return ["create-org", "co"]
+        case .createSpace: return ["create-space", "csp"]
+        case .createUser: return ["create-user"]
+        case .uninstallPlugin: return ["uninstall-plugin"]
+        case .uninstallMessage: return ["CLI-MESSAGE-UNINSTALL"]
+        }
+    }
+}
+
+/// A `cf dev` subcommand of the catalog.
+public enum CatalogDevCommand: String, Sendable, CaseIterable {
+    case start
+    case stop
+    case deployService = "deploy-service"
+    case bosh
+}
+
+/// Finding a catalog command by the word typed. (A linear search of a few words: the shim's
+/// front looks before every command, and building a dictionary costs more than the search.)
 public enum CatalogCommands {
-    /// `cf` commands (not `cf dev …`) of the catalog, with their CLI aliases.
-    public static let commands: [String] = [
-        "push", "p", "create-route", "create-service", "cs", "create-user-provided-service", "cups",
-        "bind-service", "bs", "restage", "rg", "create-org", "co", "create-space", "csp", "create-user",
-        "uninstall-plugin", "CLI-MESSAGE-UNINSTALL",
-    ]
-    /// `cf dev` subcommands that are recorded.
-    public static let devSubcommands: [String] = ["start", "stop", "deploy-service", "bosh"]
+    /// The word after `cf` that leads to the `cf dev` subcommands.
+    public static let devWord = "dev"
     /// `cf dev telemetry`: the shim's own command, never passed to the real `cf`.
     public static let telemetrySubcommand = "telemetry"
+
+    /// The catalog command `word` names (exact case, as the CF CLI matches), if any.
+    public static func command(named word: String) -> CatalogCommand? {
+        for command in CatalogCommand.allCases where command.words.contains(word) { return command }
+        return nil
+    }
+
+    /// The `cf dev` subcommand `word` names, if any.
+    public static func devCommand(named word: String) -> CatalogDevCommand? {
+        CatalogDevCommand(rawValue: word)
+    }
 }

@@ -1,3 +1,5 @@
+import Platform
+
 /// How a child process ended.
 public enum ChildExit: Sendable, Equatable {
     case exited(Int32)

@@ -1,3 +1,5 @@
+import Platform
+
 /// A command line as the kernel passed it: bytes, never decoded. The real `cf` must get
 /// exactly the bytes typed, valid UTF-8 or not; text is derived only to classify.
 public struct CommandLineBytes: Sendable, Equatable {

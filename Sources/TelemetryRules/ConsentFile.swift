@@ -1,3 +1,5 @@
+import Platform
+
 /// The version of what the user is asked to agree to. Bump it when what is collected
 /// changes: everyone is asked again on their next `cf dev start`.
 public enum ConsentPolicy {
@@ -25,6 +27,12 @@ public struct ConsentFile: Sendable, Equatable {
         self.state = state
         self.time = time
         self.policyVersion = policyVersion
+    }
+
+    /// The answer in force: nil when it was given under another policy version, which
+    /// counts as never asked (the one place that rule is written).
+    public var stateInForce: State? {
+        policyVersion == ConsentPolicy.version ? state : nil
     }
 
     /// `{"policy_version":1,"state":"on","time":"2026-11-23T18:50:20.123Z"}` and a newline.

@@ -1,3 +1,5 @@
+import Platform
+
 /// The environment's word on telemetry, which always wins over the saved consent, and the
 /// one rule for reading a flag variable. Shared by the shim's front and everything else.
 public enum EnvironmentSwitches {

@@ -1,3 +1,5 @@
+import Platform
+
 /// What is at a path, looked at without following a link at its last component (`lstat`):
 /// the one check behind "only regular files are opened" and "a link is removed, not followed".
 public enum FileKind: Equatable, Sendable {

@@ -1,3 +1,5 @@
+import Platform
+
 /// The one JSON shape the shim's front must read without Foundation: a flat object whose
 /// values are strings, integers or booleans (`consent.json`, the managed policy). Strict:
 /// anything else is nil.

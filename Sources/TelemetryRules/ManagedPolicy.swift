@@ -1,3 +1,5 @@
+import Platform
+
 /// The machine-wide word of an administrator, as browsers and editors take managed policies:
 /// `/etc/cfdev-telemetry/managed.json` holding `{"disabled": true}` turns telemetry off for every
 /// user of the machine (no question, nothing recorded or sent, `on` refused), whatever a user

@@ -1,3 +1,5 @@
+import Platform
+
 /// The running executable's own path, links resolved: where the shim finds itself (never to run
 /// itself as the real `cf`), and where `cfdev-telemetry` finds its package (shipped defaults,
 /// the shim to link).

@@ -1,3 +1,5 @@
+import Platform
+
 /// The telemetry folder, held to the rule ssh applies to `~/.ssh`: a real directory (not
 /// a symbolic link), owned by the user running, writable by nobody else. Created 0700 when
 /// missing; an existing folder is never changed (no chmod of what was not just created).

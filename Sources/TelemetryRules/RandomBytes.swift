@@ -1,3 +1,5 @@
+import Platform
+
 /// Random bytes from the system's secure generator: salts, fallback machine IDs, batch and
 /// temporary-file names all take them from here.
 public enum RandomBytes {

@@ -1,3 +1,5 @@
+import Platform
+
 /// What the shim's front hands the detached recorder about a finished run: when it started
 /// and ended, how it ended, and the command line. It travels on the recorder's stdin (a
 /// pipe), never in its `argv`, which any local user can read in `/proc/PID/cmdline` for as
@@ -49,7 +51,7 @@ public struct RecordRequest: Sendable, Equatable {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while bytes.count <= maxBytes {
-            let count = chunk.withUnsafeMutableBytes { Glibc_read(fd, $0.baseAddress, $0.count) }
+            let count = chunk.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress, $0.count) }
             if count < 0 && errno == EINTR { continue }
             if count <= 0 { break }
             bytes.append(contentsOf: chunk[0..<count])

@@ -1,3 +1,5 @@
+import Platform
+
 /// Files of the telemetry home (and the few others read, such as the CF CLI's config)
 /// opened as hostile ground demands: never through a symbolic link at the last component,
 /// never blocking on a FIFO or a device, regular files only, reads bounded.
@@ -28,7 +30,7 @@ public enum SafeFile {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: min(limit + 1, 64 * 1024))
         while bytes.count <= limit {
-            let count = chunk.withUnsafeMutableBytes { Glibc_read(fd, $0.baseAddress, $0.count) }
+            let count = chunk.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress, $0.count) }
             if count < 0 && errno == EINTR { continue }
             guard count >= 0 else { return .refused(describe(errno)) }
             if count == 0 { return .contents(bytes) }
@@ -69,7 +71,7 @@ public enum SafeFile {
     public static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
         var offset = 0
         while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { Glibc_write(fd, $0.baseAddress, $0.count) }
+            let written = bytes[offset...].withUnsafeBytes { systemWrite(fd, $0.baseAddress, $0.count) }
             if written < 0 && errno == EINTR { continue }
             if written <= 0 { return false }
             offset += written
@@ -96,13 +98,4 @@ public struct FileProblem: Error, Equatable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(path) \(reason)" }
-}
-
-// `read` and `write` under names that no Swift method of the same name can shadow.
-@inline(__always) func Glibc_read(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
-    read(fd, buffer, count)
-}
-
-@inline(__always) func Glibc_write(_ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int {
-    write(fd, buffer, count)
 }

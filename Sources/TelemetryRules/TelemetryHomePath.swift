@@ -1,3 +1,5 @@
+import Platform
+
 /// Where the telemetry files live: `$CFDEV_HOME/telemetry`, `CFDEV_HOME` defaulting to
 /// `$HOME/.cfdev`, and `HOME` to the user's home in the password database. The same
 /// answer for the shim's front and for everything else. A relative `CFDEV_HOME` is taken

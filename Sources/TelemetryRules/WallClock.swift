@@ -1,3 +1,5 @@
+import Platform
+
 /// The wall clock, read one way everywhere: milliseconds since the Unix epoch.
 public enum WallClock {
     public static func nowMilliseconds() -> Int64 {
