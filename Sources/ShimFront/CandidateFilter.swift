@@ -2,7 +2,8 @@ import TelemetryRules
 
 /// The shim's first, cheap look at a command line: could it be a catalog command or the
 /// shim's own `cf dev telemetry`? Everything else is `exec`ed at once. The exact
-/// classification (aliases, plugin name, flags) happens later, only for candidates.
+/// classification (plugin name, flags) happens later, only for candidates; both read the
+/// command words from `CatalogCommands`.
 public enum CandidateFilter {
     /// What the front does with a command line.
     public enum Verdict: Equatable, Sendable {
@@ -17,11 +18,12 @@ public enum CandidateFilter {
     /// `arguments`: the command line without the program name.
     public static func verdict(_ arguments: ArraySlice<String>) -> Verdict {
         guard let command = arguments.first else { return .passThrough }
-        if command == "dev" {
+        if command == CatalogCommands.devWord {
             guard let sub = arguments.dropFirst().first else { return .passThrough }
             if sub == CatalogCommands.telemetrySubcommand { return .telemetryCommand }
-            return CatalogCommands.devSubcommands.contains(sub) ? .candidate(isDevStart: sub == "start") : .passThrough
+            guard let devCommand = CatalogCommands.devCommand(named: sub) else { return .passThrough }
+            return .candidate(isDevStart: devCommand == .start)
         }
-        return CatalogCommands.commands.contains(command) ? .candidate(isDevStart: false) : .passThrough
+        return CatalogCommands.command(named: command) == nil ? .passThrough : .candidate(isDevStart: false)
     }
 }

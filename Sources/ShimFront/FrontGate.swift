@@ -9,9 +9,10 @@ enum FrontGate {
     /// The consent file of the telemetry home, read the way every other reader reads it;
     /// a file saved under another policy version counts as never asked.
     static func savedConsent() -> SavedConsent {
-        guard let file = ConsentFile.read(directory: TelemetryHomePath.directory(processEnvironment)),
-            file.policyVersion == ConsentPolicy.version
-        else { return .unknown }
-        return file.state == .on ? .on : .off
+        switch ConsentFile.read(directory: TelemetryHomePath.directory(processEnvironment))?.stateInForce {
+        case .on?: return .on
+        case .off?: return .off
+        case nil: return .unknown
+        }
     }
 }

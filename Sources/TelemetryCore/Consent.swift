@@ -22,8 +22,11 @@ public struct ConsentStore: Sendable {
 
     /// The state in force: a record saved under another policy version counts as never asked.
     public func state() -> ConsentState {
-        guard let record = load(), record.policyVersion == ConsentPolicy.version else { return .unknown }
-        return record.state == .on ? .on : .off
+        switch load()?.stateInForce {
+        case .on?: return .on
+        case .off?: return .off
+        case nil: return .unknown
+        }
     }
 
     /// Saves the answer atomically: a new private temporary file (created exclusively, so a

@@ -33,8 +33,6 @@ public struct ReportRange: Sendable, Equatable {
         return date
     }
 
-    public func contains(_ date: CivilDate) -> Bool { from <= date && date <= to }
-
     /// Days in the range.
     public var dayCount: Int { to.daysSinceEpoch - from.daysSinceEpoch + 1 }
 }

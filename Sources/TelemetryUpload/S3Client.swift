@@ -143,35 +143,19 @@ public final class S3Client: Sendable {
 
     // MARK: Bucket
 
-    /// HEAD Bucket: succeeds when the bucket exists and the credentials may use it.
-    @discardableResult
-    public func headBucket() async throws -> S3Response {
-        try await send("HEAD", key: nil, resource: endpoint.bucket)
-    }
-
-    /// PUT Bucket (with a `LocationConstraint` outside us-east-1). For tests and `doctor`.
-    @discardableResult
-    public func createBucket() async throws -> S3Response {
-        var body = Data()
-        var headers: [(String, String)] = []
-        if endpoint.region != "us-east-1" {
-            body = Data(
-                ("<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
-                    + "<LocationConstraint>\(endpoint.region)</LocationConstraint></CreateBucketConfiguration>").utf8)
-            headers = [("content-type", "application/xml")]
-        }
-        return try await send("PUT", key: nil, headers: headers, body: body, resource: endpoint.bucket)
-    }
-
     /// ListObjectsV2, one page. Pass the previous page's `nextContinuationToken` to go on.
-    public func listObjectsV2(
-        prefix: String? = nil, startAfter: String? = nil, continuationToken: String? = nil, maxKeys: Int? = nil
-    ) async throws -> ListPage {
-        var query: [(String, String)] = [("list-type", "2")]
+    public func listObjectsV2(prefix: String? = nil, continuationToken: String? = nil, maxKeys: Int? = nil) async throws -> ListPage {
+        var query: [(String, String)] = []
         if let prefix { query.append(("prefix", prefix)) }
-        if let startAfter { query.append(("start-after", startAfter)) }
         if let continuationToken { query.append(("continuation-token", continuationToken)) }
         if let maxKeys { query.append(("max-keys", String(maxKeys))) }
+        return try await listObjectsV2(query: query)
+    }
+
+    /// ListObjectsV2 with `query`'s parameters besides `list-type`, one page.
+    func listObjectsV2(query parameters: [(String, String)]) async throws -> ListPage {
+        let query = [("list-type", "2")] + parameters
+        let prefix = parameters.first { $0.0 == "prefix" }?.1
         let resource = "\(endpoint.bucket)?list-type=2" + (prefix.map { "&prefix=\($0)" } ?? "")
         let response = try await send("GET", key: nil, query: query, resource: resource, maxBody: Self.maxListingBytes)
         guard var page = ListObjectsParser.parse(response.body) else {

@@ -11,7 +11,7 @@ import TelemetryUpload
 /// nothing on another file system (a mount) is touched. What is left is said in one line.
 enum TelemetryHomeRemoval {
     /// True when the home is gone (or was never there); false when something was kept.
-    static func run(_ home: TelemetryHome, confirmed: Bool) -> Bool {
+    static func run(_ home: TelemetryHome, confirmed: Bool) async -> Bool {
         let path = home.directory
         let name = shown(path)
         switch FileKind(atPath: path) {
@@ -33,7 +33,7 @@ enum TelemetryHomeRemoval {
             print("Kept \(name).")
             return false
         }
-        let lock = waitForRunningFlush(home)
+        let lock = await waitForRunningFlush(home)
         defer { withExtendedLifetime(lock) {} }
 
         let folder = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
@@ -170,23 +170,18 @@ enum TelemetryHomeRemoval {
     /// A flush in progress (the shim starts them in the background) finishes first: it holds the
     /// flush lock until it is done, and every flush has a hard deadline. When the lock cannot be
     /// taken at all (no lock file can be made there), no flush can hold it either: no waiting.
-    static func waitForRunningFlush(_ home: TelemetryHome) -> FlushLock? {
-        for attempt in 0..<lockAttempts {
-            let lock: FlushLock?
-            do {
-                lock = try FlushLock.acquire(home: home)
-            } catch {
-                return nil
-            }
-            if let lock { return lock }
-            if attempt == 0 { printError("Waiting for the upload in progress to finish (at most 30 s)…") }
-            usleep(100_000)
+    static func waitForRunningFlush(_ home: TelemetryHome) async -> FlushLock? {
+        do {
+            if let lock = try FlushLock.acquire(home: home) { return lock }
+            printError("Waiting for the upload in progress to finish (at most \(Int(lockWait)) s)…")
+            return try await FlushLock.acquire(home: home, waitingUntil: Date() + lockWait)
+        } catch {
+            return nil
         }
-        return nil
     }
 
     /// Waiting for a running flush: at most 30 s (a background flush's own bound is shorter).
-    static let lockAttempts = 300
+    static let lockWait: TimeInterval = 30
     static let removalAttempts = 10
     /// The most entries of the folder looked at, and the most names printed.
     static let maxEntries = 10_000

@@ -9,7 +9,7 @@ import TelemetryUpload
 /// `--purge`, after a confirmation on a terminal or `--yes`, deletes what this product keeps in
 /// the telemetry home too, and the folder once nothing else is in it (`TelemetryHomeRemoval`).
 /// It records no event and uploads nothing, and it never creates the telemetry home.
-struct Uninstall: ParsableCommand {
+struct Uninstall: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Remove the cf shim link; with --purge, delete the telemetry files too.",
         discussion: """
@@ -36,7 +36,7 @@ struct Uninstall: ParsableCommand {
         if yes && !purge { throw ValidationError("--yes only goes with --purge") }
     }
 
-    func run() throws {
+    func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let home = TelemetryHome(environment: environment)
         if purge && !yes && isatty(STDIN_FILENO) != 1 {
@@ -66,7 +66,7 @@ struct Uninstall: ParsableCommand {
             print("Left \(folder)/cf: \(reason).")
             leftSomething = true
         }
-        if purge && !TelemetryHomeRemoval.run(home, confirmed: yes) { leftSomething = true }
+        if purge, await !TelemetryHomeRemoval.run(home, confirmed: yes) { leftSomething = true }
         if leftSomething { throw ExitCode(1) }
     }
 }

@@ -30,14 +30,14 @@ struct SharedRulesTests {
             #expect(isDevStart == (trigger == ["dev", "start"]))
         }
         // And the front's word lists hold nothing the classifier would not track.
-        for word in CatalogCommands.commands {
+        for word in CatalogCommand.allCases.flatMap(\.words) {
             let arguments = word == "uninstall-plugin" ? [word, "cfdev"] : [word, "x", "y", "z"]
             guard case .tracked = CommandClassifier.classify(arguments) else {
                 Issue.record("\(word) passes the front but is not tracked")
                 continue
             }
         }
-        for sub in CatalogCommands.devSubcommands {
+        for sub in CatalogDevCommand.allCases.map(\.rawValue) {
             guard case .tracked = CommandClassifier.classify(["dev", sub]) else {
                 Issue.record("dev \(sub) passes the front but is not tracked")
                 continue
@@ -63,59 +63,6 @@ struct SharedRulesTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["consent.json"])
         var info = stat()
         #expect(stat(directory + "/consent.json", &info) == 0 && info.st_mode & 0o777 == 0o600)
-    }
-
-    @Test(
-        "a consent file in any other form counts as never asked",
-        arguments: [
-            "", "{}", "{\"policy_version\":1,\"state\":\"on\"}", "{\"policy_version\":\"1\",\"state\":\"on\",\"time\":\"t\"}",
-            "{\"policy_version\":1,\"state\":\"maybe\",\"time\":\"t\"}", "{\"policy_version\":1,\"state\":\"on\",\"time\":\"t\"} x",
-            "{\"policy_version\":1,\"state\":\"on\",\"state\":\"off\",\"time\":\"t\"}", "[1]", "{\"policy_version\":1,\"state\":\"on\",\"time\":\"t\",\"x\":1}",
-            "{\"policy_version\":99999999999999999999,\"state\":\"on\",\"time\":\"t\"}",
-        ])
-    func malformedConsent(_ text: String) {
-        #expect(ConsentFile(text: text) == nil)
-    }
-
-    @Test func consentFormatToleratesBlanksAndEscapes() {
-        let file = ConsentFile(text: " {\n \"time\" : \"a\\\"b\\u0041\", \"state\":\"off\", \"policy_version\" : 1 }\n")
-        #expect(file == ConsentFile(state: .off, time: "a\"bA", policyVersion: 1))
-        let written = ConsentFile(state: .on, time: "q\"\\\n")
-        #expect(ConsentFile(text: written.text) == written)
-    }
-
-    @Test func killSwitchParsing() {
-        for value in ["1", "true", "yes", " 1 ", "TRUE", "anything", "1 1"] {
-            #expect(EnvironmentSwitches.isSet(value), "\(value)")
-        }
-        for value in [nil, "", "0", "false", "no", " NO\t", "  ", "False"] as [String?] {
-            #expect(!EnvironmentSwitches.isSet(value), "\(String(describing: value))")
-        }
-        #expect(EnvironmentSwitches.disabledReason { ["CI": "1", "DO_NOT_TRACK": "0"][$0] } == "CI")
-        #expect(EnvironmentSwitches.disabledReason { ["CI": "1", "DO_NOT_TRACK": "1"][$0] } == "DO_NOT_TRACK")
-        #expect(EnvironmentSwitches.disabledReason { _ in nil } == nil)
-    }
-
-    @Test func exitStatusEncoding() {
-        for exit in [ChildExit.exited(0), .exited(1), .exited(255), .signaled(9), .signaled(15)] {
-            #expect(ChildExit(encoded: exit.encoded) == exit)
-        }
-        #expect(ChildExit(waitStatus: 3 << 8) == .exited(3))
-        #expect(ChildExit(waitStatus: 9) == .signaled(9))
-        #expect(ChildExit.signaled(15).shellStatus == 143)
-        for bad in ["exit:256", "exit:-1", "signal:0", "signal:99999999999", "exit:", "exit:1:2", "quit:1", ""] {
-            #expect(ChildExit(encoded: bad) == nil, "\(bad)")
-        }
-    }
-
-    @Test func recordRequestCarriesExactBytes() {
-        let line = CommandLineBytes([Array("cf".utf8), [0x70, 0xff, 0xfe], [], Array("-m".utf8)])
-        let request = RecordRequest(startedMs: 1, endedMs: Int64.max, outcome: .signaled(2), commandLine: line)
-        #expect(RecordRequest(bytes: request.bytes) == request)
-        #expect(RecordRequest(bytes: Array(request.bytes.dropLast())) == nil)
-        #expect(RecordRequest(bytes: Array("other\0".utf8) + request.bytes.dropFirst(16)) == nil)
-        #expect(RecordRequest(bytes: []) == nil)
-        #expect(RecordRequest(bytes: Array("cfdev-record-v1\0x\0".utf8)) == nil)
     }
 
     @Test func theTelemetryHomeIsOneAnswer() {
