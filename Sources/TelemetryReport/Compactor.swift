@@ -182,7 +182,7 @@ public struct Compactor: Sendable {
     private func delete(_ key: String) async throws {
         do {
             try await RetryingRequest(client: client, policy: retry).run { _ = try await client.deleteObject(key: key) }
-        } catch let error as S3Error where error.code == "NoSuchKey" {
+        } catch let error as S3Error where error.code == .noSuchKey {
             return
         } catch let error as S3Error {
             throw ReportError.store("cannot delete \(key): \(error)")

@@ -42,7 +42,7 @@ public struct RetryingRequest: Sendable {
                 return try await operation()
             } catch let error as S3Error {
                 onFailure(error, attempt)
-                if error.code == "Timeout" {
+                if error.code == .timeout {
                     timeouts += 1
                     if timeouts >= policy.maxTimeoutAttempts { throw error }
                 }

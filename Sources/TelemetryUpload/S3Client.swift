@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Crypto
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import TelemetryCore
@@ -17,7 +18,7 @@ public final class S3Client: Sendable {
     /// The proxy and trusted CAs of `httpClient`, named in transport errors; nil: direct, system CAs.
     let connection: StoreConnection?
     let clock: @Sendable () -> Date
-    private let offset = LockedValue<TimeInterval>(0)
+    private let offset = NIOLockedValueBox<TimeInterval>(0)
 
     /// The most a response body may hold (GET of a batch, a listing page).
     public static let maxResponseBytes = 256 << 20
@@ -68,8 +69,8 @@ public final class S3Client: Sendable {
 
     /// Seconds added to `clock()` when signing (server time minus local time, once known).
     public var clockOffset: TimeInterval {
-        get { offset.get() }
-        set { offset.set(newValue) }
+        get { offset.withLockedValue { $0 } }
+        set { offset.withLockedValue { $0 = newValue } }
     }
 
     /// The date the next request will be signed with.
@@ -160,7 +161,7 @@ public final class S3Client: Sendable {
         let response = try await send("GET", key: nil, query: query, resource: resource, maxBody: Self.maxListingBytes)
         guard var page = ListObjectsParser.parse(response.body) else {
             throw S3Error(
-                method: "GET", resource: resource, status: response.status, code: "MalformedResponse",
+                method: "GET", resource: resource, status: response.status, code: .malformedResponse,
                 message: "the listing is not a ListBucketResult document", serverDate: response.serverDate,
                 classification: .retryable)
         }
@@ -237,7 +238,7 @@ public final class S3Client: Sendable {
         }
         if answer.truncated && method == "GET" {
             throw S3Error(
-                method: method, resource: resource, status: status, code: "ResponseTooLarge",
+                method: method, resource: resource, status: status, code: .responseTooLarge,
                 message: "the answer is larger than \(min(maxBody ?? Int.max, Self.maxResponseBytes) >> 10) KiB",
                 serverDate: S3Response.header("date", in: responseHeaders).flatMap(HTTPDate.parse), requestDate: date,
                 classification: .fatal)

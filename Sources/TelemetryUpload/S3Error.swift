@@ -25,7 +25,7 @@ public struct S3Error: Error, Sendable, CustomStringConvertible {
     /// HTTP status; nil for transport failures.
     public var status: Int?
     /// S3's `<Code>` (or a synthesized one: `NotFound` for a body-less 404, `ConnectionRefused`, `Timeout`…).
-    public var code: String
+    public var code: S3ErrorCode
     public var message: String
     /// The response `Date` header, when there was a response.
     public var serverDate: Date?
@@ -36,7 +36,7 @@ public struct S3Error: Error, Sendable, CustomStringConvertible {
     public var classification: Classification
 
     public init(
-        method: String, resource: String, status: Int?, code: String, message: String,
+        method: String, resource: String, status: Int?, code: S3ErrorCode, message: String,
         serverDate: Date? = nil, requestDate: Date? = nil, requestID: String? = nil,
         classification: Classification? = nil
     ) {
@@ -44,7 +44,7 @@ public struct S3Error: Error, Sendable, CustomStringConvertible {
         self.resource = DisplayText.sanitized(resource, limit: 300)
         self.status = status
         // What a store says is shown and saved: no control characters, bounded.
-        self.code = DisplayText.sanitized(code, limit: 80)
+        self.code = S3ErrorCode(rawValue: DisplayText.sanitized(code.rawValue, limit: 80))
         self.message = DisplayText.maskingUserInfo(message, limit: 400)
         self.serverDate = serverDate
         self.requestDate = requestDate
@@ -70,9 +70,9 @@ public struct S3Error: Error, Sendable, CustomStringConvertible {
     /// The rule: `RequestTimeTooSkewed` or a 400/403 with a skewed `Date` → clock skew;
     /// 5xx, 429, `SlowDown`, transport failures (no status) → retryable; other 3xx/4xx → fatal.
     public static func classify(
-        status: Int?, code: String, serverDate: Date?, requestDate: Date?
+        status: Int?, code: S3ErrorCode, serverDate: Date?, requestDate: Date?
     ) -> Classification {
-        if code == "RequestTimeTooSkewed" { return .clockSkew }
+        if code == .requestTimeTooSkewed { return .clockSkew }
         if let serverDate, let requestDate, status == 403 || status == 400,
             abs(serverDate.timeIntervalSince(requestDate)) > skewThreshold
         {
@@ -80,13 +80,16 @@ public struct S3Error: Error, Sendable, CustomStringConvertible {
         }
         guard let status else { return .retryable }
         // (ConditionalRequestConflict: a conditional write raced another on the same key.)
-        if status >= 500 || status == 429 || code == "SlowDown" || code == "RequestTimeout"
-            || code == "InternalError" || code == "ServiceUnavailable" || code == "ConditionalRequestConflict"
-        {
+        if status >= 500 || status == 429 || Self.retryableCodes.contains(code) {
             return .retryable
         }
         return .fatal  // other 4xx, and 3xx (a redirect means the wrong endpoint or region)
     }
+
+    /// Codes a store sends with a 4xx status that still mean "try again".
+    static let retryableCodes: Set<S3ErrorCode> = [
+        .slowDown, .requestTimeout, .internalError, .serviceUnavailable, .conditionalRequestConflict,
+    ]
 
     static func oneLine(_ text: String) -> String {
         text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }

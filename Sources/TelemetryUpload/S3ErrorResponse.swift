@@ -13,7 +13,7 @@ enum S3ErrorResponse {
     ) -> S3Error {
         let root = body.isEmpty ? nil : S3XMLElement.parse(body)
         let xml = root?.name == "Error" ? root : nil
-        let code = nonEmpty(xml?.text(of: "Code")) ?? synthesizedCode(status: status)
+        let code = nonEmpty(xml?.text(of: "Code")).map(S3ErrorCode.init(rawValue:)) ?? synthesizedCode(status: status)
         let message = nonEmpty(xml?.text(of: "Message")) ?? fallbackMessage(status: status, body: body, isXML: root != nil)
         let requestID = nonEmpty(xml?.text(of: "RequestId")) ?? S3Response.header("x-amz-request-id", in: headers)
         return S3Error(
@@ -23,7 +23,7 @@ enum S3ErrorResponse {
     }
 
     /// What AWS SDKs show for body-less errors.
-    static func synthesizedCode(status: Int) -> String {
+    static func synthesizedCode(status: Int) -> S3ErrorCode {
         switch status {
         case 301: return "PermanentRedirect"
         case 307: return "TemporaryRedirect"
@@ -37,7 +37,7 @@ enum S3ErrorResponse {
         case 502: return "BadGateway"
         case 503: return "ServiceUnavailable"
         case 504: return "GatewayTimeout"
-        default: return "HTTP\(status)"
+        default: return S3ErrorCode(rawValue: "HTTP\(status)")
         }
     }
 

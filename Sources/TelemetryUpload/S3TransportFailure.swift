@@ -14,7 +14,7 @@ enum S3TransportFailure {
         let (code, classification) = classify(error)
         let route = connection?.proxy.map { " through proxy \($0)" } ?? ""
         var message = "\(describe(error, target: target, connection: connection)) (\(target)\(route))"
-        if code == "TLSCertificateNotTrusted" {
+        if code == .tlsCertificateNotTrusted {
             message += "; trusting \(connection?.trust.description ?? "the system store"): set ca_bundle (CFDEV_TELEMETRY_CA_BUNDLE) or SSL_CERT_FILE to the CA that signed it"
         }
         return S3Error(
@@ -23,10 +23,10 @@ enum S3TransportFailure {
     }
 
     /// The TLS failures named apart: an untrusted certificate, and one for another name.
-    static func tlsProblem(_ error: any Error) -> (code: String, phrase: String)? {
+    static func tlsProblem(_ error: any Error) -> (code: S3ErrorCode, phrase: String)? {
         let text = String(describing: error)
         if text.contains("CERTIFICATE_VERIFY_FAILED") {
-            return ("TLSCertificateNotTrusted", "the store's TLS certificate is not signed by a trusted certificate authority")
+            return (.tlsCertificateNotTrusted, "the store's TLS certificate is not signed by a trusted certificate authority")
         }
         if text.contains("failedToValidateHostname") {
             return ("TLSWrongName", "the store's TLS certificate is not for this host name")
@@ -34,7 +34,7 @@ enum S3TransportFailure {
         return nil
     }
 
-    static func classify(_ error: any Error) -> (String, S3Error.Classification) {
+    static func classify(_ error: any Error) -> (S3ErrorCode, S3Error.Classification) {
         if error is BoundedExchange.TimeLimitExceeded { return ("Timeout", .retryable) }
         if let tls = tlsProblem(error) { return (tls.code, .fatal) }
         if let client = error as? HTTPClientError {

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import NIOConcurrencyHelpers
 import NIOSSL
 import TelemetryCore
 
@@ -33,7 +34,7 @@ public struct StoreConnection: Sendable {
     /// configured as `S3Client.defaultHTTPClient` and, like it, never shut down.
     public func httpClient() -> HTTPClient {
         let key = "\(proxy.map { "\($0.host)|\($0.port)|\($0.username ?? "")|\($0.password ?? "")" } ?? "direct")|\(trust.description)"
-        return Self.clients.withLock { clients in
+        return Self.clients.withLockedValue { clients in
             if let client = clients[key] { return client }
             var configuration = S3Client.baseConfiguration()
             var tls = TLSConfiguration.makeClientConfiguration()
@@ -51,5 +52,5 @@ public struct StoreConnection: Sendable {
     }
 
     /// The clients made so far, by connection.
-    private static let clients = LockedValue<[String: HTTPClient]>([:])
+    private static let clients = NIOLockedValueBox<[String: HTTPClient]>([:])
 }

@@ -71,7 +71,7 @@ struct Doctor: AsyncParsableCommand {
             reportSkew(page.serverDate, sent: sent, offset: offset, check: check)
         } catch let error as S3Error {
             explain(error, settings: settings, offset: offset, check: check)
-            uploadOnly = error.code == "AccessDenied"
+            uploadOnly = error.code == .accessDenied
             if error.status == nil {
                 print("note clock: not checked (the store could not be reached)")
             } else {
@@ -115,22 +115,22 @@ struct Doctor: AsyncParsableCommand {
         let endpoint = DisplayText.maskingUserInfo(settings.endpoint)
         let bucket = DisplayText.sanitized(settings.bucket)
         switch error.code {
-        case "SignatureDoesNotMatch":
+        case .signatureDoesNotMatch:
             check(true, "endpoint", "reached \(endpoint)")
             check(false, "credentials and signing", "the store rejected the signature: the secret access key is probably wrong (\(error.message))")
-        case "InvalidAccessKeyId":
+        case .invalidAccessKeyID:
             check(true, "endpoint", "reached \(endpoint)")
             check(false, "credentials", "the store does not know access key \(TelemetrySettings.mask(settings.accessKeyID))")
-        case "NoSuchBucket":
+        case .noSuchBucket:
             check(true, "endpoint", "reached \(endpoint)")
             check(false, "bucket", "bucket \(bucket) does not exist: create it or fix the bucket name")
-        case "AccessDenied":
+        case .accessDenied:
             check(true, "endpoint", "reached \(endpoint)")
             check(true, "credentials and signing", "the store accepted the signature; this key may not list the bucket (an upload-only key)")
             print(
                 "note an upload-only key cannot check that bucket \(bucket) exists, that uploads can be read back, or the lifecycle rules: `cfdev-telemetry report` with the reader's key checks those (if this key should be able to upload, `cfdev-telemetry flush` shows whether it can)"
             )
-        case "RequestTimeTooSkewed":
+        case .requestTimeTooSkewed:
             check(true, "endpoint", "reached \(endpoint)")
             check(
                 false, "clock",

@@ -52,7 +52,7 @@ struct Retention: AsyncParsableCommand {
     static func currentConfiguration(_ client: S3Client) async throws -> String? {
         do {
             return try await client.getBucketLifecycle()
-        } catch let error as S3Error where error.code == "NoSuchLifecycleConfiguration" {
+        } catch let error as S3Error where error.code == .noSuchLifecycleConfiguration {
             return nil
         }
     }

@@ -194,7 +194,7 @@ enum S3ClientChecks {
         #expect(after.isTruncated == false)
     }
 
-    static func wrongSecret(expectedCode: String) async throws {
+    static func wrongSecret(expectedCode: S3ErrorCode) async throws {
         let server = try S3TestServer.requireCurrent()
         let client = try server.client(secretAccessKey: "wrong-secret")
         let key = "wrong secret/events/v1/dt-2026-11-23/x.ndjson.gz"

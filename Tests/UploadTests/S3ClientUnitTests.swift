@@ -141,7 +141,7 @@ struct S3ClientUnitTests {
 
     @Test func classification() {
         let now = Date()
-        func classify(_ status: Int?, _ code: String, serverDate: Date? = nil) -> S3Error.Classification {
+        func classify(_ status: Int?, _ code: S3ErrorCode, serverDate: Date? = nil) -> S3Error.Classification {
             S3Error.classify(status: status, code: code, serverDate: serverDate, requestDate: now)
         }
         #expect(classify(503, "SlowDown") == .retryable)
