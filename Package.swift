@@ -92,7 +92,10 @@ let package = Package(
         ),
         .testTarget(name: "TelemetryRulesTests", dependencies: ["TelemetryRules"]),
         .testTarget(name: "ShimFrontTests", dependencies: ["ShimFront"]),
-        .testTarget(name: "TelemetryCoreTests", dependencies: ["TelemetryRules", "ShimFront", "TelemetryCore", "TelemetryTestSupport"]),
+        .testTarget(
+            name: "TelemetryCoreTests",
+            dependencies: ["TelemetryRules", "ShimFront", "TelemetryCore", "TelemetryTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(name: "ShimTests", dependencies: ["TelemetryRules", "TelemetryCore", "TelemetryTestSupport", "cfdev-telemetry"]),
         .testTarget(
             name: "UploadTests",
