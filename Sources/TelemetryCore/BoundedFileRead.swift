@@ -1,36 +1,27 @@
 import Foundation
+import TelemetryRules
 
-/// Reads a small settings file without trusting it: never blocks on a FIFO or device (opened
-/// non-blocking, regular files only) and never reads more than `maxBytes`.
+/// Reads a small settings file (or a CA bundle) without trusting it, through `SafeFile`: never
+/// blocks on a FIFO or device, regular files only, never more than `maxBytes`. Links are
+/// followed: these files often are links (`/etc/ssl/certs/…`, a dotfile manager's config).
 public enum BoundedFileRead {
     /// The file's bytes; nil when nothing is there. Throws a one-line error for anything that
     /// is there but not a regular file, unreadable, or larger than `maxBytes`.
     public static func contents(of path: String, maxBytes: Int) throws -> Data? {
-        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
-        if fd < 0 {
-            if errno == ENOENT || errno == ENOTDIR { return nil }
-            throw TelemetryError.configuration("\(path): cannot be read (\(String(cString: strerror(errno))))")
+        let fd: Int32
+        switch SafeFile.openRegular(path, flags: O_RDONLY, followingLinks: true) {
+        case .success(let opened): fd = opened
+        case .failure(let problem) where problem.code == ENOENT || problem.code == ENOTDIR: return nil
+        case .failure(let problem) where problem.code == EINVAL:
+            throw TelemetryError.configuration("\(path): not a regular file")
+        case .failure(let problem): throw TelemetryError.configuration("\(path): cannot be read (\(problem.reason))")
         }
         defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
-            throw TelemetryError.configuration("\(path): not a regular file")
+        switch SafeFile.read(descriptor: fd, limit: maxBytes) {
+        case .contents(let bytes): return Data(bytes)
+        case .missing: return nil
+        case .tooLarge: throw TelemetryError.configuration("\(path): larger than \(maxBytes / 1024) KiB")
+        case .refused(let reason): throw TelemetryError.configuration("\(path): cannot be read (\(reason))")
         }
-        guard Int(info.st_size) <= maxBytes else {
-            throw TelemetryError.configuration("\(path): larger than \(maxBytes / 1024) KiB")
-        }
-        var data = Data()
-        var buffer = [UInt8](repeating: 0, count: 16 * 1024)
-        while data.count <= maxBytes {
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 { throw TelemetryError.configuration("\(path): cannot be read (\(String(cString: strerror(errno))))") }
-            if n == 0 { break }
-            data.append(contentsOf: buffer[0..<n])
-        }
-        guard data.count <= maxBytes else {
-            throw TelemetryError.configuration("\(path): larger than \(maxBytes / 1024) KiB")
-        }
-        return data
     }
 }

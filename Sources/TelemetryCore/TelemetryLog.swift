@@ -28,11 +28,13 @@ public struct TelemetryLog: Sendable {
             SafeFile.writeAll(2, Array(("cfdev-telemetry: " + message + "\n").utf8))
         }
         guard PrivateDirectory.check(directory) == nil else { return }
+        guard case .success(var fd) = SafeFile.openRegular(path, flags: O_WRONLY | O_APPEND | O_CREAT, mode: 0o600) else { return }
         var info = stat()
-        if lstat(path, &info) == 0 && Int(info.st_size) > maxBytes {
-            _ = rename(path, path + ".1")
+        if fstat(fd, &info) == 0 && Int(info.st_size) > maxBytes && rename(path, path + ".1") == 0 {
+            close(fd)
+            guard case .success(let fresh) = SafeFile.openRegular(path, flags: O_WRONLY | O_APPEND | O_CREAT, mode: 0o600) else { return }
+            fd = fresh
         }
-        guard case .success(let fd) = SafeFile.openRegular(path, flags: O_WRONLY | O_APPEND | O_CREAT, mode: 0o600) else { return }
         defer { close(fd) }
         SafeFile.writeAll(fd, Array(line.utf8))
     }

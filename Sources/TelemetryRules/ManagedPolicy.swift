@@ -46,7 +46,8 @@ public enum ManagedPolicy {
         switch SafeFile.read(descriptor: fd, limit: maxBytes) {
         case .contents(let read): bytes = read
         case .missing: bytes = []
-        case .refused(let why): return .untrusted(why.hasPrefix("larger") ? "it is larger than \(maxBytes) bytes" : "it cannot be read (\(why))")
+        case .tooLarge: return .untrusted("it is larger than \(maxBytes) bytes")
+        case .refused(let why): return .untrusted("it cannot be read (\(why))")
         }
         guard let text = String(validating: bytes, as: UTF8.self), let object = FlatJSON.parseObject(text),
             case .boolean(let disabled) = object["disabled"]

@@ -8,7 +8,9 @@ public enum SafeFile {
     public enum ReadResult: Equatable, Sendable {
         case contents([UInt8])
         case missing
-        /// Present but not readable as a small regular file: why, in a few words.
+        /// More than the limit.
+        case tooLarge
+        /// Present but not readable as a regular file: why, in a few words.
         case refused(String)
     }
 
@@ -36,7 +38,7 @@ public enum SafeFile {
             if count == 0 { return .contents(bytes) }
             bytes.append(contentsOf: chunk[0..<count])
         }
-        return .refused("larger than \(limit) bytes")
+        return .tooLarge
     }
 
     /// Opens `path` with `flags` plus no-follow, non-blocking and close-on-exec, and checks

@@ -1,5 +1,6 @@
 import Foundation
 import TelemetryCore
+import TelemetryRules
 
 /// One flusher at a time: an exclusive `flock` on `flush.lock` in the telemetry home. The
 /// kernel releases it when the holder ends, even by `kill -9` or its own hard deadline, so a
@@ -14,8 +15,11 @@ public final class FlushLock {
     /// The lock, or nil at once when another flusher holds it.
     public static func acquire(home: TelemetryHome) throws -> FlushLock? {
         try home.ensureExists()
-        let fd = open(home.flushLockPath, O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o600)
-        guard fd >= 0 else { throw TelemetryError.io("cannot open \(home.flushLockPath) (errno \(errno))") }
+        let fd: Int32
+        switch SafeFile.openRegular(home.flushLockPath, flags: O_CREAT | O_RDWR) {
+        case .success(let opened): fd = opened
+        case .failure(let problem): throw TelemetryError.io("cannot take the flush lock: \(problem)")
+        }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             close(fd)
             return nil

@@ -109,6 +109,28 @@ struct TelemetryHomeHostileTests {
         }
     }
 
+    @Test("a FIFO, folder or link at flush.lock: flush says so in one line and keeps the events", arguments: ["fifo", "folder", "link"])
+    func flushLockThatIsNotAFile(_ kind: String) throws {
+        let sandbox = try Sandbox()
+        try sandbox.setConsent(.on)
+        #expect(try sandbox.cfOnTerminal(["dev", "stop"], env: ["CFDEV_TELEMETRY_SYNC": "1"]).status == 0)
+        _ = try sandbox.waitForPendingEvents(1)
+        let lock = sandbox.telemetryHome.flushLockPath
+        switch kind {
+        case "fifo": #expect(mkfifo(lock, 0o600) == 0)
+        case "folder": #expect(mkdir(lock, 0o700) == 0)
+        default: #expect(symlink(sandbox.root + "/elsewhere", lock) == 0)
+        }
+        // A store nobody answers at: the lock is taken (or refused) before any request.
+        let flush = try sandbox.cli(
+            ["flush"], env: ["CFDEV_TELEMETRY_ENDPOINT": "http://127.0.0.1:9", "CFDEV_TELEMETRY_BUCKET": "b"])
+        #expect(flush.status == 1, "\(flush.stderr)")
+        let lines = flush.stderr.split(separator: "\n")
+        #expect(lines.count == 1 && lines[0].contains("flush.lock"), "\(flush.stderr)")
+        #expect(try sandbox.waitForPendingEvents(1).count == 1)
+        #expect(!FileManager.default.fileExists(atPath: sandbox.root + "/elsewhere"))
+    }
+
     @Test("FIFOs outside the home (the CF CLI's config, the machine ID) hang nothing", arguments: ["cf-config", "machine-id"])
     func fifoOutside(_ which: String) throws {
         let sandbox = try Sandbox()
