@@ -40,6 +40,8 @@ public struct PartitionLayout: Sendable, Equatable {
 
     /// What every object of the layout ends with: gzip NDJSON.
     public static let objectExtension = ".ndjson.gz"
+    /// The `Content-Type` of every events object, a client's batch or a compacted day alike.
+    public static let objectContentType = "application/gzip"
 
     /// A client's batch: `…/dt=DAY/<batch-id>.ndjson.gz`, where a batch ID starts with its
     /// time stamp (`20261123T185020123Z-<16 hex>`), so it is never a compacted name.

@@ -144,7 +144,7 @@ public struct Compactor: Sendable {
             let target = move.target
             do {
                 _ = try await RetryingRequest(client: client, policy: retry).run {
-                    try await client.putObjectIfAbsent(key: target, body: move.body, contentType: "application/octet-stream")
+                    try await client.putObject(key: target, body: move.body, writeOnce: true)
                 }
             } catch let error as S3Error where error.status == 412 {
                 // Already there: an earlier run copied it and stopped before deleting.
@@ -169,7 +169,7 @@ public struct Compactor: Sendable {
         for attempt in 1...retry.maxAttempts {
             do {
                 let chosen = key
-                _ = try await RetryingRequest(client: client, policy: retry).run { try await client.putObjectIfAbsent(key: chosen, body: body, contentType: "application/x-ndjson") }
+                _ = try await RetryingRequest(client: client, policy: retry).run { try await client.putObject(key: chosen, body: body, contentType: PartitionLayout.objectContentType, writeOnce: true) }
                 return
             } catch let error as S3Error where error.status == 412 && attempt < retry.maxAttempts {
                 key = newKey(day: day)

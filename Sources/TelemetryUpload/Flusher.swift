@@ -47,7 +47,6 @@ public struct Flusher: Sendable {
 
     /// The header that reports events dropped at the spool's cap with the next upload.
     public static let droppedHeader = "x-amz-meta-cfdev-dropped-events"
-    public static let contentType = "application/gzip"
 
     public func run() async -> Outcome {
         var outcome = Outcome()
@@ -101,7 +100,7 @@ public struct Flusher: Sendable {
                 {
                     outcome.puts += 1
                     return try await client.putObject(
-                        key: batch.objectKey, body: batch.body, contentType: Self.contentType, writeOnce: true,
+                        key: batch.objectKey, body: batch.body, contentType: PartitionLayout.objectContentType, writeOnce: true,
                         headers: headers, timeout: requestTimeout())
                 })
             if client.settleClock(serverDate: response.serverDate) {

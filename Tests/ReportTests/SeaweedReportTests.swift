@@ -357,10 +357,15 @@ struct SeaweedReportTests {
         #expect(split.status == 0, "\(split.stderr)")
         let parts = try await client.listObjectsV2(prefix: "\(prefix)events/v1/dt=2026-09-03/compacted-").keys
         #expect(parts.count > 3)
-        for key in parts { #expect(try Gzip.decompress(try await client.getObject(key: key)).count <= 2048) }
+        for key in parts {
+            let object = try await client.getObjectResponse(key: key)
+            #expect(try Gzip.decompress(object.body).count <= 2048)
+            // The same type as a client's batch: one kind of object under events/v1/.
+            #expect(object.header("content-type") == PartitionLayout.objectContentType)
+        }
         #expect(Self.same(try Self.rows(try sandbox.cli(report + ["--no-cache"], env: env)), baseline))
         // Write-once: the store refuses to replace an existing key.
-        await #expect(throws: S3Error.self) { try await client.putObjectIfAbsent(key: parts[0], body: Data("x".utf8)) }
+        await #expect(throws: S3Error.self) { try await client.putObject(key: parts[0], body: Data("x".utf8), writeOnce: true) }
     }
 }
 
