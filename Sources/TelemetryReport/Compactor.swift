@@ -169,7 +169,9 @@ public struct Compactor: Sendable {
         for attempt in 1...retry.maxAttempts {
             do {
                 let chosen = key
-                _ = try await RetryingRequest(client: client, policy: retry).run { try await client.putObject(key: chosen, body: body, contentType: PartitionLayout.objectContentType, writeOnce: true) }
+                _ = try await RetryingRequest(client: client, policy: retry).run {
+                    try await client.putObject(key: chosen, body: body, contentType: PartitionLayout.objectContentType, writeOnce: true)
+                }
                 return
             } catch let error as S3Error where error.status == 412 && attempt < retry.maxAttempts {
                 key = newKey(day: day)
