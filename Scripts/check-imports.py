@@ -28,6 +28,10 @@ IMPORT = re.compile(
     r"(?:(?:struct|class|enum|func|protocol|typealias|var|let)\s+)?([A-Za-z_][A-Za-z0-9_]*)")
 
 
+def module_name(target: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_]", "_", target)
+
+
 def main() -> int:
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     manifest = json.loads(subprocess.run(
@@ -37,11 +41,12 @@ def main() -> int:
     for target in manifest["targets"]:
         if target["type"] in ("system", "binary", "plugin"):
             continue
-        name = target["name"]
+        name = module_name(target["name"])
         default = "Tests" if target["type"] == "test" else "Sources"
-        folder = os.path.join(root, target.get("path") or os.path.join(default, name))
-        declared = {next(iter(dep.values()))[0] for dep in target["dependencies"]}
-        executables = {t["name"] for t in manifest["targets"] if t["type"] == "executable"}
+        folder = os.path.join(root, target.get("path") or os.path.join(default, target["name"]))
+        # A module is named after its target, with what Swift cannot take in a name as `_`.
+        declared = {module_name(next(iter(dep.values()))[0]) for dep in target["dependencies"]}
+        executables = {module_name(t["name"]) for t in manifest["targets"] if t["type"] == "executable"}
         used = set()
         for directory, _, files in os.walk(folder):
             for file in sorted(files):

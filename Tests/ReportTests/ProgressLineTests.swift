@@ -1,5 +1,6 @@
 import TelemetryCore
 @testable import TelemetryReport
+@testable import cfdev_telemetry
 import Testing
 
 /// The progress line of a long report: where it is, what was read, the rate and the time left.

@@ -9,32 +9,32 @@ import Darwin
 /// A one-line progress display on stderr: shown only when stderr is a terminal and only once
 /// the work has taken more than `delay` seconds; redrawn at most ten times a second and
 /// erased by `finish()`.
-public final class TerminalProgress {
+final class TerminalProgress {
     private let enabled: Bool
     private let started = Date()
     private let delay: TimeInterval
     private var lastDraw = Date.distantPast
     private var shown = false
 
-    public init(delay: TimeInterval = 1, enabled: Bool = isatty(STDERR_FILENO) == 1) {
+    init(delay: TimeInterval = 1, enabled: Bool = isatty(STDERR_FILENO) == 1) {
         self.delay = delay
         self.enabled = enabled
     }
 
     /// Seconds since this display was created.
-    public var elapsed: TimeInterval { Date().timeIntervalSince(started) }
+    var elapsed: TimeInterval { Date().timeIntervalSince(started) }
 
     /// Whether anything was drawn (and so a closing summary belongs on the terminal too).
-    public var wasShown: Bool { shown }
+    var wasShown: Bool { shown }
 
-    public func update(_ line: @autoclosure () -> String) {
+    func update(_ line: @autoclosure () -> String) {
         guard enabled, elapsed >= delay, Date().timeIntervalSince(lastDraw) >= 0.1 else { return }
         lastDraw = Date()
         shown = true
         write("\r\u{1B}[2K" + line())
     }
 
-    public func finish() {
+    func finish() {
         if shown { write("\r\u{1B}[2K") }
     }
 

@@ -1,10 +1,11 @@
 import Foundation
+import TelemetryReport
 
 /// The progress line of a long report on a terminal: where it is, objects and events read, the
 /// rate, and the time left estimated from the share of the range's days read so far (the part of
 /// the current day counted by its listed objects).
-public enum ReadProgressLine {
-    public static func text(_ progress: BucketReader.Progress, elapsed: TimeInterval, bucket: String, root: String) -> String {
+enum ReadProgressLine {
+    static func text(_ progress: BucketReader.Progress, elapsed: TimeInterval, bucket: String, root: String) -> String {
         let statistics = progress.statistics
         var line = "Reading s3://\(bucket)/\(root) dt=\(progress.day): \(statistics.summary)"
         guard elapsed > 0 else { return line }
