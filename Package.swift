@@ -32,14 +32,14 @@ let package = Package(
         .target(
             name: "TelemetryCore",
             dependencies: [
-                "TelemetryRules",
+                "Platform", "TelemetryRules",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // The recording half of the shim (run inside `cfdev-telemetry`): the tracked
         // session, the consent question, `cf dev telemetry`, the background flush launch.
-        .target(name: "ShimKit", dependencies: ["TelemetryRules", "ShimFront", "TelemetryCore"]),
+        .target(name: "ShimKit", dependencies: ["Platform", "TelemetryRules", "ShimFront", "TelemetryCore"]),
         // A fully static executable: no dynamic loader work, so `cf` starts about as fast as
         // a C program (it runs before every `cf` command).
         .executableTarget(
@@ -64,14 +64,14 @@ let package = Package(
         .target(
             name: "TelemetryReport",
             dependencies: [
-                "TelemetryRules", "TelemetryUpload", "TelemetryCore", "CZlib",
+                "Platform", "TelemetryRules", "TelemetryUpload", "TelemetryCore", "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .executableTarget(
             name: "cfdev-telemetry",
             dependencies: [
-                "TelemetryRules", "ShimFront", "TelemetryCore", "ShimKit", "TelemetryUpload", "TelemetryReport",
+                "Platform", "TelemetryRules", "ShimFront", "TelemetryCore", "ShimKit", "TelemetryUpload", "TelemetryReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

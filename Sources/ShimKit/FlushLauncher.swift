@@ -1,11 +1,7 @@
+import Platform
 import ShimFront
 import TelemetryCore
 import TelemetryRules
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Starts `cfdev-telemetry flush` from the shim: detached in the background ("flush on
 /// next invocation"), or as the short, bounded final flush of `telemetry --off`.

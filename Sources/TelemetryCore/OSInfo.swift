@@ -1,7 +1,5 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
+import Platform
 
 /// The coarse operating system name and version sent as `os`: `linux 6.1`, `darwin 14.5`.
 public enum OSInfo {

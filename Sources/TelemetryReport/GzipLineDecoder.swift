@@ -1,11 +1,6 @@
 import CZlib
 import Foundation
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Platform
 
 /// Inflates gzip data (concatenated members, as `gzip -dc` reads them) a chunk at a time and
 /// hands out its lines, enforcing `ObjectLimits` as it goes: nothing larger than one chunk and

@@ -1,14 +1,9 @@
 import Crypto
 import Foundation
 import GRDB
+import Platform
 import TelemetryCore
 import TelemetryRules
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The report's local cache: each object's `ObjectPartial`, by store, key and ETag, in one SQLite
 /// file (GRDB). A re-run reads only objects whose key is new or whose ETag changed, and forgets

@@ -1,10 +1,5 @@
 import Foundation
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Platform
 
 /// A one-line progress display on stderr: shown only when stderr is a terminal and only once
 /// the work has taken more than `delay` seconds; redrawn at most ten times a second and
