@@ -82,7 +82,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Tests/Support",
-            exclude: ["fault_proxy.py"]
+            exclude: ["fault_proxy.py", "moto_iam_server.py", "credential_stand_in.py"]
         ),
         .testTarget(name: "TelemetryCoreTests", dependencies: ["TelemetryRules", "ShimFront", "TelemetryCore", "TelemetryTestSupport"]),
         .testTarget(name: "ShimTests", dependencies: ["TelemetryRules", "TelemetryCore", "TelemetryTestSupport", "cfdev-telemetry"]),
