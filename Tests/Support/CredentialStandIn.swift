@@ -11,12 +11,13 @@ public final class CredentialStandIn: Sendable {
 
     public static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("credential_stand_in.py").path
 
+    /// `keys.sessionToken`: nil gives "stand-in-session"; empty gives none (long-term keys).
     public static func start(_ mode: String, keys: AWSCredentials, authorization: String? = nil) async throws -> CredentialStandIn {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("stand-in-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let process = try ProcessGroup(
             executable: "python3", arguments: [script, mode, keys.accessKeyID, keys.secretAccessKey] + (authorization.map { [$0] } ?? []),
-            logFile: directory.appendingPathComponent("log"))
+            environment: ["STAND_IN_SESSION_TOKEN": keys.sessionToken ?? "stand-in-session"], logFile: directory.appendingPathComponent("log"))
         let port = try await process.announcedPort("credential stand-in")
         return CredentialStandIn(port: port, process: process, directory: directory)
     }

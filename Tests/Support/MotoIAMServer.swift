@@ -81,9 +81,9 @@ public final class MotoIAMServer: Sendable {
 
     static let allowAll = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#
 
-    /// An S3 client of this server's bucket with `credentials` (fixed or a provider).
-    public func client(_ credentials: any AWSCredentialsProvider) throws -> S3Client {
-        S3Client(endpoint: try S3Endpoint(url: url, bucket: bucket, region: region), credentials: credentials)
+    /// An S3 client of this server's bucket (or another) with `credentials` (fixed or a provider).
+    public func client(_ credentials: any AWSCredentialsProvider, bucket: String? = nil) throws -> S3Client {
+        S3Client(endpoint: try S3Endpoint(url: url, bucket: bucket ?? self.bucket, region: region), credentials: credentials)
     }
 
     /// A role with `policy` (a JSON policy document) that anyone may assume; its ARN.

@@ -10,12 +10,15 @@ stall (never answers). Prints "PORT n" once listening, then one line per request
 import datetime
 import http.server
 import json
+import os
 import sys
 import time
 
 MODE, KEY, SECRET = sys.argv[1], sys.argv[2], sys.argv[3]
 AUTHORIZATION = sys.argv[4] if len(sys.argv) > 4 else None
 TOKEN = "imds-session-token"
+# The session token of the credentials given ("" for none: long-term keys, as an instance role's stand-in for a user).
+SESSION = os.environ.get("STAND_IN_SESSION_TOKEN", "stand-in-session")
 ROLE = "telemetry-operator"
 
 
@@ -25,9 +28,10 @@ def expiration():
 
 
 def credentials_json():
-    return json.dumps(
-        {"Code": "Success", "AccessKeyId": KEY, "SecretAccessKey": SECRET, "Token": "stand-in-session", "Expiration": expiration()}
-    ).encode()
+    document = {"Code": "Success", "AccessKeyId": KEY, "SecretAccessKey": SECRET, "Expiration": expiration()}
+    if SESSION:
+        document["Token"] = SESSION
+    return json.dumps(document).encode()
 
 
 def sts_xml():

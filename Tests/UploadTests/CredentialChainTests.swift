@@ -184,6 +184,52 @@ struct CredentialChainTests {
         #expect(await Self.failure(Self.chain(home.environment(), profile: "ci")) == expected)
     }
 
+    /// Temporary credentials are fetched again before they expire, while a long job goes on:
+    /// a credential process whose credentials last 4 seconds, and requests for 6 seconds.
+    @Test func temporaryCredentialsAreRefreshedBeforeTheyExpire() async throws {
+        let server = try MotoIAMServer.requireCurrent()
+        let keys = try await server.createUser("chain-refresh", policy: Self.readEverything)
+        let home = try AWSHome()
+        let count = home.root + "/fetches"
+        let script = try home.write(
+            "short-lived.sh",
+            """
+            echo fetch >> \(count)
+            printf '{"Version": 1, "AccessKeyId": "\(keys.accessKeyID)", "SecretAccessKey": "\(keys.secretAccessKey)", "Expiration": "%s"}' "$(date -u -d '+4 seconds' +%Y-%m-%dT%H:%M:%SZ)"
+            """)
+        try "[profile short]\ncredential_process = /bin/sh \(script)\n".write(toFile: home.root + "/.aws/config", atomically: true, encoding: .utf8)
+        let resolved = try await Self.chain(home.environment(), profile: "short").resolve()
+        let client = try server.client(resolved.provider)
+        let end = Date().addingTimeInterval(6)
+        var requests = 0
+        while Date() < end {
+            _ = try await client.listObjectsV2(maxKeys: 1)
+            requests += 1
+            try await Task.sleep(nanoseconds: 250_000_000)
+        }
+        let fetches = try String(contentsOfFile: count, encoding: .utf8).split(separator: "\n").count
+        // Fetched at start, then about every 2 s (half the lifetime): never once per request.
+        #expect(fetches >= 3 && fetches < requests, "\(fetches) fetches for \(requests) requests")
+        let provider = try #require(resolved.provider as? RefreshingCredentials)
+        #expect(await provider.fetches == fetches)
+    }
+
+    @Test func refreshHappensAtHalfTheLifetimeAtMostFiveMinutesBeforeExpiry() async throws {
+        let now = LockedClock(Date(timeIntervalSince1970: 1_000_000))
+        let calls = LockedCounter()
+        let provider = RefreshingCredentials(source: "test", clock: { now.get() }) {
+            calls.add()
+            return AWSCredentials(accessKeyID: "A", secretAccessKey: "B", expiration: now.get().addingTimeInterval(3600))
+        }
+        _ = try await provider.credentials()
+        now.advance(3600 - 301)
+        _ = try await provider.credentials()
+        #expect(calls.value == 1)
+        now.advance(2)
+        _ = try await provider.credentials()
+        #expect(calls.value == 2)
+    }
+
     // MARK: Container and instance metadata
 
     @Test func containerCredentialsWithTheAuthorizationTokenFile() async throws {
@@ -287,4 +333,21 @@ struct CredentialChainTests {
             await Self.failure(Self.chain(home.environment(["AWS_PROFILE": "missing"])))
                 == "AWS profile: profile \"missing\" is in neither \(home.root)/.aws/credentials nor \(home.root)/.aws/config")
     }
+}
+
+/// A settable clock for `RefreshingCredentials`.
+final class LockedClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var date: Date
+    init(_ date: Date) { self.date = date }
+    func get() -> Date { lock.withLock { date } }
+    func advance(_ seconds: TimeInterval) { lock.withLock { date = date.addingTimeInterval(seconds) } }
+}
+
+/// A thread-safe count.
+final class LockedCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func add() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
 }

@@ -15,26 +15,33 @@ struct TeamAWSTests {
     /// only assume roles.
     struct Deployment {
         let server: MotoIAMServer
+        let bucket: String
         let prefix: String
         let roles: [AccessPolicy.Role: String]
         let member: AWSCredentials
         let today = CivilDate(secondsSinceEpoch: Date().timeIntervalSince1970).description
 
-        static func make(_ name: String) async throws -> Deployment {
+        /// The roles are named `<name>-<role>` (or as `roleName` says), the prefix is `<name>/`
+        /// (or `prefix`); a `bucket` other than the server's is created.
+        static func make(
+            _ name: String, bucket: String? = nil, prefix: String? = nil, roleName: ((AccessPolicy.Role) -> String)? = nil
+        ) async throws -> Deployment {
             let server = try MotoIAMServer.requireCurrent()
-            let prefix = "\(name)/"
-            let printed = try Sandbox().cli(["policy", "--format", "aws", "--bucket", server.bucket, "--prefix", prefix])
+            let bucket = bucket ?? server.bucket
+            if bucket != server.bucket { try await server.client(server.admin, bucket: bucket).createBucket() }
+            let prefix = prefix ?? "\(name)/"
+            let printed = try Sandbox().cli(["policy", "--format", "aws", "--bucket", bucket, "--prefix", prefix])
             #expect(printed.status == 0, "\(printed.stderr)")
             let documents = try #require(try JSONSerialization.jsonObject(with: Data(printed.stdout.utf8)) as? [String: Any])
             var roles: [AccessPolicy.Role: String] = [:]
             for role in AccessPolicy.Role.allCases {
                 let document = try #require(documents[role.rawValue])
                 let text = String(decoding: try JSONSerialization.data(withJSONObject: document), as: UTF8.self)
-                roles[role] = try await server.createRole("\(name)-\(role.rawValue)", policy: text)
+                roles[role] = try await server.createRole(roleName?(role) ?? "\(name)-\(role.rawValue)", policy: text)
             }
             let member = try await server.createUser(
                 "\(name)-member", policy: #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}"#)
-            return Deployment(server: server, prefix: prefix, roles: roles, member: member)
+            return Deployment(server: server, bucket: bucket, prefix: prefix, roles: roles, member: member)
         }
 
         /// Credentials of `role`, assumed by the team member.
@@ -42,15 +49,16 @@ struct TeamAWSTests {
             try await server.assumeRole(roles[role]!, as: member)
         }
 
-        /// Two machines (so that every report cell has k = 2 machines) each record the same
-        /// `count` events today and flush them with the uploader role's temporary credentials.
-        func upload(_ count: Int) async throws {
+        /// `machines` machines (so that every report cell has that many) each record the same
+        /// `count` events (today, or `daysAgo`) and flush them with the uploader role's
+        /// temporary credentials.
+        func upload(_ count: Int, daysAgo: Int = 0, machines: Int = 2) async throws {
             let uploader = try await credentials(.uploader)
-            for _ in 0..<2 {
+            for _ in 0..<machines {
                 let sandbox = try Sandbox(machineID: (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined())
                 try sandbox.setConsent(.on)
                 let environment: [String: String] = [
-                    "CFDEV_TELEMETRY_ENDPOINT": server.url.absoluteString, "CFDEV_TELEMETRY_BUCKET": server.bucket, "CFDEV_TELEMETRY_PREFIX": prefix,
+                    "CFDEV_TELEMETRY_ENDPOINT": server.url.absoluteString, "CFDEV_TELEMETRY_BUCKET": bucket, "CFDEV_TELEMETRY_PREFIX": prefix,
                     "CFDEV_TELEMETRY_ACCESS_KEY_ID": uploader.accessKeyID, "CFDEV_TELEMETRY_SECRET_ACCESS_KEY": uploader.secretAccessKey,
                     "CFDEV_TELEMETRY_SESSION_TOKEN": uploader.sessionToken ?? "", "CFDEV_TELEMETRY_FLUSHER": "/bin/true",
                 ]
@@ -60,7 +68,10 @@ struct TeamAWSTests {
                 let now = WallClock.nowMilliseconds()
                 let kinds: [EventName] = [.appCreated, .stop, .serviceCreated]
                 _ = try recorder.record(
-                    (0..<count).map { Recorder.Occurrence(event: kinds[$0 % kinds.count], milliseconds: now - Int64(count - $0)) }, in: spool,
+                    (0..<count).map {
+                        Recorder.Occurrence(
+                            event: kinds[$0 % kinds.count], milliseconds: now - Int64(daysAgo) * 86_400_000 - Int64(count - $0))
+                    }, in: spool,
                     cap: 1_000_000)
                 let flushed = try await offPool { try sandbox.cli(["flush"], env: environment) }
                 #expect(flushed.status == 0, "flush as the uploader: \(flushed.stdout) \(flushed.stderr)")
@@ -78,28 +89,37 @@ struct TeamAWSTests {
             let profiles = AccessPolicy.Role.allCases.map { "[profile \($0.rawValue)]\nrole_arn = \(roles[$0]!)\nsource_profile = member\n" }
             try profiles.joined(separator: "\n").write(toFile: sandbox.home + "/.aws/config", atomically: true, encoding: .utf8)
             let environment = [
-                "AWS_ENDPOINT_URL": server.url.absoluteString, "CFDEV_TELEMETRY_BUCKET": server.bucket, "CFDEV_TELEMETRY_PREFIX": prefix,
+                "AWS_ENDPOINT_URL": server.url.absoluteString, "CFDEV_TELEMETRY_BUCKET": bucket, "CFDEV_TELEMETRY_PREFIX": prefix,
                 "AWS_EC2_METADATA_DISABLED": "true",
             ].merging(extra) { _, new in new }
             return (sandbox, environment)
         }
 
         /// `report` of today as JSON: the total events and the objects read.
-        func report(_ sandbox: Sandbox, _ environment: [String: String]) async throws -> (events: Int, objects: Int, result: ProcessResult) {
+        func report(_ sandbox: Sandbox, _ environment: [String: String], day: String? = nil) async throws -> (
+            events: Int, objects: Int, result: ProcessResult
+        ) {
+            let day = day ?? today
             let result = try await offPool {
-                try sandbox.cli(["report", "--from", today, "--to", today, "--format", "json", "--no-cache", "--k", "2"], env: environment)
+                try sandbox.cli(["report", "--from", day, "--to", day, "--format", "json", "--no-cache", "--k", "2"], env: environment)
             }
             guard result.status == 0 else { return (-1, -1, result) }
-            let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            let (events, objects) = try Self.totals(ofJSONReport: result.stdout)
+            return (events, objects, result)
+        }
+
+        /// The total events and the objects read of a JSON report.
+        static func totals(ofJSONReport text: String) throws -> (events: Int, objects: Int) {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
             let rows = object["rows"] as? [[String: Any]] ?? []
             let total = rows.first { row in ["event", "os", "build", "period"].allSatisfy { row[$0] is NSNull } }
             let input = object["input"] as? [String: Any]
-            return (total?["events"] as? Int ?? -1, input?["objects"] as? Int ?? -1, result)
+            return (total?["events"] as? Int ?? -1, input?["objects"] as? Int ?? -1)
         }
 
         /// The keys under the prefix, as the admin sees them.
         func keys() async throws -> [String] {
-            try await server.client(server.admin).listObjectsV2(prefix: prefix).keys
+            try await server.client(server.admin, bucket: bucket).listObjectsV2(prefix: prefix).keys
         }
     }
 
@@ -152,7 +172,7 @@ struct TeamAWSTests {
         try FileManager.default.removeItem(atPath: sandbox.home + "/.aws")
         func identity(_ role: AccessPolicy.Role) -> [String: String] {
             [
-                "AWS_ENDPOINT_URL": deployment.server.url.absoluteString, "CFDEV_TELEMETRY_BUCKET": deployment.server.bucket,
+                "AWS_ENDPOINT_URL": deployment.server.url.absoluteString, "CFDEV_TELEMETRY_BUCKET": deployment.bucket,
                 "CFDEV_TELEMETRY_PREFIX": deployment.prefix, "AWS_EC2_METADATA_DISABLED": "true",
                 "AWS_WEB_IDENTITY_TOKEN_FILE": token, "AWS_ROLE_ARN": deployment.roles[role]!,
             ]
