@@ -217,7 +217,8 @@ struct CredentialChainTests {
     @Test func refreshHappensAtHalfTheLifetimeAtMostFiveMinutesBeforeExpiry() async throws {
         let now = LockedClock(Date(timeIntervalSince1970: 1_000_000))
         let calls = LockedCounter()
-        let provider = RefreshingCredentials(source: "test", clock: { now.get() }) {
+        let clock: @Sendable () -> Date = { now.get() }
+        let provider = RefreshingCredentials(source: "test", clock: clock) {
             calls.add()
             return AWSCredentials(accessKeyID: "A", secretAccessKey: "B", expiration: now.get().addingTimeInterval(3600))
         }

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The team's scheduled cfdev-telemetry jobs (docs/DEPLOY.md, "9. Scheduled jobs"):
+# The team's scheduled cfdev-telemetry jobs (docs/DEPLOY.md, "10. Scheduled jobs"):
 #
 #   cfdev-telemetry-job.sh daily-compaction        compact yesterday's partition (UTC)
 #   cfdev-telemetry-job.sh quarterly-report DIR    publish the previous quarter's report in DIR,
