@@ -189,6 +189,30 @@ struct TeamAWSTests {
         let retention = try await offPool { try sandbox.cli(["retention", "--days", "400"], env: operatorIdentity) }
         #expect(retention.status == 0, "\(retention.stdout) \(retention.stderr)")
         #expect(retention.stdout.contains("cfdev-telemetry-retention"), "\(retention.stdout)")
+        let doctor = try await offPool { try sandbox.cli(["doctor", "--role", "operator"], env: operatorIdentity) }
+        #expect(doctor.status == 0, "\(doctor.stdout) \(doctor.stderr)")
+        #expect(doctor.stdout.contains("ok   credentials: the operator's from web identity: role \(deployment.roles[.operator]!)"), "\(doctor.stdout)")
+        #expect(doctor.stdout.contains("ok   lifecycle: may read the bucket's lifecycle rules"), "\(doctor.stdout)")
+    }
+
+    /// A broken source stops a team command at once with one line naming it; the uploader's
+    /// `doctor` takes no profile.
+    @Test func aBrokenSourceIsOneLineNamingIt() async throws {
+        let deployment = try await Deployment.make("broken")
+        let (sandbox, environment) = try deployment.teamMember(["AWS_PROFILE": "nobody"])
+        let report = try await offPool {
+            try sandbox.cli(["report", "--from", deployment.today], env: environment)
+        }
+        #expect(report.status == 1)
+        #expect(
+            report.stderr
+                == "Error: the reader's credentials: AWS profile: profile \"nobody\" is in neither \(sandbox.home)/.aws/credentials nor \(sandbox.home)/.aws/config\n"
+        )
+        let doctor = try await offPool { try sandbox.cli(["doctor", "--profile", "reader"], env: environment) }
+        #expect(doctor.status == 64)
+        #expect(doctor.stderr.contains("--profile is for the team's roles"), "\(doctor.stderr)")
+        let uploader = try await offPool { try sandbox.cli(["doctor", "--role", "uploader"], env: environment) }
+        #expect(uploader.status == 64)
     }
 
     /// Each printed role does its whole job and is refused the rest (moto checks actions and
