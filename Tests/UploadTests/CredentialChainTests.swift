@@ -233,6 +233,26 @@ struct CredentialChainTests {
         #expect(calls.value == 2)
     }
 
+    @Test func aFailedEarlyRefreshKeepsTheCredentialsInHandUntilTheyExpire() async throws {
+        let now = LockedClock(Date(timeIntervalSince1970: 1_000_000))
+        let calls = LockedCounter()
+        let clock: @Sendable () -> Date = { now.get() }
+        let provider = RefreshingCredentials(source: "assume role for profile \"ops\"", clock: clock) {
+            calls.add()
+            guard calls.value == 1 else { throw CredentialSourceError("assume role for profile \"ops\"", "STS AssumeRole refused (Throttling)") }
+            return AWSCredentials(accessKeyID: "FIRST", secretAccessKey: "B", expiration: now.get().addingTimeInterval(3600))
+        }
+        _ = try await provider.credentials()
+        now.advance(3400)  // past the refresh point: the refresh fails, the first credentials still work
+        #expect(try await provider.credentials().accessKeyID == "FIRST")
+        #expect(calls.value == 2)
+        now.advance(10)  // within the 30 s pause: no new try
+        _ = try await provider.credentials()
+        #expect(calls.value == 2)
+        now.advance(180)  // 10 s before expiry: the failure is the answer
+        await #expect(throws: CredentialSourceError.self) { try await provider.credentials() }
+    }
+
     // MARK: Container and instance metadata
 
     @Test func containerCredentialsWithTheAuthorizationTokenFile() async throws {
