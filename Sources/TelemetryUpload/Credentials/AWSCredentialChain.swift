@@ -64,10 +64,11 @@ public struct AWSCredentialChain: Sendable {
         if explicitProfile != nil && profile == nil {
             throw CredentialSourceError("AWS profile", config.missingProfile(explicitProfile!))
         }
-        let region = self.region ?? profile?["region"]
-        let stsRegion = region ?? "us-east-1"
+        // The profile's region counts whatever the source of the credentials, as for the SDKs.
+        let profileRegion = profile?["region"]
+        let stsRegion = self.region ?? profileRegion ?? "us-east-1"
         if let profile, let found = try profileSource(profile, config: config, stsRegion: stsRegion, visited: []) {
-            return try await first(found, region: profile["region"])
+            return try await first(found, region: profileRegion)
         }
         if let file = environment["AWS_WEB_IDENTITY_TOKEN_FILE"], !file.isEmpty {
             guard let role = environment["AWS_ROLE_ARN"], !role.isEmpty else {
@@ -76,12 +77,12 @@ public struct AWSCredentialChain: Sendable {
             let found = try webIdentity(
                 role: role, tokenFile: file, fileOrigin: "AWS_WEB_IDENTITY_TOKEN_FILE", sessionName: environment["AWS_ROLE_SESSION_NAME"],
                 durationSeconds: nil, stsRegion: stsRegion)
-            return try await first(found, region: nil)
+            return try await first(found, region: profileRegion)
         }
         if let url = try ContainerCredentials.endpoint(environment: environment) {
             let container = ContainerCredentials(url: url, environment: environment, http: localHTTP)
             return try await first(
-                Source(name: "\(ContainerCredentials.source) (\(CredentialHTTP.describe(url)))", label: ContainerCredentials.source, fetch: container.credentials), region: nil)
+                Source(name: "\(ContainerCredentials.source) (\(CredentialHTTP.describe(url)))", label: ContainerCredentials.source, fetch: container.credentials), region: profileRegion)
         }
         var tried = "no AWS_ACCESS_KEY_ID, no credentials in profile \"\(DisplayText.sanitized(profile?.name ?? "default", limit: 60))\", no AWS_WEB_IDENTITY_TOKEN_FILE, no container credentials"
         if !InstanceMetadataCredentials.isDisabled(environment: environment) {
@@ -91,7 +92,7 @@ public struct AWSCredentialChain: Sendable {
                     Source(
                         name: "\(InstanceMetadataCredentials.source), \(CredentialHTTP.describe(metadata.endpoint))", label: InstanceMetadataCredentials.source,
                         fetch: metadata.credentials),
-                    region: nil)
+                    region: profileRegion)
             } catch let error as CredentialSourceError {
                 tried += ", and \(error)"
             }
