@@ -85,6 +85,46 @@ struct CredentialChainTests {
         #expect(text.hasPrefix("assume role for profile \"closed\": STS AssumeRole refused (AccessDenied"), "\(text)")
     }
 
+    /// `external_id` is sent as STS's `ExternalId` (moto checks a trust policy's
+    /// `StringEquals` on `sts:ExternalId` when one is sent).
+    @Test func externalIDAndSessionDurationGoToSTS() async throws {
+        let server = try MotoIAMServer.requireCurrent()
+        let trust =
+            #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"cfdev-7f3a"}}}]}"#
+        let role = try await server.createRole("chain-external", policy: Self.readEverything, trust: trust)
+        let base = try await server.createUser("chain-partner", policy: Self.assumeOnly)
+        let home = try AWSHome(
+            config: """
+                [profile right]
+                role_arn = \(role)
+                source_profile = partner
+                external_id = cfdev-7f3a
+                duration_seconds = 900
+
+                [profile wrong]
+                role_arn = \(role)
+                source_profile = partner
+                external_id = guessed
+
+                [profile odd]
+                role_arn = \(role)
+                source_profile = partner
+                duration_seconds = 60
+                """,
+            credentials: "[partner]\naws_access_key_id = \(base.accessKeyID)\naws_secret_access_key = \(base.secretAccessKey)\n")
+        let environment = home.environment(["AWS_ENDPOINT_URL": server.url.absoluteString])
+        let right = try await Self.chain(environment, profile: "right").resolve()
+        let credentials = try await right.provider.credentials()
+        let lifetime = try #require(credentials.expiration).timeIntervalSinceNow
+        #expect(lifetime > 800 && lifetime <= 900, "\(lifetime)")
+        _ = try await server.client(right.provider).listObjectsV2(maxKeys: 1)
+        let wrong = await Self.failure(Self.chain(environment, profile: "wrong"))
+        #expect(wrong.hasPrefix("assume role for profile \"wrong\": STS AssumeRole refused (AccessDenied"), "\(wrong)")
+        #expect(
+            await Self.failure(Self.chain(environment, profile: "odd"))
+                == "profile \"odd\": duration_seconds must be a whole number from 900 to 43200")
+    }
+
     @Test func webIdentityFromTheEnvironmentIsUnsignedAndReadsTheTokenFile() async throws {
         let server = try MotoIAMServer.requireCurrent()
         let role = try await server.createRole("chain-ci", policy: Self.readEverything)
