@@ -88,7 +88,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Tests/Support",
-            exclude: ["fault_proxy.py"]
+            exclude: ["fault_proxy.py", "moto_iam_server.py", "credential_stand_in.py"]
         ),
         .testTarget(name: "TelemetryRulesTests", dependencies: ["TelemetryRules"]),
         .testTarget(name: "ShimFrontTests", dependencies: ["ShimFront"]),

@@ -13,7 +13,8 @@ public final class S3Client: Sendable {
     public let endpoint: S3Endpoint
     /// Deadline for one whole request (connect, send, receive), in seconds.
     public let requestTimeout: TimeInterval
-    let signer: SigV4Signer
+    /// Where each request's credentials come from (fixed keys, or temporary ones refreshed before they expire).
+    let credentials: any AWSCredentialsProvider
     let httpClient: HTTPClient
     /// The proxy and trusted CAs of `httpClient`, named in transport errors; nil: direct, system CAs.
     let connection: StoreConnection?
@@ -56,11 +57,11 @@ public final class S3Client: Sendable {
     /// that stays the caller's to shut down; else `defaultHTTPClient`. `clock` is the local
     /// clock; requests are signed at `clock() + clockOffset`.
     public init(
-        endpoint: S3Endpoint, credentials: AWSCredentials, connection: StoreConnection? = nil, httpClient: HTTPClient? = nil,
+        endpoint: S3Endpoint, credentials: any AWSCredentialsProvider, connection: StoreConnection? = nil, httpClient: HTTPClient? = nil,
         requestTimeout: TimeInterval = 30, clock: @escaping @Sendable () -> Date = Date.init
     ) {
         self.endpoint = endpoint
-        self.signer = SigV4Signer(credentials: credentials, region: endpoint.region)
+        self.credentials = credentials
         self.connection = connection
         self.httpClient = connection?.httpClient() ?? httpClient ?? Self.defaultHTTPClient
         self.requestTimeout = requestTimeout
@@ -204,6 +205,8 @@ public final class S3Client: Sendable {
         body: Data? = nil, resource: String, timeout: TimeInterval? = nil, maxBody: Int? = nil
     ) async throws -> S3Response {
         let target = S3RequestTarget(endpoint: endpoint, key: key, query: query)
+        // Fetched (or refreshed) before the date is taken: a slow STS answer does not age the signature.
+        let signer = SigV4Signer(credentials: try await credentials.credentials(), region: endpoint.region)
         let date = signingDate
         let signable = SignableRequest(
             method: method, host: target.host, path: target.path, query: query, headers: headers,

@@ -8,11 +8,14 @@ public struct AWSCredentials: Sendable, Equatable {
     public var secretAccessKey: String
     /// Set for temporary (STS) credentials; sent and signed as `x-amz-security-token`.
     public var sessionToken: String?
+    /// When temporary credentials stop working (nil: keys that do not expire).
+    public var expiration: Date?
 
-    public init(accessKeyID: String, secretAccessKey: String, sessionToken: String? = nil) {
+    public init(accessKeyID: String, secretAccessKey: String, sessionToken: String? = nil, expiration: Date? = nil) {
         self.accessKeyID = accessKeyID
         self.secretAccessKey = secretAccessKey
         self.sessionToken = sessionToken
+        self.expiration = expiration
     }
 }
 

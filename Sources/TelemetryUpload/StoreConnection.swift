@@ -13,9 +13,15 @@ public struct StoreConnection: Sendable {
 
     /// Reads the proxy and CA settings for `endpoint`; each problem is a one-line error.
     public init(endpoint: S3Endpoint, caBundle: String?, environment: [String: String], audience: SettingsAudience) throws {
+        try self.init(url: endpoint.url, caBundle: caBundle, environment: environment, audience: audience)
+    }
+
+    /// The same for any service URL (STS's, for the team's credentials).
+    public init(url: URL, caBundle: String?, environment: [String: String], audience: SettingsAudience) throws {
+        let host = (url.host ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         proxy = try ProxyEnvironment.proxy(
-            scheme: endpoint.url.scheme ?? "https", host: endpoint.host,
-            port: endpoint.url.port ?? (endpoint.url.scheme?.lowercased() == "http" ? 80 : 443), environment: environment)
+            scheme: url.scheme ?? "https", host: host,
+            port: url.port ?? (url.scheme?.lowercased() == "http" ? 80 : 443), environment: environment)
         trust = try TrustedAuthorities.resolve(caBundle: caBundle, environment: environment, audience: audience)
     }
 

@@ -6,7 +6,10 @@ import TelemetryCore
 /// problem is a one-line error naming the setting.
 public struct UploadTarget: Sendable {
     public let endpoint: S3Endpoint
-    public let credentials: AWSCredentials
+    /// Fixed keys (the uploader's, always), or the team's credential chain's source.
+    public let credentials: any AWSCredentialsProvider
+    /// Where the credentials came from, for `doctor --role` (`keys from AWS_ACCESS_KEY_ID`…).
+    public let credentialSource: String
     public let connection: StoreConnection
     /// Where the objects go under the bucket (the normalised prefix and the key layout).
     public let layout: PartitionLayout
@@ -32,6 +35,15 @@ public struct UploadTarget: Sendable {
                         : ": set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or CFDEV_TELEMETRY_ACCESS_KEY_ID and CFDEV_TELEMETRY_SECRET_ACCESS_KEY) to the \(role.rawValue)'s key; `cfdev-telemetry policy --role \(role.rawValue)` shows what it needs")
             )
         }
+        let keys = AWSCredentials(accessKeyID: accessKeyID, secretAccessKey: secret, sessionToken: settings.sessionToken)
+        try self.init(settings: settings, role: role, environment: environment, credentials: keys, source: "keys from the settings")
+    }
+
+    /// The team's commands: credentials from `AWSCredentialChain` (`source` names it).
+    public init(
+        settings: TelemetrySettings, role: AccessPolicy.Role, environment: [String: String], credentials: any AWSCredentialsProvider,
+        source: String
+    ) throws {
         do {
             endpoint = try S3Endpoint(
                 url: settings.endpoint, bucket: settings.bucket, region: settings.region,
@@ -39,7 +51,8 @@ public struct UploadTarget: Sendable {
         } catch {
             throw TelemetryError.configuration("\(error)")
         }
-        credentials = AWSCredentials(accessKeyID: accessKeyID, secretAccessKey: secret, sessionToken: settings.sessionToken)
+        self.credentials = credentials
+        credentialSource = source
         layout = PartitionLayout(prefix: settings.prefix)
         connection = try StoreConnection(
             endpoint: endpoint, caBundle: settings.caBundle, environment: environment,

@@ -14,6 +14,8 @@ struct Compact: AsyncParsableCommand {
 
     @OptionGroup var upload: UploadOptions
 
+    @OptionGroup var team: TeamOptions
+
     @Option(help: ArgumentHelp("First day, included (UTC).", valueName: "YYYY-MM-DD"))
     var from: String
 
@@ -43,8 +45,7 @@ struct Compact: AsyncParsableCommand {
 
     func run() async throws {
         let range = try ReportRange(from: from, to: to)
-        let settings = upload.apply(to: try Context().teamSettings())
-        let target = try UploadTarget(settings: settings, role: .operator, environment: ProcessInfo.processInfo.environment)
+        let target = try await Context().teamTarget(role: .operator, upload: upload, team: team)
         var compactor = Compactor(client: target.client(requestTimeout: 120), layout: target.layout, maxObjectBytes: maxObjectBytes)
         compactor.pageSize = pageSize
         compactor.retry = .team

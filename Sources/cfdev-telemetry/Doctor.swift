@@ -7,11 +7,32 @@ import TelemetryUpload
 /// `cfdev-telemetry doctor`: checks configuration, endpoint, credentials, signing, clock.
 struct Doctor: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check the upload setup: configuration, endpoint, credentials, signing and clock skew.")
+        abstract: "Check the upload setup: configuration, endpoint, credentials, signing and clock skew.",
+        discussion:
+            "With --role reader or --role operator, check a team member's setup instead: which source of the AWS credential chain gives the role's credentials (keys, profile, assumed role, web identity, container, instance metadata), and whether the role may list and read the events (and, for the operator, read the lifecycle rules)."
+    )
 
     @OptionGroup var upload: UploadOptions
 
+    @OptionGroup var team: TeamOptions
+
+    @Option(help: ArgumentHelp("Check the team's setup for this role: reader or operator.", valueName: "role"))
+    var role: String?
+
+    func validate() throws {
+        if let role, !["reader", "operator"].contains(role) {
+            throw ValidationError("--role: expected reader or operator, got \"\(DisplayText.sanitized(role, limit: 40))\" (the uploader's setup is what doctor checks without --role)")
+        }
+        if role == nil && team.profile != nil {
+            throw ValidationError("--profile is for the team's roles (--role reader or operator): uploads never read ~/.aws")
+        }
+    }
+
     func run() async throws {
+        if let role = role.flatMap(AccessPolicy.Role.init(rawValue:)) {
+            try await DoctorRole(role: role, upload: upload, team: team).run()
+            return
+        }
         let context = Context()
         var problems = 0
         var uploadOnly = false

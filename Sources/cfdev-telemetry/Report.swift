@@ -14,6 +14,8 @@ struct Report: AsyncParsableCommand {
 
     @OptionGroup var upload: UploadOptions
 
+    @OptionGroup var team: TeamOptions
+
     @Option(help: ArgumentHelp("First day, included (UTC).", valueName: "YYYY-MM-DD"))
     var from: String
 
@@ -76,8 +78,7 @@ struct Report: AsyncParsableCommand {
         let granularity = by ?? .automatic(for: range)
         let chosenFormat = format ?? output.flatMap(ReportFormat.inferred(fromFileName:)) ?? .md
         let context = Context()
-        let settings = upload.apply(to: try context.teamSettings())
-        let target = try UploadTarget(settings: settings, role: .reader, environment: context.environment)
+        let target = try await context.teamTarget(role: .reader, upload: upload, team: team)
         let layout = target.layout
         var reader = BucketReader(client: target.client(requestTimeout: 60), layout: layout, pageSize: pageSize)
         reader.retry = .team
@@ -89,7 +90,7 @@ struct Report: AsyncParsableCommand {
         let progress = TerminalProgress()
         do {
             try await reader.read(range: range, into: &aggregator) { state in
-                progress.update(ReadProgressLine.text(state, elapsed: progress.elapsed, bucket: settings.bucket, root: layout.eventsRoot))
+                progress.update(ReadProgressLine.text(state, elapsed: progress.elapsed, bucket: target.endpoint.bucket, root: layout.eventsRoot))
             }
         } catch {
             progress.finish()

@@ -14,6 +14,8 @@ struct Retention: AsyncParsableCommand {
 
     @OptionGroup var upload: UploadOptions
 
+    @OptionGroup var team: TeamOptions
+
     @Option(help: "Days after upload before events are deleted (1…36500).")
     var days = RetentionRule.defaultDays
 
@@ -22,8 +24,7 @@ struct Retention: AsyncParsableCommand {
 
     func run() async throws {
         let context = Context()
-        let settings = upload.apply(to: try context.teamSettings())
-        let target = try UploadTarget(settings: settings, role: .operator, environment: context.environment)
+        let target = try await context.teamTarget(role: .operator, upload: upload, team: team)
         let rule = try RetentionRule(prefix: target.layout.retentionPrefix, days: days)
         let client = target.client(requestTimeout: 30)
         if !show {
@@ -31,7 +32,7 @@ struct Retention: AsyncParsableCommand {
             try await client.putBucketLifecycle(try rule.configuration(keeping: existing))
         }
         let rules = LifecycleRuleSummary.parse(try await Self.currentConfiguration(client) ?? "")
-        print("Lifecycle rules of bucket \(settings.bucket)\(show ? "" : " (read back)"):")
+        print("Lifecycle rules of bucket \(target.endpoint.bucket)\(show ? "" : " (read back)"):")
         if rules.isEmpty {
             print("  none: uploaded events are kept until deleted by hand.")
         }
