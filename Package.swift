@@ -52,7 +52,7 @@ let package = Package(
         .target(
             name: "TelemetryUpload",
             dependencies: [
-                "TelemetryRules", "TelemetryCore", "CZlib",
+                "Platform", "TelemetryRules", "TelemetryCore", "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"), .product(name: "NIOCore", package: "swift-nio"),

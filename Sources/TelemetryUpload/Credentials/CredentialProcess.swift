@@ -1,10 +1,5 @@
 import Foundation
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Platform
 
 /// A profile's `credential_process`: the command run by `/bin/sh -c` in its own process group,
 /// its standard output read up to `maxOutputBytes` and within `timeout` (past either, the whole
