@@ -48,9 +48,11 @@ let package = Package(
         ),
         // zlib, for deterministic gzip of upload batches and for reading them back.
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
-        // Upload: SigV4, the S3 client (proxies, trusted CAs), batches, the flusher.
+        // The S3 store, for the client and the team alike: SigV4, the S3 client (proxies,
+        // trusted CAs, bounded exchanges, retries, typed errors), the team's AWS credential
+        // chain, the upload target built from settings, the access policies, gzip.
         .target(
-            name: "TelemetryUpload",
+            name: "TelemetryStore",
             dependencies: [
                 "Platform", "TelemetryRules", "TelemetryCore", "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -60,18 +62,22 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
+        // The client's upload: the flusher that drains the spool into the store, one at a time
+        // (the flush lock), with the store's clock offset remembered.
+        .target(name: "TelemetryUpload", dependencies: ["TelemetryRules", "TelemetryCore", "TelemetryStore"]),
         // The team's side: aggregate the bucket into published statistics.
         .target(
             name: "TelemetryReport",
             dependencies: [
-                "Platform", "TelemetryRules", "TelemetryUpload", "TelemetryCore", "CZlib",
+                "Platform", "TelemetryRules", "TelemetryStore", "TelemetryCore", "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .executableTarget(
             name: "cfdev-telemetry",
             dependencies: [
-                "Platform", "TelemetryRules", "ShimFront", "TelemetryCore", "ShimKit", "TelemetryUpload", "TelemetryReport",
+                "Platform", "TelemetryRules", "ShimFront", "TelemetryCore", "ShimKit", "TelemetryStore", "TelemetryUpload",
+                "TelemetryReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -83,7 +89,7 @@ let package = Package(
         .testTarget(
             name: "TelemetryTestSupport",
             dependencies: [
-                "TelemetryCore", "TelemetryUpload",
+                "TelemetryCore", "TelemetryStore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
@@ -100,11 +106,13 @@ let package = Package(
         .testTarget(
             name: "UploadTests",
             dependencies: [
-                "TelemetryRules", "TelemetryUpload", "TelemetryCore", "TelemetryTestSupport", "cfdev-telemetry",
+                "TelemetryRules", "TelemetryStore", "TelemetryUpload", "TelemetryCore", "TelemetryTestSupport", "cfdev-telemetry",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             exclude: ["Support/s3read.py", "Support/hostile_proxy.py", "Support/test_ca.py"]
         ),
-        .testTarget(name: "ReportTests", dependencies: ["TelemetryReport", "TelemetryUpload", "TelemetryCore", "TelemetryTestSupport", "cfdev-telemetry"]),
+        .testTarget(
+            name: "ReportTests", dependencies: ["TelemetryReport", "TelemetryStore", "TelemetryCore", "TelemetryTestSupport", "cfdev-telemetry"]
+        ),
     ]
 )

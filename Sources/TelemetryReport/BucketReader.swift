@@ -1,6 +1,6 @@
 import Foundation
 import TelemetryCore
-import TelemetryUpload
+import TelemetryStore
 
 /// Reads the objects of a date range from the store into a `UsageAggregator`: each day's
 /// partition listed by its own prefix (a few days ahead, in parallel), then its objects fetched,

@@ -1,7 +1,7 @@
 import Foundation
 import TelemetryCore
 import TelemetryRules
-import TelemetryUpload
+import TelemetryStore
 
 /// Rewrites each day's objects into as few as possible: one per day, split only when its NDJSON
 /// passes `maxObjectBytes`. Only envelopes the report would count are kept, each event once (the

@@ -1,6 +1,6 @@
 import Foundation
 import TelemetryCore
-import TelemetryUpload
+import TelemetryStore
 
 /// The batch objects of one day's partition, from a ListObjectsV2 listing of that partition's own
 /// prefix (`…/dt=YYYY-MM-DD/`): no `start-after`, which stores interpret differently (SeaweedFS

@@ -1,5 +1,5 @@
 import Foundation
-import TelemetryUpload
+import TelemetryStore
 
 /// The bucket lifecycle rule that expires uploaded events (`cfdev-telemetry retention`): one
 /// rule, ID `cfdev-telemetry-retention`, filter `<prefix>events/`, expiration after `days`.

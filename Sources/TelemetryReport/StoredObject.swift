@@ -1,5 +1,5 @@
 import Foundation
-import TelemetryUpload
+import TelemetryStore
 
 /// The report's and compaction's GET: through the one retry loop (`RetryingRequest`), and nil
 /// when the key is gone (expired, compacted) since it was listed.

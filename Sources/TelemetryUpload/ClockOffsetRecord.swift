@@ -1,5 +1,6 @@
 import Foundation
 import TelemetryCore
+import TelemetryStore
 
 /// The clock offset the flusher learnt from the store (server time minus local time), kept in
 /// the spool between runs. Only a plausible offset (`S3Client.isPlausibleOffset`) is believed:

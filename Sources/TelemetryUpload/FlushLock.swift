@@ -1,6 +1,7 @@
 import Foundation
 import TelemetryCore
 import TelemetryRules
+import TelemetryStore
 
 /// One flusher at a time: an exclusive `flock` on `flush.lock` in the telemetry home. The
 /// kernel releases it when the holder ends, even by `kill -9` or its own hard deadline, so a

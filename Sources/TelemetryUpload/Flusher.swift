@@ -1,5 +1,6 @@
 import Foundation
 import TelemetryCore
+import TelemetryStore
 
 /// Drains the spool to the store, exactly once: each batch's membership, ID, key and gzip
 /// bytes are persisted before its PUT; its events leave the spool only after the store's 2xx;

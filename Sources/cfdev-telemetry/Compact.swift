@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import TelemetryCore
 import TelemetryReport
-import TelemetryUpload
+import TelemetryStore
 
 /// `cfdev-telemetry compact`: rewrites each day's many small objects into few large ones.
 struct Compact: AsyncParsableCommand {

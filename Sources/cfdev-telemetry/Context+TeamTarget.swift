@@ -1,6 +1,6 @@
 import Foundation
 import TelemetryCore
-import TelemetryUpload
+import TelemetryStore
 
 extension Context {
     /// The store and credentials of a team command for `role`: the settings (the team's

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TelemetryCore
 import TelemetryRules
+import TelemetryStore
 import TelemetryUpload
 
 /// `cfdev-telemetry doctor`: checks configuration, endpoint, credentials, signing, clock.

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import TelemetryCore
-import TelemetryUpload
+import TelemetryStore
 
 /// `doctor --role reader|operator`: which source of the AWS credential chain the team's
 /// command would use, and whether that role may do its job on the bucket (the reader lists the

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import TelemetryCore
-import TelemetryUpload
+import TelemetryStore
 
 /// `cfdev-telemetry policy`: the access policies of the three roles of a deployment.
 struct Policy: ParsableCommand {

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import TelemetryCore
 import TelemetryReport
-import TelemetryUpload
+import TelemetryStore
 
 /// `cfdev-telemetry report`: the published usage statistics of a period, from the bucket.
 struct Report: AsyncParsableCommand {

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import TelemetryCore
 import TelemetryReport
-import TelemetryUpload
+import TelemetryStore
 
 /// `cfdev-telemetry retention`: the bucket lifecycle rule that expires uploaded events.
 struct Retention: AsyncParsableCommand {

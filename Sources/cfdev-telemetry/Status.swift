@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TelemetryCore
 import TelemetryRules
+import TelemetryStore
 import TelemetryUpload
 
 /// `cfdev-telemetry status`: consent, what is pending, where, and how uploads are going.

@@ -1,6 +1,7 @@
 import Foundation
 import TelemetryCore
 import TelemetryRules
+import TelemetryStore
 import TelemetryUpload
 
 /// Deleting the telemetry home for `uninstall --purge`: only what this product writes there,

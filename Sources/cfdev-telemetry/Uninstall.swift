@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import TelemetryCore
 import TelemetryRules
-import TelemetryUpload
+import TelemetryStore
 
 /// `cfdev-telemetry uninstall [--purge [--yes]]`: removes the `cf` shim link that
 /// `install-shim` (or a release's `install.sh`) made and says which PATH line to remove; with

@@ -2,7 +2,7 @@ import Foundation
 import TelemetryCore
 import TelemetryReport
 import TelemetryTestSupport
-import TelemetryUpload
+import TelemetryStore
 import Testing
 
 /// The SQL of docs/REPORT.md (Fixtures/report/duckdb-report.sql), run by DuckDB on the same

@@ -1,7 +1,7 @@
 import Foundation
 import TelemetryCore
 @testable import TelemetryReport
-import TelemetryUpload
+import TelemetryStore
 import Testing
 
 /// What clients can put in the bucket, read without a server: bombs, junk, lines that are not

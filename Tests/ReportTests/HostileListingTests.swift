@@ -2,7 +2,7 @@ import Foundation
 import TelemetryCore
 import TelemetryReport
 import TelemetryTestSupport
-import TelemetryUpload
+import TelemetryStore
 import Testing
 
 /// A store whose listing misbehaves in ways no real server will (Fixtures/report/hostile_listing_server.py

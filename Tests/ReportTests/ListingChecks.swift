@@ -2,7 +2,7 @@ import Foundation
 import TelemetryCore
 import TelemetryReport
 import TelemetryTestSupport
-import TelemetryUpload
+import TelemetryStore
 import Testing
 
 /// Ranges that start and end on days holding data give the same keys on every store (SeaweedFS's

@@ -2,7 +2,7 @@ import Foundation
 import TelemetryCore
 import TelemetryReport
 import TelemetryTestSupport
-import TelemetryUpload
+import TelemetryStore
 import Testing
 
 /// `report` and `retention` against a real moto server: events recorded by the real shim and

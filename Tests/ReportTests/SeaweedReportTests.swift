@@ -2,7 +2,7 @@ import Foundation
 import TelemetryCore
 @testable import TelemetryReport
 import TelemetryTestSupport
-import TelemetryUpload
+import TelemetryStore
 import Testing
 
 /// The report against a real SeaweedFS: listing by day, hostile objects, the incremental cache.

@@ -2,7 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
-import TelemetryUpload
+import TelemetryStore
 
 /// A plain HTTP request to a test helper's control endpoint (moto's IAM and `/moto-api`, the
 /// fault proxy's `/__fault__/…`), over `S3Client.defaultHTTPClient`.

@@ -1,5 +1,5 @@
 import Foundation
-import TelemetryUpload
+import TelemetryStore
 
 /// `credential_stand_in.py` on a loopback port: the instance metadata, container and STS
 /// endpoints answering as `mode` says (`ok`, `expired`, `huge`, `malformed`, `stall`), with

@@ -1,6 +1,6 @@
 import Foundation
 import TelemetryCore
-import TelemetryUpload
+import TelemetryStore
 
 /// moto on loopback with IAM enforced, as AWS enforces it for the team: every S3 call is
 /// checked against the caller's policies (actions and resources; moto ignores conditions other

@@ -1,5 +1,5 @@
 import Foundation
-@testable import TelemetryUpload
+@testable import TelemetryStore
 
 /// Bucket calls only the tests make (the product never creates or probes a bucket).
 extension S3Client {

@@ -1,7 +1,7 @@
 import Foundation
 import TelemetryCore
 import TelemetryTestSupport
-import TelemetryUpload
+import TelemetryStore
 import Testing
 
 /// The team's AWS credential chain, in-process, against moto's real STS and IAM (assumed roles,

@@ -2,7 +2,7 @@ import Foundation
 import TelemetryCore
 import TelemetryRules
 import TelemetryTestSupport
-@testable import TelemetryUpload
+@testable import TelemetryStore
 import Testing
 
 /// The product deployed as the team ships it: binaries in a package's `bin/` beside an

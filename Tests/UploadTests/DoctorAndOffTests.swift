@@ -1,7 +1,7 @@
 import Foundation
 import TelemetryCore
 import TelemetryTestSupport
-import TelemetryUpload
+import TelemetryStore
 import Testing
 
 /// `cfdev-telemetry doctor` says in plain words what is right and wrong, and `off` sends

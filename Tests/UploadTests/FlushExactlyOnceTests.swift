@@ -1,6 +1,7 @@
 import Foundation
 import TelemetryCore
 import TelemetryTestSupport
+import TelemetryStore
 import TelemetryUpload
 import Testing
 

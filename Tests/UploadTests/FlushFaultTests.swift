@@ -2,7 +2,7 @@ import Foundation
 import TelemetryCore
 import TelemetryRules
 import TelemetryTestSupport
-import TelemetryUpload
+import TelemetryStore
 import Testing
 
 /// The flusher behind a fault-injecting proxy in front of a real SeaweedFS:

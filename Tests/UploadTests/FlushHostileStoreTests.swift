@@ -1,7 +1,7 @@
 import Foundation
 import TelemetryCore
 import TelemetryTestSupport
-import TelemetryUpload
+import TelemetryStore
 import Testing
 
 /// The flusher against a store (the fault proxy in front of real SeaweedFS) that stalls, drips,

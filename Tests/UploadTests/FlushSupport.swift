@@ -2,7 +2,7 @@ import Foundation
 import TelemetryCore
 import TelemetryRules
 import TelemetryTestSupport
-import TelemetryUpload
+import TelemetryStore
 import Testing
 
 #if canImport(Glibc)

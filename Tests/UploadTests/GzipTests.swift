@@ -1,5 +1,5 @@
 import Foundation
-import TelemetryUpload
+import TelemetryStore
 import Testing
 
 @Suite struct GzipTests {

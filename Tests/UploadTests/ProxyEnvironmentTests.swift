@@ -1,6 +1,6 @@
 import Foundation
 import TelemetryCore
-import TelemetryUpload
+import TelemetryStore
 import Testing
 
 /// Which proxy a request takes, read from the environment as the CF CLI (Go's net/http) reads it.

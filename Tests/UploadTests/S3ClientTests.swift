@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 import TelemetryCore
 import TelemetryTestSupport
-import TelemetryUpload
+import TelemetryStore
 import Testing
 
 /// `S3Client` against real S3-compatible servers started on loopback (SPEC §9), read back with boto3.

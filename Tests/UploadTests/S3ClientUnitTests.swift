@@ -1,7 +1,7 @@
 import Foundation
 import TelemetryCore
 import TelemetryTestSupport
-import TelemetryUpload
+import TelemetryStore
 import Testing
 
 #if canImport(Glibc)

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import TelemetryUpload
+@testable import TelemetryStore
 
 /// The hand-written XML reader: the bodies SeaweedFS, moto and rclone really sent (captured by
 /// Fixtures/s3xml/capture.py), the XML features S3 uses, and hostile documents.

@@ -1,7 +1,7 @@
 import Foundation
 import TelemetryCore
 import TelemetryTestSupport
-import TelemetryUpload
+import TelemetryStore
 import Testing
 
 /// The scheduled jobs as shipped (`examples/`): the command lines of the GitHub Actions workflow

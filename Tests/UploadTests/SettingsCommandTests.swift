@@ -1,7 +1,7 @@
 import Foundation
 import TelemetryCore
 import TelemetryTestSupport
-import TelemetryUpload
+import TelemetryStore
 import Testing
 
 /// Bad numbers and unknown keys in the settings, met by the real commands: never a crash, a

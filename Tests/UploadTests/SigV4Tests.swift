@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 import TelemetryCore
-import TelemetryUpload
+import TelemetryStore
 import Testing
 
 /// One published SigV4 example, as stored in Fixtures/sigv4/*.json.

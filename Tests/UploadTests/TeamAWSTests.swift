@@ -2,7 +2,7 @@ import Foundation
 import TelemetryCore
 import TelemetryRules
 import TelemetryTestSupport
-import TelemetryUpload
+import TelemetryStore
 import Testing
 
 /// A deployment on AWS, played against moto with IAM enforced: the three roles made from the

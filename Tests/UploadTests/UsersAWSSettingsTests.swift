@@ -1,7 +1,7 @@
 import Foundation
 import TelemetryCore
 import TelemetryTestSupport
-import TelemetryUpload
+import TelemetryStore
 import Testing
 
 /// A developer's shell holds their own AWS session; the package ships the team's endpoint,

@@ -1,7 +1,7 @@
 import Foundation
 import TelemetryCore
 import TelemetryReport
-import TelemetryUpload
+import TelemetryStore
 
 /// A known event for test data, with its machine given as a small number.
 struct FixtureEvent: Hashable {
