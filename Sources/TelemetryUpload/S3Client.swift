@@ -141,6 +141,11 @@ public final class S3Client: Sendable {
         try await getObjectResponse(key: key).body
     }
 
+    /// GET Object, reading at most `maxBytes` of it (a larger one is a `ResponseTooLarge` error).
+    public func getObject(key: String, maxBytes: Int) async throws -> Data {
+        try await send("GET", key: key, resource: key, maxBody: maxBytes).body
+    }
+
     // MARK: Bucket
 
     /// HEAD Bucket: succeeds when the bucket exists and the credentials may use it.
