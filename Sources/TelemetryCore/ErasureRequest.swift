@@ -49,14 +49,19 @@ public struct ErasureRequest: Sendable, Hashable {
     /// milliseconds), at most `maxObjectBytes`; when `key` is given it must be the request's own
     /// key. Nil for anything else.
     public static func parse(_ bytes: [UInt8], key: String? = nil, layout: PartitionLayout? = nil) -> ErasureRequest? {
+        // (Field names from the object, typed values from the decoder: `true` is no schema.)
+        struct Fields: Decodable {
+            var schema: Int
+            var anonymous_id: String
+            var requested_at: String
+        }
         guard bytes.count <= maxObjectBytes,
             let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
             Set(object.keys) == ["schema", "anonymous_id", "requested_at"],
-            let schema = object["schema"] as? Int, schema == schemaVersion, !(object["schema"] is Bool),
-            let id = object["anonymous_id"] as? String,
-            let at = object["requested_at"] as? String, at.utf8.count == 24,
-            let ms = milliseconds(ofTimestamp: at),
-            let request = ErasureRequest(anonymousID: id, requestedMs: ms), request.requestedAt == at
+            let fields = try? JSONDecoder().decode(Fields.self, from: Data(bytes)),
+            fields.schema == schemaVersion, fields.requested_at.utf8.count == 24,
+            let ms = milliseconds(ofTimestamp: fields.requested_at),
+            let request = ErasureRequest(anonymousID: fields.anonymous_id, requestedMs: ms), request.requestedAt == fields.requested_at
         else { return nil }
         if let key, let layout, key != request.key(in: layout) { return nil }
         return request

@@ -76,6 +76,7 @@ public struct ErasureListing: Sendable {
         var token: String?
         var tokens: Set<String> = []
         var pages = 0
+        var emptyInARow = 0
         while true {
             let page: ListPage
             do {
@@ -87,10 +88,16 @@ public struct ErasureListing: Sendable {
                     "cannot list the erasure requests under \(prefix): \(error) (`cfdev-telemetry policy --role reader` shows the rights needed)")
             }
             pages += 1
+            emptyInARow = page.objects.isEmpty ? emptyInARow + 1 : 0
             for object in page.objects where object.key.hasPrefix(prefix) { byKey[object.key] = object.size }
             guard page.isTruncated, let next = page.nextContinuationToken, !next.isEmpty else { break }
-            guard tokens.insert(next).inserted, pages < Self.maxPages, byKey.count < Self.maxKeys else {
-                throw ReportError.store("the listing of \(prefix) does not end (a repeated token, or over \(Self.maxKeys) keys)")
+            guard tokens.insert(next).inserted else {
+                throw ReportError.store("the listing of \(prefix) does not end: the store repeated a continuation token")
+            }
+            guard pages < Self.maxPages, byKey.count < Self.maxKeys, emptyInARow < PartitionListing.maxEmptyPages else {
+                throw ReportError.store(
+                    "the listing of \(prefix) does not end: over \(Self.maxPages) pages, \(Self.maxKeys) keys or \(PartitionListing.maxEmptyPages) empty pages in a row"
+                )
             }
             token = next
         }

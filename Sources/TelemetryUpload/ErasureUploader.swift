@@ -1,5 +1,6 @@
 import Foundation
 import TelemetryCore
+import TelemetryRules
 
 /// Sends this machine's pending erasure request (`ErasureRecord`) to the store, once: one PUT of
 /// its fixed bytes to its own key with `If-None-Match: *`, as batches are sent, retried like

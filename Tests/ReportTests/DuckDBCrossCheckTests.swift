@@ -77,7 +77,7 @@ enum EngineCrossCheck {
         let layout = PartitionLayout(prefix: "")
         var erasures = ErasureSet()
         for (machine, at) in [(3, "2026-02-10T12:34:56.789Z"), (11, "2026-01-20T00:00:00.000Z"), (11, "2026-02-20T12:34:56.788Z"), (999, "2026-03-01T00:00:00.000Z")] {
-            let request = try #require(ErasureRequest(anonymousID: EventFixtures.anonymousID(machine), requestedMs: try #require(ErasureRequest.milliseconds(ofTimestamp: at))))
+            let request = try #require(ErasureRequest.milliseconds(ofTimestamp: at).flatMap { ErasureRequest(anonymousID: EventFixtures.anonymousID(machine), requestedMs: $0) })
             erasures.add(request)
             let path = root + "/" + request.key(in: layout)
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)

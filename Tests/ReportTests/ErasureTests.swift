@@ -9,7 +9,7 @@ struct ErasureTests {
     static let layout = PartitionLayout(prefix: "team")
 
     static func request(_ machine: Int, _ at: String) throws -> ErasureRequest {
-        try #require(ErasureRequest(anonymousID: EventFixtures.anonymousID(machine), requestedMs: try #require(ErasureRequest.milliseconds(ofTimestamp: at))))
+        try #require(ErasureRequest.milliseconds(ofTimestamp: at).flatMap { ErasureRequest(anonymousID: EventFixtures.anonymousID(machine), requestedMs: $0) })
     }
 
     @Test("a request is three fields under its own key, and reads back")
