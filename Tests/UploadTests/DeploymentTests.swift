@@ -249,8 +249,8 @@ struct ShippedPackage: Sendable {
     var bin: String { prefix + "/bin" }
     var defaultsPath: String { prefix + "/etc/cfdev-telemetry/defaults.json" }
 
-    init(defaults: [String: Any]) throws {
-        sandbox = try Sandbox()
+    init(defaults: [String: Any], machineID: String = "0123456789abcdef0123456789abcdef") throws {
+        sandbox = try Sandbox(machineID: machineID)
         prefix = sandbox.root + "/package"
         let fm = FileManager.default
         try fm.createDirectory(atPath: bin, withIntermediateDirectories: true)
