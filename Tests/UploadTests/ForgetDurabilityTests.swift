@@ -67,6 +67,31 @@ struct ForgetDurabilityTests {
         #expect(try await offPool { try S3Read.list(server, prefix: world.prefix + "erasures/v1/") }.count == 2)
     }
 
+    @Test("a flush killed with kill -9 while its request is in flight: the next one lands it, once")
+    func killedMidRequest() async throws {
+        let server = try S3TestServer.requireCurrent()
+        try await FaultProxy.with(server) { proxy in
+            let world = try FlushWorld(server: server, prefix: FlushWorld.uniquePrefix("forget-kill "), endpoint: proxy.url)
+            #expect(try await world.cli(["forget", "--yes", "--timeout", "1"], env: Self.deadStore).status == 0)
+            // The PUT of the request is held at the proxy; the flusher is killed meanwhile.
+            try await proxy.script(["hold"])
+            let flusher = try world.startFlusher()
+            let held = try await proxy.waitForLog(timeout: 30) { log in log.contains { $0.action == "hold" } }
+            #expect(held.contains { $0.method == "PUT" && $0.path.contains("/erasures/v1/") }, "\(held.map(\.path))")
+            #expect(flusher.kill9())
+            try await proxy.release()
+            #expect(try await erasure(world)?["state"] as? String == "pending")
+
+            try await proxy.script([])
+            let again = try await world.flush()
+            #expect(again.status == 0, "\(again.stderr)")
+            #expect(again.stdout.contains("Sent the erasure request"), "\(again.stdout)")
+            #expect(try await erasure(world)?["state"] as? String == "landed")
+            #expect(try await proxy.log().allSatisfy { $0.method == "PUT" && $0.ifNoneMatch == "*" })
+            #expect(try await offPool { try S3Read.list(server, prefix: world.prefix + "erasures/v1/") }.count == 1)
+        }
+    }
+
     @Test("cf dev telemetry --forget asks on the terminal; no answer changes nothing")
     func shimAsks() async throws {
         let server = try S3TestServer.requireCurrent()
