@@ -17,7 +17,7 @@ public struct ErasureRecord: Sendable, Equatable {
 
     public var isPending: Bool { landedMs == nil }
 
-    public static let fileName = "erasure.json"
+    public static let fileName = ErasureFile.name
     static let maxFileBytes = 4096
 
     public static func path(home: TelemetryHome) -> String { home.directory + "/" + fileName }

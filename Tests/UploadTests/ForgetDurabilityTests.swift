@@ -92,6 +92,28 @@ struct ForgetDurabilityTests {
         }
     }
 
+    @Test("telemetry off, the request pending: the next catalog command through the shim sends it in the background")
+    func shimRetriesWhileOff() async throws {
+        let server = try S3TestServer.requireCurrent()
+        let world = try FlushWorld(server: server, prefix: FlushWorld.uniquePrefix("forget-retry "))
+        #expect(try await world.cli(["forget", "--yes", "--timeout", "1"], env: Self.deadStore).status == 0)
+        #expect(try await erasure(world)?["state"] as? String == "pending")
+        // A command that is not in the catalog starts nothing; `cf dev stop` does (the real flusher).
+        let flusher = ["CFDEV_TELEMETRY_FLUSHER": ProductLocator.cli]
+        #expect(try await world.shim(["apps"], env: flusher, recording: .detached).0.status == 0)
+        try await Task.sleep(nanoseconds: 1_000_000_000)
+        #expect(try await erasure(world)?["state"] as? String == "pending")
+        #expect(try await world.shim(["dev", "stop"], env: flusher, recording: .detached).0.status == 0)
+        let deadline = Date().addingTimeInterval(30)
+        var state = try await erasure(world)?["state"] as? String
+        while state != "landed" && Date() < deadline {
+            try await Task.sleep(nanoseconds: 200_000_000)
+            state = try await erasure(world)?["state"] as? String
+        }
+        #expect(state == "landed")
+        #expect(try await world.pending() == 0, "nothing was recorded: telemetry is off")
+    }
+
     @Test("cf dev telemetry --forget asks on the terminal; no answer changes nothing")
     func shimAsks() async throws {
         let server = try S3TestServer.requireCurrent()
