@@ -5,7 +5,7 @@ import sys
 
 import duckdb
 
-from report_steps import fill, run, steps
+from report_steps import fill, no_erasures, run, steps
 
 PERIOD = {
     "day": "strftime(dt, '%Y-%m-%d')",
@@ -17,8 +17,10 @@ PERIOD = {
 
 def main(root, first, last, by, k):
     sql = (pathlib.Path(__file__).with_name("duckdb-report.sql")).read_text()
-    step = steps(fill(sql, "s3://BUCKET/PREFIX/events/v1", root.rstrip("/") + "/events/v1",
-                      "strftime(dt, '%Y-%m')", PERIOD[by], first, last, k))
+    step = no_erasures(steps(fill(sql, "s3://BUCKET/PREFIX/events/v1", root.rstrip("/") + "/events/v1",
+                      "strftime(dt, '%Y-%m')", PERIOD[by], first, last, k)), root)
+    if "erasures" not in step:
+        step["erased"] = step["erased"].replace("TEMPORARY ", "").replace("STRING", "VARCHAR")
     con = duckdb.connect()
     run(step, execute=con.execute, count=lambda table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0],
         fetch=lambda sql: con.execute(sql).fetchall())

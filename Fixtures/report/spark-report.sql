@@ -10,17 +10,35 @@ CREATE OR REPLACE TEMPORARY VIEW cfdev_events
 USING json
 OPTIONS (path 's3a://BUCKET/PREFIX/events/v1/', mode 'DROPMALFORMED');
 
+-- step: erasures
+CREATE OR REPLACE TEMPORARY VIEW cfdev_erasure_requests
+  (`schema` INT, anonymous_id STRING, requested_at STRING)
+USING json
+OPTIONS (path 's3a://BUCKET/PREFIX/erasures/v1/', recursiveFileLookup 'true', mode 'DROPMALFORMED');
+
+-- step: erased
+CREATE OR REPLACE TEMPORARY VIEW cfdev_erased_until AS
+SELECT anonymous_id, max(requested_at) AS erased_until
+FROM cfdev_erasure_requests
+WHERE `schema` = 1 AND length(anonymous_id) = 64 AND length(requested_at) = 24
+GROUP BY anonymous_id;
+
 -- step: atoms
 CACHE TABLE cfdev_atoms_0 AS
-SELECT event, os, build, date_format(dt, 'yyyy-MM') AS period, anonymous_id, count(*) AS n
+SELECT event, os, build, date_format(dt, 'yyyy-MM') AS period, d.anonymous_id, count(*) AS n
 FROM (
   SELECT *, row_number() OVER (PARTITION BY dt, event_id ORDER BY `timestamp`) AS copy
   FROM cfdev_events
   WHERE dt BETWEEN DATE '2026-01-01' AND DATE '2026-03-31'
     AND event IS NOT NULL AND os IS NOT NULL AND build IS NOT NULL AND anonymous_id IS NOT NULL
-)
+) AS d
+LEFT JOIN cfdev_erased_until AS x ON x.anonymous_id = d.anonymous_id
 WHERE copy = 1
-GROUP BY event, os, build, date_format(dt, 'yyyy-MM'), anonymous_id;
+  -- erasure: a machine's events up to its latest request's time (read to the millisecond) are left out
+  AND (x.erased_until IS NULL
+       OR substr(d.`timestamp`, 1, 19) || '.' || rpad(replace(substr(d.`timestamp`, 21, 3), 'Z', ''), 3, '0')
+          > substr(x.erased_until, 1, 23))
+GROUP BY event, os, build, date_format(dt, 'yyyy-MM'), d.anonymous_id;
 
 -- step: pass
 CACHE TABLE cfdev_atoms_NEXT AS

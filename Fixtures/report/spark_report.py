@@ -5,7 +5,7 @@ import os
 import pathlib
 import sys
 
-from report_steps import fill, run, steps
+from report_steps import fill, no_erasures, run, steps
 
 try:
     from pyspark.sql import SparkSession
@@ -22,8 +22,8 @@ PERIOD = {
 
 def main(root, first, last, by, k):
     sql = (pathlib.Path(__file__).with_name("spark-report.sql")).read_text()
-    step = steps(fill(sql, "s3a://BUCKET/PREFIX/events/v1/", "file://" + os.path.abspath(root).rstrip("/") + "/events/v1/",
-                      "date_format(dt, 'yyyy-MM')", PERIOD[by], first, last, k))
+    step = no_erasures(steps(fill(sql, "s3a://BUCKET/PREFIX/events/v1/", "file://" + os.path.abspath(root).rstrip("/") + "/events/v1/",
+                      "date_format(dt, 'yyyy-MM')", PERIOD[by], first, last, k)), root)
     spark = (SparkSession.builder.master("local[2]").appName("cfdev-report-check")
              .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false").config("spark.sql.shuffle.partitions", "4")
              .config("spark.driver.memory", "1g").getOrCreate())

@@ -32,7 +32,7 @@ public enum ShimFront {
         guard let realCF else { exitRealCFMissing() }
         switch decide(verdict) {
         case .passThrough:
-            break
+            startErasureRetryIfPending(verdict, identity: identity)
         case .foreground:
             let telemetry = telemetryExecutable(besides: identity.path)
             exec(telemetry, CommandLineBytes(text: [telemetry, handoffCommand]) + CommandLineBytes([realCF]) + .current())
@@ -64,6 +64,16 @@ public enum ShimFront {
         case .unknown: return isDevStart ? .foreground : .passThrough
         case .on: return EnvironmentSwitches.wantsForeground(processEnvironment) ? .foreground : .background
         }
+    }
+
+    /// While this machine's erasure request waits for the store (`forget` with the store out of
+    /// reach), each catalog command that is not recorded starts a background flush, which sends
+    /// it whatever the consent (one flush at a time: it takes the flush lock; nothing is
+    /// recorded). The flusher is `CFDEV_TELEMETRY_FLUSHER`, else the one beside the shim.
+    static func startErasureRetryIfPending(_ verdict: CandidateFilter.Verdict, identity: ShimIdentity) {
+        guard case .candidate = verdict, ErasureFile.isPending(directory: TelemetryHomePath.directory(processEnvironment)) else { return }
+        let flusher = processEnvironment("CFDEV_TELEMETRY_FLUSHER").flatMap { $0.isEmpty ? nil : $0 } ?? telemetryExecutable(besides: identity.path)
+        _ = try? DetachedProcess.spawn(path: flusher, arguments: ["flush", "--background"])
     }
 
     /// Runs the real `cf` (signals handled as a shell would), starts the detached recorder

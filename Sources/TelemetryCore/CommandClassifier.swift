@@ -49,9 +49,11 @@ public enum CommandClassifier {
         case []: return .status
         case ["--on"], ["-on"]: return .on
         case ["--off"], ["-off"]: return .off
+        case ["--forget"]: return .forget(confirmed: false)
+        case ["--forget", "--yes"], ["--yes", "--forget"]: return .forget(confirmed: true)
         case ["--help"], ["-h"], ["help"]: return .help
         default:
-            return .invalid("cf dev telemetry: expected no argument, --on, --off or --help")
+            return .invalid("cf dev telemetry: expected no argument, --on, --off, --forget [--yes] or --help")
         }
     }
 }

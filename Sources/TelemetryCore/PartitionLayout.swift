@@ -29,6 +29,18 @@ public struct PartitionLayout: Sendable, Equatable {
     /// The prefix of one day's objects moved aside: `<prefix>rejected/v1/dt=YYYY-MM-DD/`.
     public func rejectedPartitionPrefix(_ day: CivilDate) -> String { rejectedRoot + "dt=\(day.description)/" }
 
+    /// `<prefix>erasures/v1/`: the machines' erasure requests ("forget me"), one write-once object
+    /// each; an uploader may write here too (PutObject only).
+    public var erasuresRoot: String { prefix + "erasures/v1/" }
+
+    /// `<prefix>erasures/`: what the retention rule's second rule expires.
+    public var erasuresRetentionPrefix: String { prefix + "erasures/" }
+
+    /// One request: `<prefix>erasures/v1/<anonymous-id>/<yyyyMMddTHHmmssSSSZ>.json`.
+    public func erasureKey(anonymousID: String, stamp: String) -> String {
+        erasuresRoot + anonymousID + "/" + stamp + ".json"
+    }
+
     /// `<prefix>events/`: what the retention rule expires.
     public var retentionPrefix: String { prefix + "events/" }
 

@@ -2,15 +2,18 @@
 public enum ShimAction: Sendable, Equatable {
     /// Not in the catalog: run the real `cf` and touch nothing.
     case passThrough
-    /// `cf dev telemetry [--on|--off]`: handled by the shim, never passed on.
+    /// `cf dev telemetry [--on|--off|--forget]`: handled by the shim, never passed on.
     case telemetry(TelemetrySubcommand)
     /// A catalog command: record it, then run the real `cf`.
     case tracked(TrackedCommand)
 }
 
-/// `cf dev telemetry` alone, `--on`, `--off`, `--help`, or something it does not understand.
+/// `cf dev telemetry` alone, `--on`, `--off`, `--forget [--yes]`, `--help`, or something it
+/// does not understand.
 public enum TelemetrySubcommand: Sendable, Equatable {
     case status, on, off, help
+    /// `--forget`; `confirmed`: with `--yes` (no question asked).
+    case forget(confirmed: Bool)
     case invalid(String)
 }
 

@@ -35,14 +35,14 @@ public struct TelemetryHome: Sendable, Equatable {
     public static func isProductFileName(_ name: String) -> Bool {
         let exact: Set<String> = [
             spoolName, spoolName + "-wal", spoolName + "-shm", spoolName + "-journal",
-            ConsentFile.fileName, configName, logName, logName + ".1", flushLockName,
+            ConsentFile.fileName, configName, logName, logName + ".1", flushLockName, ErasureRecord.fileName,
         ]
         if exact.contains(name) { return true }
         func suffix(after prefix: String) -> Substring? { name.hasPrefix(prefix) ? name.dropFirst(prefix.count) : nil }
         if let stamp = suffix(after: spoolName + corruptSuffix) {
             return !stamp.isEmpty && stamp.count <= 20 && stamp.allSatisfy { ("0"..."9").contains($0) }
         }
-        if let random = suffix(after: ConsentFile.fileName + temporarySuffix) {
+        if let random = suffix(after: ConsentFile.fileName + temporarySuffix) ?? suffix(after: ErasureRecord.fileName + temporarySuffix) {
             return random.count == 16 && random.allSatisfy { ("0"..."9").contains($0) || ("a"..."f").contains($0) }
         }
         return false

@@ -26,6 +26,9 @@ public struct BucketReader: Sendable {
     public var limits = ObjectLimits.standard
     public var retry = RetryPolicy()
     public var cache: ReportCache?
+    /// The erasure requests honoured: their events are counted as erased (give the cache a
+    /// `variant` of `erasures.digest`, so that its partials are those of the same set).
+    public var erasures = ErasureSet()
     /// The most times one day is listed again after objects vanished.
     public var maxRereads = 5
 
@@ -102,7 +105,8 @@ public struct BucketReader: Sendable {
                 if partial == nil {
                     // A damaged cache row: read the object from the store after all.
                     partial = try await Self.fetch(
-                        item.object, day: item.day, client: client, retry: retry, limits: limits.forObject(item.object.key, layout: layout))
+                        item.object, day: item.day, client: client, retry: retry, limits: limits.forObject(item.object.key, layout: layout),
+                        erasures: erasures)
                     if let partial { toSave[item.day, default: []].append((item.object.key, item.object.etag, partial)) }
                     if partial == nil { vanished[item.day, default: []].insert(item.object.key) }
                     aggregator.statistics.fetchedObjects += 1
@@ -145,7 +149,8 @@ public struct BucketReader: Sendable {
                         partial = ObjectPartial.rejected(.tooLarge, storedBytes: 0)
                     } else {
                         partial = try await Self.fetch(
-                            object, day: day, client: client, retry: retry, limits: limits.forObject(object.key, layout: layout))
+                            object, day: day, client: client, retry: retry, limits: limits.forObject(object.key, layout: layout),
+                            erasures: erasures)
                         aggregator.statistics.fetchedObjects += 1
                     }
                     done += 1
@@ -226,7 +231,9 @@ public struct BucketReader: Sendable {
                         try await mergeHead()
                     }
                     let client = self.client, retry = self.retry, limits = self.limits.forObject(object.key, layout: layout)
-                    pending = .fetching(Task { try await Self.fetch(object, day: day, client: client, retry: retry, limits: limits) })
+                    let erasures = self.erasures
+                    pending = .fetching(
+                        Task { try await Self.fetch(object, day: day, client: client, retry: retry, limits: limits, erasures: erasures) })
                     fetching += 1
                     bytesInFlight += size
                 }
@@ -246,8 +253,11 @@ public struct BucketReader: Sendable {
     /// GETs one object (retrying what is retryable) and reads it into a partial; nil when it was
     /// deleted since the listing (expired by the retention rule, or compacted).
     static func fetch(
-        _ object: PartitionListing.Object, day: CivilDate, client: S3Client, retry: RetryPolicy, limits: ObjectLimits
+        _ object: PartitionListing.Object, day: CivilDate, client: S3Client, retry: RetryPolicy, limits: ObjectLimits,
+        erasures: ErasureSet
     ) async throws -> ObjectPartial? {
-        try await StoredObject.get(object.key, client: client, retry: retry).map { ObjectPartial.read($0, partition: day, limits: limits) }
+        try await StoredObject.get(object.key, client: client, retry: retry).map {
+            ObjectPartial.read($0, partition: day, limits: limits, erasures: erasures)
+        }
     }
 }

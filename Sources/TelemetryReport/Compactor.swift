@@ -13,7 +13,8 @@ import TelemetryStore
 /// report rejects as a whole (not gzip, damaged, too large) are left in place, or with
 /// `moveRejected` copied write-once under `PartitionLayout.rejectedRoot` and then deleted, so
 /// that reports stop paying for them (one larger than `limits.maxCompressedBytes` is never
-/// fetched, so it stays).
+/// fetched, so it stays). With `erasures`, the events of machines that asked to be forgotten are
+/// left out of the new objects: compacting a range is the erasure sweep.
 public struct Compactor: Sendable {
     public let client: S3Client
     public let layout: PartitionLayout
@@ -25,6 +26,9 @@ public struct Compactor: Sendable {
     public var concurrency = 8
     /// Move unreadable objects aside (see the type's comment).
     public var moveRejected = false
+    /// The erasure requests carried out: their events are left out of the objects written, and a
+    /// day already compacted into one object is rewritten when it holds any.
+    public var erasures = ErasureSet()
 
     public static let defaultMaxObjectBytes = 256 << 20
 
@@ -43,6 +47,8 @@ public struct Compactor: Sendable {
         public var events = 0
         /// Copies, rejected lines and trailing junk left out.
         public var duplicatesDropped = 0
+        /// Events left out because an erasure request names them.
+        public var erased = 0
         public var linesDropped = 0
         /// Objects not readable as a whole, left in place.
         public var keptUnreadable = 0
@@ -56,7 +62,8 @@ public struct Compactor: Sendable {
         var result = DayResult(day: day)
         let listing = try await PartitionListing(client: client, layout: layout, day: day, pageSize: pageSize, retry: retry).list()
         result.originals = listing.objects.count
-        if listing.objects.isEmpty || (listing.objects.count == 1 && layout.isCompacted(listing.objects[0].key)) {
+        let alreadyCompact = listing.objects.count == 1 && layout.isCompacted(listing.objects[0].key)
+        if listing.objects.isEmpty || (alreadyCompact && erasures.isEmpty) {
             result.skipped = true
             return result
         }
@@ -84,7 +91,7 @@ public struct Compactor: Sendable {
             guard !tasks.isEmpty else { break }
             let (object, task) = tasks.removeFirst()
             guard let body = try await task.value else { continue }  // deleted meanwhile
-            var kept: [(hash: UInt64, line: Data)] = []
+            var kept: [(hash: UInt64, line: Data, erased: Bool)] = []
             var mark = 0
             var lines = 0, markLines = 0
             let ending = GzipLineDecoder(limits: limits.forObject(object.key, layout: layout)).decode(
@@ -95,7 +102,8 @@ public struct Compactor: Sendable {
                     guard case .success(let event) = parser.check(line),
                         abs(event.day.daysSinceEpoch - day.daysSinceEpoch) <= 1
                     else { return }
-                    kept.append((ObjectPartial.eventHash(event.eventID), line))
+                    let erased = !erasures.isEmpty && erasures.erases(anonymousID: event.anonymousID, timestamp: event.timestamp)
+                    kept.append((ObjectPartial.eventHash(event.eventID), line, erased))
                 },
                 longLine: { lines += 1 },
                 memberEnd: {
@@ -117,9 +125,13 @@ public struct Compactor: Sendable {
                 break
             }
             var used = 0
-            for (hash, line) in kept {
+            for (hash, line, erased) in kept {
                 guard seen.insert(hash).inserted else {
                     result.duplicatesDropped += 1
+                    continue
+                }
+                if erased {
+                    result.erased += 1
                     continue
                 }
                 used += 1
@@ -128,6 +140,11 @@ public struct Compactor: Sendable {
             result.linesDropped += lines - kept.count
             result.events += used
             toDelete.append(object.key)
+        }
+        if alreadyCompact && result.erased == 0 && moves.isEmpty {
+            // One compacted object holding nothing to erase: left as it is.
+            result = DayResult(day: day, originals: 1, skipped: true)
+            return result
         }
         if let last = try writer.finish() { uploads.append((newKey(day: day), last)) }
         for upload in uploads {

@@ -17,6 +17,8 @@ enum JSONReport {
         out += "  \"input\": {\"objects\": \(input.objects), \"unreadable_objects\": \(input.unreadableObjects), "
         out += "\"duplicates\": \(input.duplicates), \"malformed_lines\": \(input.malformedLines), "
         out += "\"objects_with_trailing_junk\": \(input.objectsWithTrailingJunk), \"moved_aside_objects\": \(input.movedAside),\n"
+        out += "    \"erased\": \(input.erased), \"erasure_requests\": \(input.erasureRequests), "
+        out += "\"rejected_erasure_requests\": \(input.rejectedErasureRequests),\n"
         out += "    \"rejected_objects\": {"
         out += ObjectRejection.allCases.map { "\"\($0.rawValue)\": \(input.rejectedObjects[$0] ?? 0)" }.joined(separator: ", ")
         out += "},\n    \"rejected_lines\": {"

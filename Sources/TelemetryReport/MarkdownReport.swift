@@ -64,6 +64,12 @@ enum InputNote {
         if input.movedAside > 0 {
             parts.append("\(plural(input.movedAside, "unreadable object")) moved aside under rejected/ earlier (not read)")
         }
+        if input.erasureRequests > 0 || input.erased > 0 {
+            parts.append("\(plural(input.erased, "event")) erased at their machines' request (\(plural(input.erasureRequests, "erasure request")))")
+        }
+        if input.rejectedErasureRequests > 0 {
+            parts.append("\(plural(input.rejectedErasureRequests, "object")) under erasures/ not a valid request (ignored)")
+        }
         parts.append("\(plural(input.duplicates, "duplicate event")) counted once")
         var malformed = "\(plural(input.malformedLines, "malformed line")) skipped"
         if input.malformedLines > 0 {

@@ -44,6 +44,9 @@ public struct ObjectPartial: Sendable, Equatable {
     /// Copies of an event inside this object (counted once).
     public var duplicates = 0
     public var rejectedLines: [LineRejection: Int] = [:]
+    /// The event-ID hashes of its distinct events erased by a request (`ErasureSet`): not in
+    /// `entries`, counted as erased.
+    public var erased: [UInt64] = []
     /// Set when the object as a whole was not counted (then it has no entries).
     public var rejection: ObjectRejection?
     /// Bytes after its last complete gzip member that were not one (its members were counted).
@@ -61,10 +64,11 @@ public struct ObjectPartial: Sendable, Equatable {
         return partial
     }
 
-    /// Reads the gzip NDJSON `body` of an object of partition `day`, within `limits`.
-    public static func read(_ body: Data, partition day: CivilDate, limits: ObjectLimits) -> ObjectPartial {
+    /// Reads the gzip NDJSON `body` of an object of partition `day`, within `limits`; events
+    /// `erasures` names go to `erased`.
+    public static func read(_ body: Data, partition day: CivilDate, limits: ObjectLimits, erasures: ErasureSet = ErasureSet()) -> ObjectPartial {
         guard body.count <= limits.maxCompressedBytes else { return .rejected(.tooLarge, storedBytes: body.count) }
-        var builder = ObjectPartialBuilder(partition: day)
+        var builder = ObjectPartialBuilder(partition: day, erasures: erasures)
         let ending = GzipLineDecoder(limits: limits).decode(
             body, line: { builder.add(line: $0) }, longLine: { builder.reject(.tooLong) }, memberEnd: { builder.checkpoint() })
         var partial: ObjectPartial
@@ -87,8 +91,10 @@ public struct ObjectPartial: Sendable, Equatable {
     }
 
     /// Reads already decompressed NDJSON (for callers that hold plain text).
-    public static func read(ndjson: Data, partition day: CivilDate, limits: ObjectLimits = .standard) -> ObjectPartial {
-        var builder = ObjectPartialBuilder(partition: day)
+    public static func read(
+        ndjson: Data, partition day: CivilDate, limits: ObjectLimits = .standard, erasures: ErasureSet = ErasureSet()
+    ) -> ObjectPartial {
+        var builder = ObjectPartialBuilder(partition: day, erasures: erasures)
         var splitter = LineSplitter(maxLine: limits.maxLineBytes)
         ndjson.withUnsafeBytes { bytes in
             splitter.feed(bytes, line: { builder.add(line: $0) }, longLine: { builder.reject(.tooLong) })
@@ -116,15 +122,17 @@ public struct ObjectPartial: Sendable, Equatable {
 /// gzip member, `rollback()` drops what came after the last mark (a member that did not end).
 struct ObjectPartialBuilder {
     let partition: CivilDate
+    let erasures: ErasureSet
     private var partial = ObjectPartial()
     private var labelIndex: [String: UInt32] = [:]
     private var seen: Set<UInt64> = []
     /// The state at the last member end: counts only (entries and labels are only appended).
-    private var mark = (entries: 0, labels: 0, lines: 0, duplicates: 0, rejected: [LineRejection: Int]())
+    private var mark = (entries: 0, labels: 0, lines: 0, duplicates: 0, rejected: [LineRejection: Int](), erased: 0)
     private let parser = EnvelopeLineParser()
 
-    init(partition: CivilDate) {
+    init(partition: CivilDate, erasures: ErasureSet = ErasureSet()) {
         self.partition = partition
+        self.erasures = erasures
     }
 
     mutating func add(line bytes: UnsafeRawBufferPointer) {
@@ -154,6 +162,10 @@ struct ObjectPartialBuilder {
             partial.duplicates += 1
             return
         }
+        if !erasures.isEmpty && erasures.erases(anonymousID: event.anonymousID, timestamp: event.timestamp) {
+            partial.erased.append(hash)
+            return
+        }
         partial.entries.append(
             ObjectPartial.Entry(
                 eventHash: hash, machine: ObjectPartial.machineKey(event.anonymousID), event: label(event.event),
@@ -169,11 +181,13 @@ struct ObjectPartialBuilder {
     }
 
     mutating func checkpoint() {
-        mark = (partial.entries.count, partial.labels.count, partial.lines, partial.duplicates, partial.rejectedLines)
+        mark = (partial.entries.count, partial.labels.count, partial.lines, partial.duplicates, partial.rejectedLines, partial.erased.count)
     }
 
     mutating func rollback() {
         for entry in partial.entries[mark.entries...] { seen.remove(entry.eventHash) }
+        for hash in partial.erased[mark.erased...] { seen.remove(hash) }
+        partial.erased.removeSubrange(mark.erased...)
         for label in partial.labels[mark.labels...] { labelIndex[label] = nil }
         partial.entries.removeSubrange(mark.entries...)
         partial.labels.removeSubrange(mark.labels...)

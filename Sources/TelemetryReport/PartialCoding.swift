@@ -5,7 +5,8 @@ import Foundation
 /// checks every length and index and gives nil for anything that is not exactly a partial, and
 /// the object is then read from the store again.
 enum PartialCoding {
-    static let magic: [UInt8] = Array("CFP1".utf8)
+    /// 2: the erased events' hashes, after the labels.
+    static let magic: [UInt8] = Array("CFP2".utf8)
     static let entrySize = 8 + 8 + 4 + 4 + 4 + 1
 
     static func encode(_ partial: ObjectPartial) -> Data {
@@ -25,6 +26,8 @@ enum PartialCoding {
             out.u32(UInt32(utf8.count))
             out.append(utf8)
         }
+        out.u32(UInt32(partial.erased.count))
+        for hash in partial.erased { out.u64(hash) }
         out.u32(UInt32(partial.entries.count))
         for entry in partial.entries {
             out.u64(entry.eventHash)
@@ -62,6 +65,12 @@ enum PartialCoding {
             guard let length = input.u32(), let bytes = input.take(Int(length)), let label = String(validating: bytes, as: UTF8.self)
             else { return nil }
             partial.labels.append(label)
+        }
+        guard let erasedCount = input.u32(), Int(erasedCount) <= input.remaining / 8 else { return nil }
+        partial.erased.reserveCapacity(Int(erasedCount))
+        for _ in 0..<erasedCount {
+            guard let hash = input.u64() else { return nil }
+            partial.erased.append(hash)
         }
         guard let entryCount = input.u32(), Int(entryCount) * entrySize == input.remaining else { return nil }
         partial.entries.reserveCapacity(Int(entryCount))

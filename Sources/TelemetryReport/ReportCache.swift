@@ -26,11 +26,15 @@ import TelemetryRules
 public final class ReportCache: @unchecked Sendable {
     /// Bumped whenever what a partial holds, or how a line is judged, or the table, changes: an
     /// older cache is then emptied, since its partials would not be what a cold run reads.
-    /// 2: rows carry a MAC.
-    static let formatVersion = 2
+    /// 2: rows carry a MAC. 3: partials carry erased events; rows carry the erasure variant.
+    static let formatVersion = 3
 
     public let path: String
     let source: String
+    /// What else a partial depends on: the digest of the erasure requests it was read under
+    /// (`ErasureSet.digest`). A row of another variant is a miss: read again and replaced, so a
+    /// new request is honoured by cached days too, and an erased event is never served again.
+    let variant: String
     private let queue: DatabaseQueue
     private let key: SymmetricKey
 
@@ -47,9 +51,10 @@ public final class ReportCache: @unchecked Sendable {
 
     /// Opens (creating when absent) the cache at `path` for the objects of `source` (the store's
     /// endpoint, bucket and prefix: rows of other stores are kept apart).
-    public init(path: String, source: String) throws {
+    public init(path: String, source: String, variant: String = "") throws {
         self.path = path
         self.source = source
+        self.variant = variant
         try Self.prepareFile(path)
         key = try Self.loadKey(Self.keyPath(cache: path))
         var configuration = Configuration()
@@ -94,7 +99,13 @@ public final class ReportCache: @unchecked Sendable {
                     let valid = HMAC<SHA256>.isValidAuthenticationCode(
                         mac, authenticating: Self.authenticated(source: source, day: day, key: objectKey, etag: etag, partial: partial),
                         using: key)
-                    rows[objectKey] = (etag, valid ? partial : nil)
+                    // The stored ETag is `<etag>|<variant>`: another variant's row is a miss.
+                    let suffix = "|" + variant
+                    guard etag.hasSuffix(suffix) else {
+                        rows[objectKey] = ("", nil)
+                        continue
+                    }
+                    rows[objectKey] = (String(etag.dropLast(suffix.count)), valid ? partial : nil)
                 }
                 return rows
             }
@@ -122,12 +133,13 @@ public final class ReportCache: @unchecked Sendable {
                 }
                 for row in rows {
                     let partial = PartialCoding.encode(row.partial)
+                    let etag = row.etag + "|" + variant
                     let mac = Data(
                         HMAC<SHA256>.authenticationCode(
-                            for: Self.authenticated(source: source, day: day, key: row.key, etag: row.etag, partial: partial), using: key))
+                            for: Self.authenticated(source: source, day: day, key: row.key, etag: etag, partial: partial), using: key))
                     try db.execute(
                         sql: "INSERT OR REPLACE INTO object_partials (source, day, key, etag, partial, mac) VALUES (?, ?, ?, ?, ?, ?)",
-                        arguments: [source, day.description, row.key, row.etag, partial, mac])
+                        arguments: [source, day.description, row.key, etag, partial, mac])
                 }
             }
         }

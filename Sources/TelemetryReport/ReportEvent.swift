@@ -12,8 +12,11 @@ public struct ReportEvent: Sendable, Equatable {
     public var anonymousID: String
     public var os: String
     public var build: String
+    /// The envelope's timestamp as sent (erasure requests compare it to their time).
+    public var timestamp: String
 
-    public init(eventID: String, event: String, day: CivilDate, anonymousID: String, os: String, build: String) {
+    public init(eventID: String, event: String, day: CivilDate, anonymousID: String, os: String, build: String, timestamp: String = "") {
+        self.timestamp = timestamp
         self.eventID = eventID
         self.event = event
         self.day = day
@@ -103,7 +106,9 @@ public struct EnvelopeLineParser {
         else { return .failure(.init(.invalidValue)) }
         guard EventName(rawValue: raw.event) != nil else { return .failure(.init(.unknownEvent)) }
         return .success(
-            ReportEvent(eventID: raw.eventID, event: raw.event, day: day, anonymousID: raw.anonymousID, os: raw.os, build: raw.build))
+            ReportEvent(
+                eventID: raw.eventID, event: raw.event, day: day, anonymousID: raw.anonymousID, os: raw.os, build: raw.build,
+                timestamp: raw.timestamp))
     }
 }
 

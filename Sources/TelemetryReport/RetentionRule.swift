@@ -5,26 +5,39 @@ import TelemetryStore
 /// rule, ID `cfdev-telemetry-retention`, filter `<prefix>events/`, expiration after `days`.
 /// A PUT replaces the bucket's whole lifecycle configuration, so other rules already on the
 /// bucket are read first and kept as they are.
+///
+/// With `erasuresPrefix`, a second rule (`cfdev-telemetry-retention-erasures`) expires the
+/// machines' erasure requests after the same days: a request outlives every event it names, since
+/// those were uploaded before it was made.
 public struct RetentionRule: Sendable, Equatable {
     public static let ruleID = "cfdev-telemetry-retention"
+    public static let erasuresRuleID = "cfdev-telemetry-retention-erasures"
     /// Five years.
     public static let defaultDays = 1825
     public static let allowedDays = 1...36_500
 
     public var prefix: String
     public var days: Int
+    /// `<prefix>erasures/`, expired by the second rule; nil: no second rule.
+    public var erasuresPrefix: String?
 
-    public init(prefix: String, days: Int) throws {
+    public init(prefix: String, days: Int, erasuresPrefix: String? = nil) throws {
         guard Self.allowedDays.contains(days) else {
             throw ReportError.invalidOption("--days must be between 1 and \(Self.allowedDays.upperBound), got \(days)")
         }
         self.prefix = prefix
         self.days = days
+        self.erasuresPrefix = erasuresPrefix
     }
 
-    /// The `<Rule>` element.
+    /// The `<Rule>` elements (one, or two with `erasuresPrefix`).
     public var ruleXML: String {
-        "<Rule><ID>\(Self.ruleID)</ID><Filter><Prefix>\(LifecycleXML.escape(prefix))</Prefix></Filter>"
+        Self.rule(id: Self.ruleID, prefix: prefix, days: days)
+            + (erasuresPrefix.map { Self.rule(id: Self.erasuresRuleID, prefix: $0, days: days) } ?? "")
+    }
+
+    static func rule(id: String, prefix: String, days: Int) -> String {
+        "<Rule><ID>\(id)</ID><Filter><Prefix>\(LifecycleXML.escape(prefix))</Prefix></Filter>"
             + "<Status>Enabled</Status><Expiration><Days>\(days)</Days></Expiration></Rule>"
     }
 
@@ -36,7 +49,7 @@ public struct RetentionRule: Sendable, Equatable {
             guard let root = S3XMLElement.parse(Data(existing.utf8)), root.name == "LifecycleConfiguration" else {
                 throw ReportError.lifecycle("the bucket's current lifecycle configuration could not be read; nothing was changed")
             }
-            others = root.children("Rule").filter { $0.text(of: "ID") != Self.ruleID }
+            others = root.children("Rule").filter { $0.text(of: "ID") != Self.ruleID && $0.text(of: "ID") != Self.erasuresRuleID }
         }
         return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
             + "<LifecycleConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"

@@ -55,11 +55,22 @@ public struct UsageAggregator {
             let build = resolve(entry.build, &buildIndex, &builds)
             add(hash: entry.eventHash, machine: entry.machine, event: event, os: os, build: build, misplaced: entry.misplaced)
         }
+        for hash in partial.erased { addErased(hash) }
     }
 
-    /// One uploaded object of partition `day`, already decompressed: every line is read.
-    public mutating func ingest(object: Data, partition day: CivilDate) {
-        merge(ObjectPartial.read(ndjson: object, partition: day), partition: day)
+    /// One uploaded object of partition `day`, already decompressed: every line is read; the
+    /// events `erasures` names are counted as erased.
+    public mutating func ingest(object: Data, partition day: CivilDate, erasures: ErasureSet = ErasureSet()) {
+        merge(ObjectPartial.read(ndjson: object, partition: day, erasures: erasures), partition: day)
+    }
+
+    /// An erased event: counted once (as any event, by its ID), in no cell.
+    private mutating func addErased(_ hash: UInt64) {
+        guard seenEvents.insert(hash).inserted else {
+            statistics.duplicates += 1
+            return
+        }
+        statistics.erased += 1
     }
 
     /// An object under the events prefix that is not in the `dt=…/….ndjson.gz` layout: skipped.
@@ -142,7 +153,7 @@ public struct UsageAggregator {
             input: InputSummary(
                 objects: statistics.objects, duplicates: statistics.duplicates, rejectedLines: statistics.rejectedLines,
                 rejectedObjects: statistics.rejectedObjects, objectsWithTrailingJunk: statistics.objectsWithTrailingJunk,
-                movedAside: statistics.movedAsideObjects))
+                movedAside: statistics.movedAsideObjects, erased: statistics.erased))
     }
 }
 
@@ -177,6 +188,8 @@ public struct ReadStatistics: Sendable, Equatable {
     public var unreadableObjects: Int { rejectedObjects.values.reduce(0, +) }
     /// Events whose timestamp is on another day than their `dt=` partition (counted under the partition).
     public var misplaced = 0
+    /// Distinct events left out because an erasure request names them.
+    public var erased = 0
 
     public init() {}
 

@@ -94,11 +94,21 @@ public struct InputSummary: Sendable, Equatable {
     public var objectsWithTrailingJunk: Int
     /// Objects of the range moved aside under `rejected/` by compaction: not read.
     public var movedAside: Int
+    /// Distinct events left out because their machine asked for them to be erased.
+    public var erased: Int
+    /// Erasure requests honoured (every one seen, whatever its time), and objects under the
+    /// erasures prefix that were not one (too large, malformed: they change nothing).
+    public var erasureRequests: Int
+    public var rejectedErasureRequests: Int
 
     public init(
         objects: Int = 0, duplicates: Int = 0, rejectedLines: [LineRejection: Int] = [:],
-        rejectedObjects: [ObjectRejection: Int] = [:], objectsWithTrailingJunk: Int = 0, movedAside: Int = 0
+        rejectedObjects: [ObjectRejection: Int] = [:], objectsWithTrailingJunk: Int = 0, movedAside: Int = 0,
+        erased: Int = 0, erasureRequests: Int = 0, rejectedErasureRequests: Int = 0
     ) {
+        self.erased = erased
+        self.erasureRequests = erasureRequests
+        self.rejectedErasureRequests = rejectedErasureRequests
         self.movedAside = movedAside
         self.objects = objects
         self.duplicates = duplicates

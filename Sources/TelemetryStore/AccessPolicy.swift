@@ -3,8 +3,8 @@ import TelemetryCore
 import TelemetryRules
 
 /// What to give each role of a deployment, for one bucket and key prefix: the uploader (every
-/// client: PutObject under `<prefix>events/v1/`, write-once where the store can require it,
-/// nothing else), the reader (`report`: list the prefix, get objects) and the operator
+/// client: PutObject under `<prefix>events/v1/` and `<prefix>erasures/v1/`, write-once where the
+/// store can require it, nothing else), the reader (`report`: list the prefix, get objects) and the operator
 /// (`retention`'s lifecycle rules, and what compaction needs: list, get, put and delete under
 /// the prefix). As AWS IAM policy documents, or as a SeaweedFS `s3.config` identity list.
 public struct AccessPolicy: Sendable {
@@ -33,11 +33,21 @@ public struct AccessPolicy: Sendable {
         let bucketARN = "arn:aws:s3:::\(bucket)"
         let eventsARN = "\(bucketARN)/\(eventsPrefix)*"
         let rejectedPrefix = layout.rejectedRoot
-        // The report also counts what `compact --move-rejected` moved aside (names only).
+        let erasuresPrefix = layout.erasuresRoot
+        let erasuresARN = "\(bucketARN)/\(erasuresPrefix)*"
+        // The report also counts what `compact --move-rejected` moved aside (names only), and
+        // reads the machines' erasure requests.
         let listEvents: [String: Any] = [
             "Sid": "ListTheEventsPrefix", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": bucketARN,
-            "Condition": ["StringLike": ["s3:prefix": [eventsPrefix, eventsPrefix + "*", rejectedPrefix, rejectedPrefix + "*"]]],
+            "Condition": [
+                "StringLike": [
+                    "s3:prefix": [
+                        eventsPrefix, eventsPrefix + "*", rejectedPrefix, rejectedPrefix + "*", erasuresPrefix, erasuresPrefix + "*",
+                    ]
+                ]
+            ],
         ]
+        let getErasures: [String: Any] = ["Sid": "GetErasureRequests", "Effect": "Allow", "Action": "s3:GetObject", "Resource": erasuresARN]
         let statements: [[String: Any]]
         switch role {
         case .uploader:
@@ -46,12 +56,18 @@ public struct AccessPolicy: Sendable {
                     "Sid": "PutEventsWriteOnce", "Effect": "Allow", "Action": "s3:PutObject", "Resource": eventsARN,
                     // Only conditional PUTs (If-None-Match: *): no client can overwrite an object.
                     "Condition": ["Null": ["s3:if-none-match": "false"]],
-                ]
+                ],
+                [
+                    // `forget`: one erasure request per machine, write-once, nothing else.
+                    "Sid": "PutErasureRequestsWriteOnce", "Effect": "Allow", "Action": "s3:PutObject", "Resource": erasuresARN,
+                    "Condition": ["Null": ["s3:if-none-match": "false"]],
+                ],
             ]
         case .reader:
             statements = [
                 listEvents,
                 ["Sid": "GetEvents", "Effect": "Allow", "Action": "s3:GetObject", "Resource": eventsARN],
+                getErasures,
             ]
         case .operator:
             statements = [
@@ -68,6 +84,7 @@ public struct AccessPolicy: Sendable {
                     "Sid": "MoveRejectedAsideWriteOnce", "Effect": "Allow", "Action": "s3:PutObject",
                     "Resource": "\(bucketARN)/\(rejectedPrefix)*", "Condition": ["Null": ["s3:if-none-match": "false"]],
                 ],
+                getErasures,
             ]
         }
         return ["Version": "2012-10-17", "Statement": statements]

@@ -143,6 +143,11 @@ public final class S3Client: Sendable {
         try await getObjectResponse(key: key).body
     }
 
+    /// GET Object, reading at most `maxBytes` of it (a larger one is a `ResponseTooLarge` error).
+    public func getObject(key: String, maxBytes: Int) async throws -> Data {
+        try await send("GET", key: key, resource: key, maxBody: maxBytes).body
+    }
+
     // MARK: Bucket
 
     /// ListObjectsV2, one page. Pass the previous page's `nextContinuationToken` to go on.

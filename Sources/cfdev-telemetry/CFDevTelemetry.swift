@@ -17,7 +17,7 @@ struct CFDevTelemetry: AsyncParsableCommand {
             """,
         version: BuildInfo.version,
         subcommands: [
-            On.self, Off.self, Status.self, Show.self, Flush.self, Doctor.self, Purge.self, InstallShim.self, Uninstall.self,
+            On.self, Off.self, Forget.self, Status.self, Show.self, Flush.self, Doctor.self, Purge.self, InstallShim.self, Uninstall.self,
             Report.self, Compact.self, Retention.self, Policy.self,
         ]
     )

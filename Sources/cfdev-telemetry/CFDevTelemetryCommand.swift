@@ -1,10 +1,11 @@
 import Foundation
+import Platform
 import ShimFront
 import ShimKit
 import TelemetryCore
 import TelemetryRules
 
-/// `cf dev telemetry [--on|--off]`, which the shim hands to this command-line tool and never
+/// `cf dev telemetry [--on|--off|--forget]`, which the shim hands to this command-line tool and never
 /// passes on to the real `cf`; and the turning off that `cfdev-telemetry off` shares with it.
 enum CFDevTelemetryCommand {
     static func run(_ subcommand: TelemetrySubcommand, environment: [String: String]) -> Int32 {
@@ -29,6 +30,8 @@ enum CFDevTelemetryCommand {
                     try turnOff(recorder: Recorder(home: home, environment: environment, log: log)) { warning in
                         FileHandle.standardError.write(Data(("cf dev telemetry: " + warning + "\n").utf8))
                     })
+            case .forget(let confirmed):
+                return forget(confirmed: confirmed, recorder: Recorder(home: home, environment: environment, log: log))
             case .help:
                 print(usage)
             case .invalid(let message):
@@ -75,13 +78,48 @@ enum CFDevTelemetryCommand {
             + (deleted > 0 ? "; \(deleted) pending event\(deleted == 1 ? " was" : "s were") not sent and deleted." : ".")
     }
 
+    /// `cf dev telemetry --forget [--yes]`: what `cfdev-telemetry forget` does, the request
+    /// sent by a bounded `flush` child (15 s; it stays pending if that is not enough).
+    static func forget(confirmed: Bool, recorder: Recorder) -> Int32 {
+        let forget = ForgetMe(recorder: recorder)
+        do {
+            if !confirmed {
+                guard let answer = ForgetConfirmation.ask(anonymousID: try forget.anonymousID()), answer else {
+                    let why = isatty(0) == 1 && isatty(2) == 1 ? ForgetConfirmation.declined : ForgetConfirmation.refusal
+                    FileHandle.standardError.write(Data("cf dev telemetry: \(why)\n".utf8))
+                    return 1
+                }
+            }
+            let outcome = try forget.run()
+            print(ForgetConfirmation.localLine(outcome))
+            let launcher = FlushLauncher(environment: recorder.environment, shimPath: OwnExecutable.path())
+            do {
+                try launcher.runFinal(seconds: 15)
+            } catch {
+                recorder.log.write("forget: flush: \(error)")
+            }
+            if let record = try? ErasureRecord.load(home: recorder.home), !record.isPending {
+                print(ForgetConfirmation.landedLine(record, location: "the bucket"))
+            } else {
+                FileHandle.standardError.write(Data((ForgetConfirmation.pendingLine("no answer from the store within 15 s; see \(recorder.log.path)") + "\n").utf8))
+            }
+            return 0
+        } catch {
+            FileHandle.standardError.write(Data(("cf dev telemetry: \(error)\n").utf8))
+            return 1
+        }
+    }
+
     static let usage = """
-        USAGE: cf dev telemetry [--on | --off]
+        USAGE: cf dev telemetry [--on | --off | --forget [--yes]]
 
         Anonymous usage statistics of CF Dev.
           cf dev telemetry        show whether they are on
           cf dev telemetry --on   turn them on
           cf dev telemetry --off  turn them off: one short final upload, then everything pending is deleted
+          cf dev telemetry --forget
+                                  turn them off, delete what is pending, and ask for everything this machine
+                                  uploaded to be erased (asks first; --yes does not)
 
         DO_NOT_TRACK=1 or CFDEV_TELEMETRY_DISABLED=1 in the environment turns them off whatever is set here.
         `cfdev-telemetry --help` lists everything else (show, status, flush, purge, ...).

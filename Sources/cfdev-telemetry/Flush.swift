@@ -10,6 +10,7 @@ struct Flush: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Upload pending events to the store now.",
         discussion: """
+            A pending erasure request (see `forget`) is sent first, even when telemetry is off. \
             Events go up as gzip NDJSON objects under <prefix>events/v1/dt=YYYY-MM-DD/, one UTC \
             day per object, exactly once (each PUT is conditional: If-None-Match: *). Failures \
             are retried with backoff; what cannot be sent stays pending. Every run is bounded \
@@ -44,9 +45,16 @@ struct Flush: AsyncParsableCommand {
     func run() async throws {
         let started = Date()
         let context = Context()
+        // A pending erasure request ("forget me") is sent whatever the consent or an override
+        // says: it is the one upload that removes data, and holds only the anonymous ID.
+        let erasurePending = ((try? ErasureRecord.load(home: context.home)) ?? nil)?.isPending == true
+        var eventsAllowed = true
         if let override = TelemetryOverride.current({ context.environment[$0] }) {
-            say("Nothing sent: \(override.cause).")
-            return
+            guard erasurePending else {
+                say("Nothing sent: \(override.cause).")
+                return
+            }
+            eventsAllowed = false
         }
         // No telemetry folder: nothing was ever recorded here, and a flush must not create one
         // (a background flush that outlives its home would plant it again).
@@ -56,8 +64,11 @@ struct Flush: AsyncParsableCommand {
             return
         }
         if !final && ConsentStore(home: context.home).state() != .on {
-            say("Nothing sent: telemetry is not on (turn it on with `cfdev-telemetry on`).")
-            return
+            guard erasurePending else {
+                say("Nothing sent: telemetry is not on (turn it on with `cfdev-telemetry on`).")
+                return
+            }
+            eventsAllowed = false
         }
         let resolved: ResolvedSettings
         do {
@@ -87,6 +98,12 @@ struct Flush: AsyncParsableCommand {
             context.log.write("flush: \(error)")
             throw error
         }
+        let erasureFailure = erasurePending ? await sendErasure(context, target: target, deadline: deadline) : nil
+        guard eventsAllowed else {
+            if erasureFailure != nil { throw ExitCode.failure }
+            say("No events sent: telemetry is off.")
+            return
+        }
         let flusher = Flusher(
             spool: spool, target: target,
             limits: BatchLimits(maxEvents: settings.maxBatchEvents, maxBytes: settings.maxBatchBytes),
@@ -113,6 +130,23 @@ struct Flush: AsyncParsableCommand {
             context.log.write("flush: \(unsent) events pending at the start are still unsent")
             if !background { printError("Error: \(unsent) of the events pending when this flush started are still unsent") }
             throw ExitCode.failure
+        }
+        if erasureFailure != nil { throw ExitCode.failure }
+    }
+
+    /// Sends the pending erasure request (before any event); returns why it failed, if it did
+    /// (said on stderr unless in the background; it stays pending for the next flush).
+    func sendErasure(_ context: Context, target: UploadTarget, deadline: Date) async -> String? {
+        switch await ErasureUploader(home: context.home, target: target, log: context.log, deadline: deadline).run() {
+        case .nothingPending:
+            return nil
+        case .landed(let record, let key, _):
+            say("Sent the erasure request made at \(record.request.requestedAt) to s3://\(DisplayText.sanitized(target.endpoint.bucket))/\(DisplayText.sanitized(key)).")
+            return nil
+        case .failed(let why, _):
+            context.log.write("flush: the erasure request stays pending: \(why)")
+            if !background { printError("Error: the erasure request could not be sent: \(why) (it stays pending and is sent by the next flush)") }
+            return why
         }
     }
 

@@ -8,10 +8,11 @@ struct Policy: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print the access to give the uploader, the reader and the operator of the bucket.",
         discussion: """
-            uploader: PutObject under <prefix>events/v1/ only, and (AWS) only with If-None-Match: *, \
-            so no client can read, list or overwrite anything. reader (`report`): list that prefix \
-            and get its objects. operator: the lifecycle rules (`retention`) and what compaction \
-            needs (list, get, put and delete under the prefix).
+            uploader: PutObject under <prefix>events/v1/ and <prefix>erasures/v1/ (the erasure \
+            requests of `forget`) only, and (AWS) only with If-None-Match: *, so no client can read, \
+            list or overwrite anything. reader (`report`): list those prefixes and get their \
+            objects. operator: the lifecycle rules (`retention`) and what compaction needs (list, \
+            get, put and delete under the prefix; list and get the erasure requests).
 
             --format aws prints one IAM policy document per role ({"uploader": …}; with --role, \
             that document alone). --format seaweedfs prints an s3.config identity list with fresh \

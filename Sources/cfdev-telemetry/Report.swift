@@ -9,7 +9,7 @@ struct Report: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Aggregate the uploaded events of a period into the published usage statistics.",
         discussion:
-            "Reads the objects under <prefix>events/v1/dt=FROM … dt=TO/ (signed listing and GETs), counts every event once (by event_id), and prints events and distinct machines per event type, OS, build and period. The anonymous ID is never printed. A cell counted over fewer than k machines is withheld, and its events are left out of every other number, totals included. See docs/REPORT.md for the formats."
+            "Reads the objects under <prefix>events/v1/dt=FROM … dt=TO/ (signed listing and GETs), counts every event once (by event_id), and prints events and distinct machines per event type, OS, build and period. The anonymous ID is never printed. A cell counted over fewer than k machines is withheld, and its events are left out of every other number, totals included. The erasure requests under <prefix>erasures/v1/ are honoured: a machine's events up to its request's time are left out and counted as erased. See docs/REPORT.md for the formats."
     )
 
     @OptionGroup var upload: UploadOptions
@@ -82,9 +82,15 @@ struct Report: AsyncParsableCommand {
         let layout = target.layout
         var reader = BucketReader(client: target.client(requestTimeout: 60), layout: layout, pageSize: pageSize)
         reader.retry = .team
+        // Every erasure request in the store is honoured, whatever the range.
+        var erasureListing = ErasureListing(client: reader.client, layout: layout, pageSize: pageSize)
+        erasureListing.retry = .team
+        let erasures = try await erasureListing.read()
+        reader.erasures = erasures.erasures
         if !noCache {
             reader.cache = try ReportCache(
-                path: cache ?? ReportCache.defaultPath(environment: context.environment), source: Self.cacheSource(target))
+                path: cache ?? ReportCache.defaultPath(environment: context.environment), source: Self.cacheSource(target),
+                variant: erasures.erasures.digest)
         }
         var aggregator = UsageAggregator(granularity: granularity)
         let progress = TerminalProgress()
@@ -102,7 +108,15 @@ struct Report: AsyncParsableCommand {
             printError("Read \(statistics.summary) in \(String(format: "%.1f", progress.elapsed)) s (\(statistics.cachedObjects) from the cache).")
         }
         Self.warn(statistics)
-        let text = chosenFormat.render(aggregator.report(range: range, k: k, maxLabels: maxLabels))
+        if erasures.rejected > 0 {
+            printError(
+                "Warning: \(erasures.rejected) object\(erasures.rejected == 1 ? "" : "s") under \(layout.erasuresRoot) \(erasures.rejected == 1 ? "was" : "were") not a valid erasure request (ignored)"
+            )
+        }
+        var report = aggregator.report(range: range, k: k, maxLabels: maxLabels)
+        report.input.erasureRequests = erasures.erasures.requests
+        report.input.rejectedErasureRequests = erasures.rejected
+        let text = chosenFormat.render(report)
         if let output {
             do {
                 try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)

@@ -9,7 +9,7 @@ struct Retention: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Set the bucket's lifecycle rule that deletes uploaded events after some days, and show it.",
         discussion:
-            "Puts a lifecycle rule (ID cfdev-telemetry-retention) expiring objects under <prefix>events/ after --days days (default 1825, five years); other lifecycle rules of the bucket are kept. The rule is then read back from the store and printed."
+            "Puts a lifecycle rule (ID cfdev-telemetry-retention) expiring objects under <prefix>events/ after --days days (default 1825, five years), and one (ID cfdev-telemetry-retention-erasures) expiring the erasure requests under <prefix>erasures/ after the same days; other lifecycle rules of the bucket are kept. The rule is then read back from the store and printed."
     )
 
     @OptionGroup var upload: UploadOptions
@@ -25,7 +25,8 @@ struct Retention: AsyncParsableCommand {
     func run() async throws {
         let context = Context()
         let target = try await context.teamTarget(role: .operator, upload: upload, team: team)
-        let rule = try RetentionRule(prefix: target.layout.retentionPrefix, days: days)
+        let rule = try RetentionRule(
+            prefix: target.layout.retentionPrefix, days: days, erasuresPrefix: target.layout.erasuresRetentionPrefix)
         let client = target.client(requestTimeout: 30)
         if !show {
             let existing = try await Self.currentConfiguration(client)
@@ -42,7 +43,9 @@ struct Retention: AsyncParsableCommand {
         }
         if !show {
             guard let ours = rules.first(where: { $0.id == RetentionRule.ruleID }),
-                ours.expirationDays == rule.days, ours.prefix == rule.prefix, ours.status == "Enabled"
+                ours.expirationDays == rule.days, ours.prefix == rule.prefix, ours.status == "Enabled",
+                let erasures = rules.first(where: { $0.id == RetentionRule.erasuresRuleID }),
+                erasures.expirationDays == rule.days, erasures.prefix == rule.erasuresPrefix, erasures.status == "Enabled"
             else {
                 throw CommandFailure("the store did not keep the retention rule as sent")
             }

@@ -48,6 +48,9 @@ struct StatusReport {
     var settingsError: String?
     /// The clock offset the next upload signs with (seconds; 0: none).
     var clockOffset: TimeInterval
+    /// This machine's erasure request (`forget`), pending or landed, if one was made.
+    var erasure: ErasureRecord?
+    var erasureError: String?
 
     var settings: TelemetrySettings? { resolved?.settings }
 
@@ -67,6 +70,11 @@ struct StatusReport {
             pending: 0, droppedUnreported: 0, droppedTotal: 0, spoolPath: context.home.spoolPath,
             homeRefusal: context.home.refusal(), resolved: resolved, settingsError: settingsError, clockOffset: 0)
         if case .untrusted(let why) = managed { report.managedUntrusted = why }
+        do {
+            report.erasure = try ErasureRecord.load(home: context.home)
+        } catch {
+            report.erasureError = "\(error)"
+        }
         // Read-only, creating nothing: `status` works on a read-only home and before consent.
         guard let spool = try Spool.openExisting(home: context.home) else { return report }
         let dropped = try spool.droppedCounts()
@@ -147,6 +155,17 @@ struct StatusReport {
                 ] as [String: Any]
         }
         object["config_error"] = settingsError ?? NSNull()
+        if let erasure {
+            object["erasure_request"] =
+                [
+                    "anonymous_id": erasure.request.anonymousID, "requested_at": erasure.request.requestedAt,
+                    "state": erasure.isPending ? "pending" : "landed",
+                    "landed_at": erasure.landedMs.map { Timestamp.iso8601(milliseconds: $0) } ?? NSNull(),
+                ] as [String: Any]
+        } else {
+            object["erasure_request"] = NSNull()
+        }
+        object["erasure_request_error"] = erasureError ?? NSNull()
         return object
     }
 
@@ -169,6 +188,13 @@ struct StatusReport {
         lines.append("Last upload:     \(Self.time(lastFlushMs) ?? "never")")
         if let next = Self.time(nextAttemptMs) { lines.append("Next attempt:    not before \(next)") }
         if let lastError { lines.append("Last error:      \(lastError)") }
+        if let erasure {
+            let state =
+                erasure.landedMs.map { "in the store since \(Timestamp.iso8601(milliseconds: $0))" }
+                ?? "pending (sent first by the next `cfdev-telemetry flush`)"
+            lines.append("Erasure request: made \(erasure.request.requestedAt), \(state)")
+        }
+        if let erasureError { lines.append("Erasure request: \(erasureError)") }
         lines.append(
             "Clock offset:    "
                 + (clockOffset == 0

@@ -40,7 +40,8 @@ enum SparkAvailability {
     }()
 }
 
-/// Random usage over 75 days with re-sent copies, read by the report and by an engine's script.
+/// Random usage over 75 days with re-sent copies and erasure requests, read by the report and by
+/// an engine's script.
 enum EngineCrossCheck {
     static func check(script name: String, by granularity: PeriodGranularity, k: Int) async throws {
         var random = SeededRandom(seed: 42)
@@ -70,12 +71,25 @@ enum EngineCrossCheck {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             try object.body.write(to: URL(fileURLWithPath: "\(dir)/batch-\(index).ndjson.gz"))
         }
+        // Erasure requests: at the very time of a day's events (they are erased), one
+        // millisecond before them (kept), two for one machine (the later wins), one for a
+        // machine with no events.
+        let layout = PartitionLayout(prefix: "")
+        var erasures = ErasureSet()
+        for (machine, at) in [(3, "2026-02-10T12:34:56.789Z"), (11, "2026-01-20T00:00:00.000Z"), (11, "2026-02-20T12:34:56.788Z"), (999, "2026-03-01T00:00:00.000Z")] {
+            let request = try #require(ErasureRequest.milliseconds(ofTimestamp: at).flatMap { ErasureRequest(anonymousID: EventFixtures.anonymousID(machine), requestedMs: $0) })
+            erasures.add(request)
+            let path = root + "/" + request.key(in: layout)
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try request.body.write(to: URL(fileURLWithPath: path))
+        }
         let range = try ReportRange(from: "2026-01-10", to: "2026-03-05")
         var aggregator = UsageAggregator(granularity: granularity)
         for object in objects where range.contains(CivilDate(object.day)!) {
-            aggregator.ingest(object: try Gzip.decompress(object.body), partition: CivilDate(object.day)!)
+            aggregator.ingest(object: try Gzip.decompress(object.body), partition: CivilDate(object.day)!, erasures: erasures)
         }
         let report = aggregator.report(range: range, k: k)
+        #expect(report.input.erased > 0)
         #expect(report.input.duplicates > 0)
         #expect(report.rows.contains { $0.isSuppressed })
 

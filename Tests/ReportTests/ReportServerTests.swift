@@ -198,6 +198,10 @@ struct ReportServerTests {
         #expect(result.stdout.contains("keep-logs-short"))
         var rules = LifecycleRuleSummary.parse(try await client.getBucketLifecycle())
         #expect(rules.contains(LifecycleRuleSummary(id: "cfdev-telemetry-retention", prefix: "team/events/", status: "Enabled", expirationDays: 400)))
+        // The erasure requests expire with the same rule.
+        #expect(
+            rules.contains(LifecycleRuleSummary(id: "cfdev-telemetry-retention-erasures", prefix: "team/erasures/", status: "Enabled", expirationDays: 400)))
+        #expect(result.stdout.contains("cfdev-telemetry-retention-erasures: objects under \"team/erasures/\" expire 400 days"))
         #expect(rules.contains { $0.id == "keep-logs-short" && $0.expirationDays == 7 })
 
         let defaults = try Self.cli(sandbox, ["retention"], prefix: "team/")
@@ -205,7 +209,8 @@ struct ReportServerTests {
         #expect(defaults.stdout.contains("expire 1825 days (about 5 years)"))
         rules = LifecycleRuleSummary.parse(try await client.getBucketLifecycle())
         #expect(rules.filter { $0.id == "cfdev-telemetry-retention" }.map(\.expirationDays) == [1825])
-        #expect(rules.count == 2)
+        #expect(rules.filter { $0.id == "cfdev-telemetry-retention-erasures" }.map(\.expirationDays) == [1825])
+        #expect(rules.count == 3)
 
         let shown = try Self.cli(sandbox, ["retention", "--show"], prefix: "team/")
         #expect(shown.status == 0)

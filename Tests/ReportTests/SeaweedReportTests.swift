@@ -394,9 +394,10 @@ struct ReportDuringCompactionTests {
         let prefix = "during-\(cached ? "cached" : "uncached")/"
         let total = try await Self.upload(try server.client(), prefix: prefix)
         try await FaultProxy.with(server) { proxy in
-            // The four listings (each day's objects, and what was moved aside) pass; the first
-            // eight object GETs (all of day 1) are held until the compaction below is done.
-            try await proxy.script(Array(repeating: "pass", count: 4) + Array(repeating: "hold", count: 8), methods: ["GET"])
+            // The five listings (the erasure requests, then each day's objects and what was moved
+            // aside) pass; the first eight object GETs (all of day 1) are held until the
+            // compaction below is done.
+            try await proxy.script(Array(repeating: "pass", count: 5) + Array(repeating: "hold", count: 8), methods: ["GET"])
             let sandbox = try Sandbox()
             let env = server.environment(prefix: prefix, endpoint: proxy.url)
             let arguments =

@@ -192,7 +192,7 @@ struct DeploymentTests {
         }
     }
 
-    @Test("the AWS policies: the uploader may only PutObject under the events prefix, and only write-once")
+    @Test("the AWS policies: the uploader may only PutObject under the events and erasures prefixes, and only write-once")
     func awsPolicies() throws {
         let sandbox = try Sandbox()
         let printed = try sandbox.cli(["policy", "--bucket", "team-bucket", "--prefix", "p"])
@@ -200,10 +200,11 @@ struct DeploymentTests {
         let all = try #require(try JSONSerialization.jsonObject(with: Data(printed.stdout.utf8)) as? [String: [String: Any]])
         #expect(Set(all.keys) == ["uploader", "reader", "operator"])
         let uploader = try #require(all["uploader"]?["Statement"] as? [[String: Any]])
-        #expect(uploader.count == 1)
-        #expect(uploader[0]["Action"] as? String == "s3:PutObject")
-        #expect(uploader[0]["Resource"] as? String == "arn:aws:s3:::team-bucket/p/events/v1/*")
-        #expect((uploader[0]["Condition"] as? [String: [String: String]])?["Null"]?["s3:if-none-match"] == "false")
+        // Events, and the one more prefix of erasure requests (`forget`): PutObject, write-once, nothing else.
+        #expect(uploader.count == 2)
+        #expect(uploader.allSatisfy { $0["Action"] as? String == "s3:PutObject" })
+        #expect(uploader.map { $0["Resource"] as? String } == ["arn:aws:s3:::team-bucket/p/events/v1/*", "arn:aws:s3:::team-bucket/p/erasures/v1/*"])
+        #expect(uploader.allSatisfy { ($0["Condition"] as? [String: [String: String]])?["Null"]?["s3:if-none-match"] == "false" })
         let reader = try #require(all["reader"]?["Statement"] as? [[String: Any]])
         #expect(Set(reader.compactMap { $0["Action"] as? String }) == ["s3:ListBucket", "s3:GetObject"])
         let one = try sandbox.cli(["policy", "--bucket", "team-bucket", "--role", "uploader"])
@@ -248,8 +249,8 @@ struct ShippedPackage: Sendable {
     var bin: String { prefix + "/bin" }
     var defaultsPath: String { prefix + "/etc/cfdev-telemetry/defaults.json" }
 
-    init(defaults: [String: Any]) throws {
-        sandbox = try Sandbox()
+    init(defaults: [String: Any], machineID: String = "0123456789abcdef0123456789abcdef") throws {
+        sandbox = try Sandbox(machineID: machineID)
         prefix = sandbox.root + "/package"
         let fm = FileManager.default
         try fm.createDirectory(atPath: bin, withIntermediateDirectories: true)
