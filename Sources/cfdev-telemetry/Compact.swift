@@ -16,8 +16,7 @@ struct Compact: AsyncParsableCommand {
 
     @OptionGroup var team: TeamOptions
 
-    @Option(help: ArgumentHelp("First day, included (UTC).", valueName: "YYYY-MM-DD"))
-    var from: String
+    @OptionGroup var days: DayRangeOptions
 
     @Option(help: ArgumentHelp("Last day, included (UTC).", valueName: "YYYY-MM-DD"))
     var to: String
@@ -28,29 +27,21 @@ struct Compact: AsyncParsableCommand {
     @Flag(help: "Move objects that are not readable gzip NDJSON out of the events prefix, to <prefix>rejected/v1/dt=DAY/ (write-once, then deleted), so reports stop paying for them.")
     var moveRejected = false
 
-    @Option(help: .hidden)
-    var pageSize: Int?
-
     func validate() throws {
-        do {
-            _ = try ReportRange(from: from, to: to)
-        } catch {
-            throw ValidationError("\(error)")
-        }
+        try days.validateRange(to: to)
         guard (1024...Compactor.defaultMaxObjectBytes).contains(maxObjectBytes) else {
             throw ValidationError("--max-object-bytes must be 1024…\(Compactor.defaultMaxObjectBytes)")
         }
-        if let pageSize, !(1...1000).contains(pageSize) { throw ValidationError("--page-size must be 1…1000") }
     }
 
     func run() async throws {
-        let range = try ReportRange(from: from, to: to)
+        let range = try days.range(to: to)
         let target = try await Context().teamTarget(role: .operator, upload: upload, team: team)
         var compactor = Compactor(client: target.client(requestTimeout: 120), layout: target.layout, maxObjectBytes: maxObjectBytes)
-        compactor.pageSize = pageSize
+        compactor.pageSize = days.pageSize
         compactor.retry = .team
         compactor.moveRejected = moveRejected
-        var erasureListing = ErasureListing(client: compactor.client, layout: target.layout, pageSize: pageSize)
+        var erasureListing = ErasureListing(client: compactor.client, layout: target.layout, pageSize: days.pageSize)
         erasureListing.retry = .team
         let erasures = try await erasureListing.read()
         compactor.erasures = erasures.erasures

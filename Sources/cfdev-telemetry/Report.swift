@@ -16,8 +16,7 @@ struct Report: AsyncParsableCommand {
 
     @OptionGroup var team: TeamOptions
 
-    @Option(help: ArgumentHelp("First day, included (UTC).", valueName: "YYYY-MM-DD"))
-    var from: String
+    @OptionGroup var days: DayRangeOptions
 
     @Option(help: ArgumentHelp("Last day, included (UTC; default: today).", valueName: "YYYY-MM-DD"))
     var to: String?
@@ -52,38 +51,29 @@ struct Report: AsyncParsableCommand {
     @Flag(help: "Read every object from the store; use and change no cache.")
     var noCache = false
 
-    @Option(help: .hidden)
-    var pageSize: Int?
-
-    /// The range asked for: a usage error (exit 64) when it is not one.
-    func range() throws -> ReportRange {
-        let today = CivilDate(secondsSinceEpoch: Date().timeIntervalSince1970)
-        return try ReportRange(from: from, to: to ?? today.description)
+    /// The last day asked for: `--to`, else today (UTC).
+    var lastDay: String {
+        to ?? CivilDate(secondsSinceEpoch: Date().timeIntervalSince1970).description
     }
 
     func validate() throws {
-        do {
-            _ = try range()
-        } catch {
-            throw ValidationError("\(error)")
-        }
+        try days.validateRange(to: lastDay)
         guard k >= 2 else { throw ValidationError("--k must be at least 2 (a cell from one machine describes that machine)") }
-        if let pageSize, !(1...1000).contains(pageSize) { throw ValidationError("--page-size must be 1…1000") }
         guard (1...10_000).contains(maxLabels) else { throw ValidationError("--max-labels must be 1…10000") }
         if noCache && cache != nil { throw ValidationError("--cache and --no-cache exclude each other") }
     }
 
     func run() async throws {
-        let range = try range()
+        let range = try days.range(to: lastDay)
         let granularity = by ?? .automatic(for: range)
         let chosenFormat = format ?? output.flatMap(ReportFormat.inferred(fromFileName:)) ?? .md
         let context = Context()
         let target = try await context.teamTarget(role: .reader, upload: upload, team: team)
         let layout = target.layout
-        var reader = BucketReader(client: target.client(requestTimeout: 60), layout: layout, pageSize: pageSize)
+        var reader = BucketReader(client: target.client(requestTimeout: 60), layout: layout, pageSize: days.pageSize)
         reader.retry = .team
         // Every erasure request in the store is honoured, whatever the range.
-        var erasureListing = ErasureListing(client: reader.client, layout: layout, pageSize: pageSize)
+        var erasureListing = ErasureListing(client: reader.client, layout: layout, pageSize: days.pageSize)
         erasureListing.retry = .team
         let erasures = try await erasureListing.read()
         reader.erasures = erasures.erasures

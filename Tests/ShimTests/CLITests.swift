@@ -67,7 +67,8 @@ struct CLITests {
     static let hostileEndpoints: [(String, [String])] = [
         ("http://user:s3c r3tA@host/", ["s3c", "r3tA"]),
         ("http://u:qu\"oteS3cretB@host/", ["oteS3cretB"]),
-        ("http://u:ab/s3cr3tC@host/", ["s3cr3tC", "ab/"]),
+        // (":qz9/", not "qz9/": the sandbox's random folder names may hold any short run of letters.)
+        ("http://u:qz9/s3cr3tC@host/", ["s3cr3tC", ":qz9/"]),
         ("http://u:1234/s3cr3tD@host/", ["s3cr3tD"]),
         ("http://u:p?s3cr3tE#x@host/", ["s3cr3tE"]),
         ("http://u:%73%33cr3tF@host/", ["cr3tF"]),
