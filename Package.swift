@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(
             name: "TelemetryTestSupport",
             dependencies: [
-                "TelemetryCore", "TelemetryStore",
+                "CZlib", "TelemetryCore", "TelemetryStore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
             ],

@@ -1,5 +1,6 @@
 import Foundation
 import TelemetryStore
+import TelemetryTestSupport
 import Testing
 
 @Suite struct GzipTests {
