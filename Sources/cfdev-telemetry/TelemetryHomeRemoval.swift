@@ -53,10 +53,13 @@ enum TelemetryHomeRemoval {
             print("Left \(name): it \(problem.reason).")
             return false
         }
+        // An erasure request the store does not have yet is the user's own "forget me": it is
+        // kept (deleting it would cancel it), and the folder with it.
+        let pendingErasure = ((try? ErasureRecord.load(home: home)) ?? nil)?.isPending == true
         // A recorder may add a file while the folder is emptied: look again, a few times.
         var left: [String] = []
         for attempt in 0..<removalAttempts {
-            left = sweep(folder, device: info.st_dev)
+            left = sweep(folder, device: info.st_dev, keeping: pendingErasure ? [ErasureRecord.fileName] : [])
             guard left.isEmpty else { break }
             if rmdir(path) == 0 {
                 print("Deleted \(name).")
@@ -80,14 +83,20 @@ enum TelemetryHomeRemoval {
 
     /// Deletes the product's regular files in the open folder `folder` (on file system
     /// `device`); returns what it left, each kind in a few words (none when it left nothing).
-    static func sweep(_ folder: Int32, device: dev_t) -> [String] {
+    /// `keeping`: product files left in place on purpose (a pending erasure request).
+    static func sweep(_ folder: Int32, device: dev_t, keeping: Set<String> = []) -> [String] {
         let listing = entries(folder)
+        var kept: [String] = []
         var foreign: [String] = []
         var elsewhere: [String] = []
         var failed: [String] = []
         for entry in listing.names {
             guard TelemetryHome.isProductFileName(entry) else {
                 foreign.append(entry)
+                continue
+            }
+            guard !keeping.contains(entry) else {
+                kept.append(entry)
                 continue
             }
             var info = stat()
@@ -110,6 +119,11 @@ enum TelemetryHomeRemoval {
             }
         }
         var left: [String] = []
+        if !kept.isEmpty {
+            left.append(
+                "it holds this machine's erasure request, which has not reached the store yet (\(names(kept))): "
+                    + "run `cfdev-telemetry flush` to send it, then purge again")
+        }
         if let problem = listing.problem { left.append(problem) }
         if !foreign.isEmpty {
             left.append("it holds \(foreign.count) \(foreign.count == 1 ? "file" : "files") this product did not create (\(names(foreign)))")

@@ -106,6 +106,39 @@ struct UninstallTests {
         #expect(result.stdout.contains("Deleted \(home)."))
     }
 
+    /// A "forget me" request the store does not have yet is kept, with one line saying how to
+    /// send it; once it has landed, purge deletes it like every other file.
+    @Test(arguments: [true, false])
+    func purgeKeepsAnErasureRequestNotYetSent(pending: Bool) throws {
+        let sandbox = try Sandbox()
+        try sandbox.setConsent(.on)
+        _ = try sandbox.cfOnTerminal(["dev", "stop"])
+        #expect(try sandbox.pendingEvents().count == 1)
+        let home = sandbox.telemetryHome
+        if pending {
+            // The store is down: forget turns telemetry off and keeps the request to send later.
+            let forget = try sandbox.cli(
+                ["forget", "--yes", "--timeout", "2"],
+                env: ["CFDEV_TELEMETRY_ENDPOINT": "http://127.0.0.1:9", "CFDEV_TELEMETRY_BUCKET": "b"])
+            #expect(forget.status == 0, "\(forget.stderr)")
+        } else {
+            let request = try #require(ErasureRequest(anonymousID: String(repeating: "a", count: 64), requestedMs: 1_700_000_000_000))
+            try ErasureRecord(request: request, landedMs: 1_700_000_001_000).save(home: home)
+        }
+        #expect(try ErasureRecord.load(home: home)?.isPending == pending)
+        let result = try sandbox.cli(["uninstall", "--dir", sandbox.shimDir, "--purge", "--yes"])
+        if pending {
+            #expect(result.status == 1, "\(result.stderr)")
+            #expect(Self.exists(ErasureRecord.path(home: home)))
+            #expect(try FileManager.default.contentsOfDirectory(atPath: home.directory) == [ErasureRecord.fileName])
+            #expect(result.stdout.contains("erasure request, which has not reached the store yet"), "\(result.stdout)")
+            #expect(result.stdout.contains("cfdev-telemetry flush"), "\(result.stdout)")
+        } else {
+            #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+            #expect(!Self.exists(home.directory))
+        }
+    }
+
     /// Without a terminal and without --yes, --purge does nothing at all, shim link included.
     @Test func purgeWithoutTerminalNeedsYes() throws {
         let sandbox = try Sandbox()
