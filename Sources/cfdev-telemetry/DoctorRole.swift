@@ -5,7 +5,8 @@ import TelemetryStore
 
 /// `doctor --role reader|operator`: which source of the AWS credential chain the team's
 /// command would use, and whether that role may do its job on the bucket (the reader lists the
-/// events prefix and reads an object; the operator also reads the lifecycle rules). Read-only.
+/// events prefix, reads an object and lists the erasure requests; the operator also reads the
+/// lifecycle rules). Read-only.
 struct DoctorRole {
     let role: AccessPolicy.Role
     let upload: UploadOptions
@@ -45,11 +46,19 @@ struct DoctorRole {
         } catch let error as S3Error {
             check(false, "list", "cannot list \(root): \(error)")
         }
+        // Every report and compaction reads the erasure requests first, and stops without them.
+        let erasures = DisplayText.sanitized(target.layout.erasuresRoot)
+        do {
+            _ = try await client.listObjectsV2(prefix: target.layout.erasuresRoot, maxKeys: 1)
+            check(true, "erasure requests", "may list \(erasures)")
+        } catch let error as S3Error {
+            check(false, "erasure requests", "cannot list \(erasures) (reports and compaction honour them): \(error)")
+        }
         if role == .operator {
             do {
                 _ = try await client.getBucketLifecycle()
                 check(true, "lifecycle", "may read the bucket's lifecycle rules")
-            } catch let error as S3Error where error.code == "NoSuchLifecycleConfiguration" {
+            } catch let error as S3Error where error.code == .noSuchLifecycleConfiguration {
                 check(true, "lifecycle", "may read the bucket's lifecycle rules (none set: `cfdev-telemetry retention` sets one)")
             } catch let error as S3Error {
                 check(false, "lifecycle", "cannot read the bucket's lifecycle rules: \(error)")

@@ -159,6 +159,7 @@ struct TeamAWSTests {
             "\(doctor.stdout)")
         #expect(doctor.stdout.contains("ok   list: may list profile/events/v1/"), "\(doctor.stdout)")
         #expect(doctor.stdout.contains("ok   read: may read profile/events/v1/dt=\(deployment.today)/compacted-"), "\(doctor.stdout)")
+        #expect(doctor.stdout.contains("ok   erasure requests: may list profile/erasures/v1/"), "\(doctor.stdout)")
     }
 
     @Test func aWebIdentityTokenRunsReportAndCompact() async throws {
