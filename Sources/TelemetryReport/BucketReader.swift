@@ -90,6 +90,13 @@ public struct BucketReader: Sendable {
         var dayKeys: [CivilDate: Set<String>] = [:]
         var vanished: [CivilDate: Set<String>] = [:]
 
+        // Keeps a partial read from the store for the cache, until its day is saved; without a
+        // cache nothing is kept (memory stays flat in the number of objects).
+        func remember(_ partial: ObjectPartial, of object: PartitionListing.Object, day: CivilDate) {
+            guard cache != nil else { return }
+            toSave[day, default: []].append((object.key, object.etag, partial))
+        }
+
         // Merges the oldest queued object (awaiting it if it is still being fetched).
         func mergeHead() async throws {
             let item = queue[head]
@@ -111,7 +118,7 @@ public struct BucketReader: Sendable {
                     // A damaged cache row: read the object from the store after all.
                     partial = try await Self.fetch(
                         item.object, day: item.day, client: client, retry: retry, limits: limits.forObject(item.object.key, layout: layout))
-                    if let partial { toSave[item.day, default: []].append((item.object.key, item.object.etag, partial)) }
+                    if let partial { remember(partial, of: item.object, day: item.day) }
                     if partial == nil { vanished[item.day, default: []].insert(item.object.key) }
                     aggregator.statistics.fetchedObjects += 1
                 } else {
@@ -122,7 +129,7 @@ public struct BucketReader: Sendable {
                 bytesInFlight -= Int(item.object.size)
                 partial = try await task.value
                 aggregator.statistics.fetchedObjects += 1
-                if let partial { toSave[item.day, default: []].append((item.object.key, item.object.etag, partial)) }
+                if let partial { remember(partial, of: item.object, day: item.day) }
                 if partial == nil { vanished[item.day, default: []].insert(item.object.key) }
             }
             if let partial { aggregator.merge(partial, partition: item.day) }
@@ -162,7 +169,7 @@ public struct BucketReader: Sendable {
                         continue
                     }
                     read.insert(object.key)
-                    toSave[day, default: []].append((object.key, object.etag, partial))
+                    remember(partial, of: object, day: day)
                     aggregator.merge(partial, partition: day)
                 }
                 if cache != nil, let previous = dayListings[day] {
@@ -231,7 +238,7 @@ public struct BucketReader: Sendable {
                     bytesInFlight += row.partial.count
                 } else if object.size > Int64(limits.maxCompressedBytes) {
                     let rejected = ObjectPartial.rejected(.tooLarge, storedBytes: 0)
-                    toSave[day, default: []].append((object.key, object.etag, rejected))
+                    remember(rejected, of: object, day: day)
                     pending = .ready(rejected)
                 } else {
                     let size = Int(max(0, object.size))
