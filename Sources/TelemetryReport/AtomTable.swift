@@ -1,17 +1,19 @@
 /// The aggregator's counters: one per distinct (combination of labels and period, machine) — an
 /// "atom" — keyed by `machine << 32 | combination`, both dense indices the aggregator assigns.
-/// Open addressing with linear probing in two flat arrays (16 bytes a slot, at most 3/4 full),
-/// so an event costs a multiply and a probe or two, and memory grows with the atoms only.
+/// Open addressing with linear probing in one flat array of (key, count) pairs (16 bytes a slot,
+/// at most 3/4 full), so an event costs a multiply and, nearly always, one cache line; memory
+/// grows with the atoms only.
 struct AtomTable {
-    /// Keys plus one (0 marks a free slot).
-    private var keys: [UInt64]
-    private var counts: [Int]
+    /// Slot `i` is `pairs[2 i]` (its key plus one; 0 marks a free slot) and `pairs[2 i + 1]`
+    /// (its count).
+    private var pairs: [UInt64]
     private var shift: UInt64
     private(set) var count = 0
 
+    private var capacity: Int { pairs.count / 2 }
+
     init() {
-        keys = Array(repeating: 0, count: 1024)
-        counts = Array(repeating: 0, count: 1024)
+        pairs = Array(repeating: 0, count: 2 * 1024)
         shift = 64 - 10
     }
 
@@ -21,42 +23,47 @@ struct AtomTable {
 
     /// Adds `amount` to the atom's count.
     mutating func add(_ key: UInt64, _ amount: Int = 1) {
-        if (count + 1) * 4 > keys.count * 3 { grow() }
+        if (count + 1) * 4 > capacity * 3 { grow() }
         let stored = key &+ 1
-        let mask = keys.count - 1
+        let mask = capacity - 1
         var slot = Int(truncatingIfNeeded: (stored &* 0x9E37_79B9_7F4A_7C15) >> shift)
-        while true {
-            let found = keys[slot]
-            if found == stored {
-                counts[slot] += amount
-                return
+        let added = pairs.withUnsafeMutableBufferPointer { pairs -> Bool in
+            while true {
+                let found = pairs[2 &* slot]
+                if found == stored {
+                    pairs[2 &* slot &+ 1] &+= UInt64(bitPattern: Int64(amount))
+                    return false
+                }
+                if found == 0 {
+                    pairs[2 &* slot] = stored
+                    pairs[2 &* slot &+ 1] = UInt64(bitPattern: Int64(amount))
+                    return true
+                }
+                slot = (slot &+ 1) & mask
             }
-            if found == 0 {
-                keys[slot] = stored
-                counts[slot] = amount
-                count += 1
-                return
-            }
-            slot = (slot + 1) & mask
         }
+        if added { count += 1 }
     }
 
     /// Every atom, sorted by key: a machine's atoms together, machines in index order.
     func sorted() -> AtomList {
         var pairs: [(key: UInt64, count: Int)] = []
         pairs.reserveCapacity(count)
-        for slot in keys.indices where keys[slot] != 0 { pairs.append((keys[slot] - 1, counts[slot])) }
+        for slot in 0..<capacity where self.pairs[2 * slot] != 0 {
+            pairs.append((self.pairs[2 * slot] - 1, Int(Int64(bitPattern: self.pairs[2 * slot + 1]))))
+        }
         pairs.sort { $0.key < $1.key }
         return AtomList(keys: pairs.map(\.key), counts: pairs.map(\.count))
     }
 
     private mutating func grow() {
-        let oldKeys = keys, oldCounts = counts
-        keys = Array(repeating: 0, count: oldKeys.count * 2)
-        counts = Array(repeating: 0, count: oldKeys.count * 2)
+        let old = pairs
+        pairs = Array(repeating: 0, count: old.count * 2)
         shift -= 1
         count = 0
-        for slot in oldKeys.indices where oldKeys[slot] != 0 { add(oldKeys[slot] - 1, oldCounts[slot]) }
+        for slot in 0..<(old.count / 2) where old[2 * slot] != 0 {
+            add(old[2 * slot] - 1, Int(Int64(bitPattern: old[2 * slot + 1])))
+        }
     }
 }
 
