@@ -3,9 +3,11 @@
 
     python3 Benchmarks/report_benchmark.py [--binary PATH] [--objects 6000] [--events 900000]
                                            [--machines 2000] [--days 60]
+    python3 Benchmarks/report_benchmark.py --shape quarter [--days 40] [--events-per-day 100000]
+                                           [--machines 30000] [--runs 2]
 
-Starts SeaweedFS on loopback, uploads OBJECTS gzip NDJSON objects holding EVENTS events of
-MACHINES machines over DAYS days, then in one run measures:
+The default shape (clients' objects): starts SeaweedFS on loopback, uploads OBJECTS gzip NDJSON
+objects holding EVENTS events of MACHINES machines over DAYS days, then in one run measures:
   1. `cfdev-telemetry report` cold (no cache), its peak memory, and the same on a quarter of the range
      (memory should be flat in the number of objects);
   2. a boto3 script doing the same aggregation with 8 threads (list, GET, gunzip, parse, de-duplicate,
@@ -13,7 +15,13 @@ MACHINES machines over DAYS days, then in one run measures:
   3. DuckDB over a local copy of the same objects (Fixtures/report/duckdb_report.py);
   4. 60 new objects, then a warm re-run (cache);
   5. `cfdev-telemetry compact` over the range, then the report cold and warm after it.
-Needs: weed, boto3, duckdb. Use a release build (`swift build -c release`) for fair figures."""
+The quarter shape (a compacted range): one `compacted-…` object per day of EVENTS_PER_DAY events of
+MACHINES machines, over DAYS days, by month; then, alternating RUNS times, `report --no-cache`
+and DuckDB over a local copy, each under /usr/bin/time (wall, CPU = user + system, peak RSS),
+side by side, with the rows compared; then a cold run that fills a cache, 60 new client objects
+and the warm re-run.
+Needs: weed, boto3, duckdb. Use a release build (`swift build -c release`) for fair figures; the
+machine's load average is printed, since figures are only comparable within one run."""
 import argparse
 import concurrent.futures
 import gzip
@@ -107,6 +115,26 @@ def make_objects(count, events, machines, days, first, rng, tag=""):
         yield key, body
 
 
+def make_compacted(days, per_day, machines, first, rng):
+    """Yields (key, gzip body): one `compacted-…` object per day holding `per_day` events of
+    `machines` machines (each with its own OS and build), as `compact` leaves a day."""
+    ids = [anonymous_id(m) for m in range(machines)]
+    profile = [(OSES[rng.randrange(len(OSES))], BUILDS[rng.randrange(len(BUILDS))]) for _ in range(machines)]
+    for index in range(days):
+        day = first + timedelta(days=index)
+        stamp = day.isoformat()
+        lines = []
+        for _ in range(per_day):
+            m = rng.randrange(machines)
+            ts = f"{stamp}T{rng.randrange(24):02d}:{rng.randrange(60):02d}:{rng.randrange(60):02d}.{rng.randrange(1000):03d}Z"
+            lines.append(f'{{"schema":1,"event_id":"{uuid.UUID(int=rng.getrandbits(128))}","event":"{EVENTS[rng.randrange(len(EVENTS))]}",'
+                         f'"timestamp":"{ts}","anonymous_id":"{ids[m]}","os":"{profile[m][0]}","build":"{profile[m][1]}",'
+                         f'"data":{{"k":1}}}}')
+        body = gzip.compress(("\n".join(lines) + "\n").encode(), compresslevel=6, mtime=0)
+        key = f"events/v1/dt={stamp}/compacted-{stamp.replace('-', '')}T000000Z-{rng.getrandbits(64):016x}.ndjson.gz"
+        yield key, body
+
+
 def upload(s3, objects):
     with concurrent.futures.ThreadPoolExecutor(16) as pool:
         list(pool.map(lambda kb: s3.put_object(Bucket=BUCKET, Key=kb[0], Body=kb[1]), objects))
@@ -127,6 +155,77 @@ def run_timed(args, env):
     rss = int(line.split()[0].split("=")[1])
     LAST_CPU = sum(float(x) for x in line.split("cpu=")[1].split())
     return elapsed, rss / 1024, result.stdout
+
+
+def load():
+    with open("/proc/loadavg") as f:
+        return f.read().split()[0]
+
+
+def duckdb_timed(local, first, last, by, k):
+    """(seconds, peak MiB, CPU seconds, rows) of Fixtures/report/duckdb_report.py over a local copy."""
+    global LAST_CPU
+    seconds, rss, out = run_timed([sys.executable, os.path.join(ROOT, "Fixtures/report/duckdb_report.py"), local,
+                                   first.isoformat(), last.isoformat(), by, str(k)], dict(os.environ))
+    return seconds, rss, LAST_CPU, out
+
+
+def download_all(s3, local):
+    paginator = s3.get_paginator("list_objects_v2")
+    keys = [o["Key"] for page in paginator.paginate(Bucket=BUCKET, Prefix="events/") for o in page.get("Contents", [])]
+
+    def download(key):
+        path = os.path.join(local, key)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        s3.download_file(BUCKET, key, path)
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        list(pool.map(download, keys))
+
+
+def published(rows):
+    """Published rows (the report's JSON rows, or DuckDB's runner's) as a comparable set."""
+    return {(r["event"], r["os"], r["build"], r["period"], r["events"], r["machines"]) for r in rows if not r.get("suppressed")}
+
+
+def quarter(a, s3, endpoint, tmp):
+    """The compacted quarter-like range: report vs DuckDB side by side, then the warm re-run."""
+    rng = random.Random(11)
+    first = date(2026, 1, 1)
+    last = first + timedelta(days=a.days - 1)
+    events = a.days * a.events_per_day
+    t = time.perf_counter()
+    upload(s3, make_compacted(a.days, a.events_per_day, a.machines, first, rng))
+    print(f"setup: {a.days} compacted objects of {a.events_per_day:,} events ({events:,} events), {a.machines:,} machines, "
+          f"uploaded in {time.perf_counter() - t:.1f} s; {os.cpu_count()} cores, load average {load()}")
+    home = os.path.join(tmp, "home")
+    os.makedirs(home)
+    env = dict(os.environ, HOME=home, AWS_ACCESS_KEY_ID=AK, AWS_SECRET_ACCESS_KEY=SK, AWS_REGION="us-east-1",
+               CFDEV_TELEMETRY_ENDPOINT=endpoint, CFDEV_TELEMETRY_BUCKET=BUCKET, CFDEV_TELEMETRY_PREFIX="")
+    report = [a.binary, "report", "--from", first.isoformat(), "--to", last.isoformat(), "--by", "month", "--format", "json"]
+    local = os.path.join(tmp, "local")
+    download_all(s3, local)
+    print(f"{'':24}{'wall s':>8}{'CPU s':>8}{'CPU us/event':>14}{'peak MiB':>10}   load")
+    figures = []
+    for run in range(a.runs):
+        wall, rss, out = run_timed(report + ["--no-cache"], env)
+        cpu = LAST_CPU
+        print(f"{f'report --no-cache #{run + 1}':24}{wall:8.2f}{cpu:8.2f}{cpu / events * 1e6:14.2f}{rss:10.1f}   {load()}")
+        d_wall, d_rss, d_cpu, d_out = duckdb_timed(local, first, last, "month", 5)
+        print(f"{f'DuckDB, local #{run + 1}':24}{d_wall:8.2f}{d_cpu:8.2f}{d_cpu / events * 1e6:14.2f}{d_rss:10.1f}   {load()}")
+        same = published(json.loads(out)["rows"]) == published(json.loads(d_out))
+        figures.append((wall / d_wall, cpu / d_cpu, rss))
+        print(f"  report/DuckDB: wall {wall / d_wall:.2f} (target <= 1.5), CPU {cpu / d_cpu:.2f} (target <= 1), "
+              f"peak {rss:.0f} MiB (target < 256); rows equal DuckDB's: {same}")
+    cache = os.path.join(tmp, "cache.sqlite")
+    cold, rss_cold, cold_out = run_timed(report + ["--cache", cache], env)
+    cold_cpu = LAST_CPU
+    upload(s3, make_objects(60, 60 * 150, a.machines, a.days, first, rng, tag="new"))
+    warm, rss_warm, warm_out = run_timed(report + ["--cache", cache], env)
+    warm_cpu = LAST_CPU
+    _, _, fresh = run_timed(report + ["--no-cache"], env)
+    print(f"report cold (filling the cache): {cold:.2f} s, CPU {cold_cpu:.2f} s, peak {rss_cold:.1f} MiB; "
+          f"warm after 60 new objects: {warm:.2f} s, CPU {warm_cpu:.2f} s, peak {rss_warm:.1f} MiB; "
+          f"warm/cold = {warm / cold:.3f} (target < 0.10); rows as a cold run's: {json.loads(warm_out) == json.loads(fresh)}")
 
 
 def boto3_report(endpoint, first, last, k):
@@ -192,15 +291,23 @@ def main():
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build/release/cfdev-telemetry"))
     parser.add_argument("--objects", type=int, default=6000)
     parser.add_argument("--events", type=int, default=900_000)
-    parser.add_argument("--machines", type=int, default=2000)
-    parser.add_argument("--days", type=int, default=60)
+    parser.add_argument("--machines", type=int)
+    parser.add_argument("--days", type=int)
+    parser.add_argument("--shape", choices=["clients", "quarter"], default="clients")
+    parser.add_argument("--events-per-day", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=2)
     a = parser.parse_args()
+    a.machines = a.machines or (30_000 if a.shape == "quarter" else 2000)
+    a.days = a.days or (40 if a.shape == "quarter" else 60)
     tmp = tempfile.mkdtemp(prefix="report-bench-")
     process = None
     sockets = []
     try:
         process, endpoint, sockets = start_weed(tmp)
         s3 = client(endpoint)
+        if a.shape == "quarter":
+            quarter(a, s3, endpoint, tmp)
+            return
         rng = random.Random(7)
         first = date(2026, 1, 1)
         last = first + timedelta(days=a.days - 1)

@@ -21,8 +21,10 @@ public struct BucketReader: Sendable {
     public var concurrency: Int
     /// Days listed at once (ahead of the one being read).
     public var listConcurrency = 8
-    /// The most listed bytes of objects being fetched at once (one object is always allowed).
-    public var maxBytesInFlight = 128 << 20
+    /// The most listed bytes of objects being fetched at once (one object is always allowed):
+    /// enough for a few compacted objects to be inflated on every core while others download;
+    /// each costs about its size again while it is read (body, entries), so this bounds memory.
+    public var maxBytesInFlight = 32 << 20
     public var limits = ObjectLimits.standard
     public var retry = RetryPolicy()
     public var cache: ReportCache?
@@ -54,7 +56,8 @@ public struct BucketReader: Sendable {
 
     private enum Pending {
         case ready(ObjectPartial?)
-        case cached(Data)
+        /// A cached row being checked and decoded (nil: the row is damaged, read the object).
+        case cached(Task<ObjectPartial?, Never>, bytes: Int)
         case fetching(Task<ObjectPartial?, any Error>)
     }
 
@@ -77,7 +80,10 @@ public struct BucketReader: Sendable {
         defer {
             listings.values.forEach { $0.cancel() }
             asideListings.values.forEach { $0.cancel() }
-            for item in queue[head...] { if case .fetching(let task) = item.pending { task.cancel() } }
+            for item in queue[head...] {
+                if case .fetching(let task) = item.pending { task.cancel() }
+                if case .cached(let task, _) = item.pending { task.cancel() }
+            }
         }
         var fetching = 0
         var bytesInFlight = 0
@@ -86,6 +92,13 @@ public struct BucketReader: Sendable {
         // Per day being read: the keys listed, and those gone when fetched.
         var dayKeys: [CivilDate: Set<String>] = [:]
         var vanished: [CivilDate: Set<String>] = [:]
+
+        // Keeps a partial read from the store for the cache, until its day is saved; without a
+        // cache nothing is kept (memory stays flat in the number of objects).
+        func remember(_ partial: ObjectPartial, of object: PartitionListing.Object, day: CivilDate) {
+            guard cache != nil else { return }
+            toSave[day, default: []].append((object.key, object.etag, partial))
+        }
 
         // Merges the oldest queued object (awaiting it if it is still being fetched).
         func mergeHead() async throws {
@@ -100,14 +113,16 @@ public struct BucketReader: Sendable {
             switch item.pending {
             case .ready(let value):
                 partial = value
-            case .cached(let blob):
-                partial = PartialCoding.decode(blob)
+            case .cached(let task, let bytes):
+                fetching -= 1
+                bytesInFlight -= bytes
+                partial = await task.value
                 if partial == nil {
                     // A damaged cache row: read the object from the store after all.
                     partial = try await Self.fetch(
                         item.object, day: item.day, client: client, retry: retry, limits: limits.forObject(item.object.key, layout: layout),
                         erasures: erasures)
-                    if let partial { toSave[item.day, default: []].append((item.object.key, item.object.etag, partial)) }
+                    if let partial { remember(partial, of: item.object, day: item.day) }
                     if partial == nil { vanished[item.day, default: []].insert(item.object.key) }
                     aggregator.statistics.fetchedObjects += 1
                 } else {
@@ -118,7 +133,7 @@ public struct BucketReader: Sendable {
                 bytesInFlight -= Int(item.object.size)
                 partial = try await task.value
                 aggregator.statistics.fetchedObjects += 1
-                if let partial { toSave[item.day, default: []].append((item.object.key, item.object.etag, partial)) }
+                if let partial { remember(partial, of: item.object, day: item.day) }
                 if partial == nil { vanished[item.day, default: []].insert(item.object.key) }
             }
             if let partial { aggregator.merge(partial, partition: item.day) }
@@ -159,7 +174,7 @@ public struct BucketReader: Sendable {
                         continue
                     }
                     read.insert(object.key)
-                    toSave[day, default: []].append((object.key, object.etag, partial))
+                    remember(partial, of: object, day: day)
                     aggregator.merge(partial, partition: day)
                 }
                 if cache != nil, let previous = dayListings[day] {
@@ -219,11 +234,16 @@ public struct BucketReader: Sendable {
                 let last = position == listing.objects.count - 1
                 let pending: Pending
                 // A row that fails its MAC is not used: the object is read and the row rewritten.
-                if let row = cachedRows[object.key], row.etag == object.etag, let blob = row.partial {
-                    pending = .cached(blob)
+                if let cache, let row = cachedRows[object.key], row.etag == object.etag {
+                    while fetching > 0 && (fetching >= concurrency || bytesInFlight + row.partial.count > maxBytesInFlight) {
+                        try await mergeHead()
+                    }
+                    pending = .cached(Task { cache.verified(row).flatMap(PartialCoding.decode) }, bytes: row.partial.count)
+                    fetching += 1
+                    bytesInFlight += row.partial.count
                 } else if object.size > Int64(limits.maxCompressedBytes) {
                     let rejected = ObjectPartial.rejected(.tooLarge, storedBytes: 0)
-                    toSave[day, default: []].append((object.key, object.etag, rejected))
+                    remember(rejected, of: object, day: day)
                     pending = .ready(rejected)
                 } else {
                     let size = Int(max(0, object.size))
@@ -246,8 +266,8 @@ public struct BucketReader: Sendable {
     }
 
     private static func isFetching(_ pending: Pending) -> Bool {
-        if case .fetching = pending { return true }
-        return false
+        if case .ready = pending { return false }
+        return true
     }
 
     /// GETs one object (retrying what is retryable) and reads it into a partial; nil when it was

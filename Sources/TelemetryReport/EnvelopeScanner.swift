@@ -1,3 +1,5 @@
+import Foundation
+
 /// A fast reader for the plain case of an envelope line, which is nearly every line: one JSON
 /// object whose keys are ASCII without escapes, whose seven envelope fields appear once each,
 /// the strings without backslashes and `schema` a plain integer, anything else (`data`) valid
@@ -29,7 +31,30 @@ enum EnvelopeScanner {
     /// Nesting allowed in values the envelope does not read (`data`).
     static let maxDepth = 16
 
+    /// The seven fields of a plain line as byte ranges into the line (nothing copied): what the
+    /// report's hot path reads. `ascii` tells whether the six strings are all ASCII; when one is
+    /// not, it is not yet known to be UTF-8 (`scan` checks that).
+    struct RawFields {
+        var schema: Int
+        var eventID: UnsafeRawBufferPointer
+        var event: UnsafeRawBufferPointer
+        var timestamp: UnsafeRawBufferPointer
+        var anonymousID: UnsafeRawBufferPointer
+        var os: UnsafeRawBufferPointer
+        var build: UnsafeRawBufferPointer
+        var ascii: Bool
+    }
+
     static func scan(_ line: UnsafeRawBufferPointer) -> Fields? {
+        guard let raw = scanRaw(line) else { return nil }
+        guard let eventID = Reader.text(raw.eventID), let event = Reader.text(raw.event), let timestamp = Reader.text(raw.timestamp),
+            let anonymousID = Reader.text(raw.anonymousID), let os = Reader.text(raw.os), let build = Reader.text(raw.build)
+        else { return nil }
+        return Fields(schema: raw.schema, eventID: eventID, event: event, timestamp: timestamp, anonymousID: anonymousID, os: os, build: build)
+    }
+
+    /// The plain case's fields without making strings; nil for any other line (as `scan`).
+    static func scanRaw(_ line: UnsafeRawBufferPointer) -> RawFields? {
         var reader = Reader(bytes: line)
         return reader.envelope()
     }
@@ -37,14 +62,22 @@ enum EnvelopeScanner {
     private enum Key: Int, CaseIterable {
         case schema, eventID, event, timestamp, anonymousID, os, build
 
-        /// The JSON names, from the decoder's own coding keys.
-        static let names: [[UInt8]] = [Fields.CodingKeys.schema, .eventID, .event, .timestamp, .anonymousID, .os, .build].map {
-            Array($0.stringValue.utf8)
-        }
-
+        /// The key of these bytes: the candidate by length (and first byte), then compared with
+        /// its name (literals: no lazily initialised table on the hot path).
         init?(_ name: UnsafeRawBufferPointer) {
-            guard let index = Self.names.firstIndex(where: { $0.elementsEqual(name) }) else { return nil }
-            self.init(rawValue: index)
+            let candidate: Key
+            let text: StaticString
+            switch name.count {
+            case 2: (candidate, text) = (.os, "os")
+            case 5: (candidate, text) = name[0] == UInt8(ascii: "e") ? (.event, "event") : (.build, "build")
+            case 6: (candidate, text) = (.schema, "schema")
+            case 8: (candidate, text) = (.eventID, "event_id")
+            case 9: (candidate, text) = (.timestamp, "timestamp")
+            case 12: (candidate, text) = (.anonymousID, "anonymous_id")
+            default: return nil
+            }
+            guard memcmp(text.utf8Start, name.baseAddress!, name.count) == 0 else { return nil }
+            self = candidate
         }
     }
 
@@ -68,11 +101,12 @@ enum EnvelopeScanner {
             return true
         }
 
-        mutating func envelope() -> Fields? {
+        mutating func envelope() -> RawFields? {
             skipBlanks()
             guard take(UInt8(ascii: "{")) else { return nil }
-            var strings = [String?](repeating: nil, count: Key.allCases.count)
-            var schema: Int?
+            let none = UnsafeRawBufferPointer(start: nil, count: 0)
+            var fields = RawFields(
+                schema: 0, eventID: none, event: none, timestamp: none, anonymousID: none, os: none, build: none, ascii: true)
             var seen = 0
             repeat {
                 skipBlanks()
@@ -85,10 +119,19 @@ enum EnvelopeScanner {
                     seen |= 1 << key.rawValue
                     if key == .schema {
                         guard let value = plainInteger() else { return nil }
-                        schema = value
+                        fields.schema = value
                     } else {
-                        guard let raw = plainString(asciiOnly: false), let text = Self.text(raw) else { return nil }
-                        strings[key.rawValue] = text
+                        guard let raw = plainString(asciiOnly: false) else { return nil }
+                        if fields.ascii && !Self.isASCII(raw) { fields.ascii = false }
+                        switch key {
+                        case .eventID: fields.eventID = raw
+                        case .event: fields.event = raw
+                        case .timestamp: fields.timestamp = raw
+                        case .anonymousID: fields.anonymousID = raw
+                        case .os: fields.os = raw
+                        case .build: fields.build = raw
+                        case .schema: break
+                        }
                     }
                 } else {
                     guard skipValue(depth: 0) else { return nil }
@@ -97,17 +140,29 @@ enum EnvelopeScanner {
             } while take(UInt8(ascii: ","))
             guard take(UInt8(ascii: "}")) else { return nil }
             skipBlanks()
-            guard at == bytes.count, let schema, let eventID = strings[Key.eventID.rawValue], let event = strings[Key.event.rawValue],
-                let timestamp = strings[Key.timestamp.rawValue], let anonymousID = strings[Key.anonymousID.rawValue],
-                let os = strings[Key.os.rawValue], let build = strings[Key.build.rawValue]
-            else { return nil }
-            return Fields(schema: schema, eventID: eventID, event: event, timestamp: timestamp, anonymousID: anonymousID, os: os, build: build)
+            guard at == bytes.count, seen == (1 << Key.allCases.count) - 1 else { return nil }
+            return fields
+        }
+
+        /// Whether every byte is below 0x80 (eight at a time).
+        static func isASCII(_ raw: UnsafeRawBufferPointer) -> Bool {
+            var index = 0
+            let count = raw.count
+            while index + 8 <= count {
+                if raw.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
+                index += 8
+            }
+            while index < count {
+                if raw[index] >= 0x80 { return false }
+                index += 1
+            }
+            return true
         }
 
         /// The string of these bytes, nil when they are not UTF-8 (ASCII, nearly always, needs
         /// no validation).
         static func text(_ raw: UnsafeRawBufferPointer) -> String? {
-            if raw.allSatisfy({ $0 < 0x80 }) { return String(decoding: raw, as: UTF8.self) }
+            if isASCII(raw) { return String(decoding: raw, as: UTF8.self) }
             return String(validating: raw, as: UTF8.self)
         }
 
@@ -148,7 +203,7 @@ enum EnvelopeScanner {
             switch byte {
             case UInt8(ascii: "\""):
                 guard let raw = plainString(asciiOnly: false) else { return false }
-                return raw.allSatisfy { $0 < 0x80 } || Self.text(raw) != nil
+                return Self.isASCII(raw) || Self.text(raw) != nil
             case UInt8(ascii: "{"):
                 at += 1
                 skipBlanks()

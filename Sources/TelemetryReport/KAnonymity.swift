@@ -7,20 +7,16 @@
 /// of every breakdown has at least `k` machines, so no sum or difference of published numbers
 /// can contain any part of a withheld cell (totals are exactly the sums of their published parts).
 enum KAnonymity {
-    /// For each atom, whether it survives (is counted in the published numbers).
-    static func surviving(atoms: [Atom], groupings: [[ReportDimension]], k: Int) -> [Bool] {
+    /// For each atom, whether it survives (is counted in the published numbers). The breakdowns
+    /// are applied in order, each on what the ones before left, until a whole round changes nothing.
+    static func surviving(atoms: AtomList, groupings: [CellGrouping], k: Int) -> [Bool] {
         var alive = [Bool](repeating: true, count: atoms.count)
         var changed = true
         while changed {
             changed = false
             for grouping in groupings {
-                var machines: [CellKey: Set<Int32>] = [:]
-                for (index, atom) in atoms.enumerated() where alive[index] {
-                    machines[atom.cell(grouping), default: []].insert(atom.machine)
-                }
-                let small = Set(machines.filter { $0.value.count < k }.keys)
-                guard !small.isEmpty else { continue }
-                for (index, atom) in atoms.enumerated() where alive[index] && small.contains(atom.cell(grouping)) {
+                let machines = grouping.count(atoms) { alive[$0] }.machines
+                for index in 0..<atoms.count where alive[index] && machines[Int(grouping.cellOf[Int(atoms.combination(index))])] < k {
                     alive[index] = false
                     changed = true
                 }

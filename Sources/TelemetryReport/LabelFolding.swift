@@ -8,41 +8,54 @@ public enum LabelFolding {
     public static let otherLabel = "(other)"
     public static let defaultLimit = 50
 
-    /// `atoms` with the labels past `limit` in each dimension replaced by `(other)` (interned in
-    /// the given interners) and the atoms that then coincide summed.
+    /// `atoms` (sorted by key) with the labels past `limit` in each dimension replaced by
+    /// `(other)` (interned in the given interners, the new combinations in `combinations`) and
+    /// the atoms that then coincide summed; sorted by key again.
     static func fold(
-        _ atoms: [Atom: Int], events: inout Interner, oses: inout Interner, builds: inout Interner, limit: Int
-    ) -> [Atom: Int] {
-        let eventMap = remap(atoms, \.event, &events, limit: limit)
-        let osMap = remap(atoms, \.os, &oses, limit: limit)
-        let buildMap = remap(atoms, \.build, &builds, limit: limit)
+        _ atoms: AtomList, combinations: inout CombinationTable, events: inout Interner, oses: inout Interner,
+        builds: inout Interner, limit: Int
+    ) -> AtomList {
+        let eventMap = remap(atoms, combinations, \.event, &events, limit: limit)
+        let osMap = remap(atoms, combinations, \.os, &oses, limit: limit)
+        let buildMap = remap(atoms, combinations, \.build, &builds, limit: limit)
         guard eventMap != nil || osMap != nil || buildMap != nil else { return atoms }
-        var folded: [Atom: Int] = [:]
-        folded.reserveCapacity(atoms.count)
-        for (atom, count) in atoms {
-            var atom = atom
-            if let eventMap { atom.event = eventMap[Int(atom.event)] }
-            if let osMap { atom.os = osMap[Int(atom.os)] }
-            if let buildMap { atom.build = buildMap[Int(atom.build)] }
-            folded[atom, default: 0] += count
+        var combinationMap: [Int32] = []
+        combinationMap.reserveCapacity(combinations.values.count)
+        for var combination in combinations.values {
+            if let eventMap { combination.event = eventMap[Int(combination.event)] }
+            if let osMap { combination.os = osMap[Int(combination.os)] }
+            if let buildMap { combination.build = buildMap[Int(combination.build)] }
+            combinationMap.append(combinations.index(combination))
         }
-        return folded
+        var folded = AtomTable()
+        for index in 0..<atoms.count {
+            let combination = combinationMap[Int(atoms.combination(index))]
+            folded.add(AtomTable.key(machine: atoms.machine(index), combination: combination), atoms.counts[index])
+        }
+        return folded.sorted()
     }
 
     /// Old index → new index for one dimension, or nil when it has at most `limit` values.
     private static func remap(
-        _ atoms: [Atom: Int], _ dimension: KeyPath<Atom, Int32>, _ interner: inout Interner, limit: Int
+        _ atoms: AtomList, _ combinations: CombinationTable, _ dimension: KeyPath<CellKey, Int32>, _ interner: inout Interner,
+        limit: Int
     ) -> [Int32]? {
         guard interner.values.count > limit else { return nil }
-        var machines = [Set<Int32>](repeating: [], count: interner.values.count)
+        // Distinct machines per value: the atoms are sorted by machine.
+        var machines = [Int](repeating: 0, count: interner.values.count)
+        var last = [Int32](repeating: -1, count: interner.values.count)
         var events = [Int](repeating: 0, count: interner.values.count)
-        for (atom, count) in atoms {
-            let index = Int(atom[keyPath: dimension])
-            machines[index].insert(atom.machine)
-            events[index] += count
+        for atom in 0..<atoms.count {
+            let index = Int(combinations[atoms.combination(atom)][keyPath: dimension])
+            let machine = atoms.machine(atom)
+            if last[index] != machine {
+                last[index] = machine
+                machines[index] += 1
+            }
+            events[index] += atoms.counts[atom]
         }
         let ranked = interner.values.indices.sorted { a, b in
-            if machines[a].count != machines[b].count { return machines[a].count > machines[b].count }
+            if machines[a] != machines[b] { return machines[a] > machines[b] }
             if events[a] != events[b] { return events[a] > events[b] }
             return interner.values[a].utf8.lexicographicallyPrecedes(interner.values[b].utf8)
         }

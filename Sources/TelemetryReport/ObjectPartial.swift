@@ -108,8 +108,13 @@ public struct ObjectPartial: Sendable, Equatable {
     /// The first 64 bits of SHA-256 of an event ID: copies are recognised by it.
     public static func eventHash(_ eventID: String) -> UInt64 {
         var id = eventID
-        let digest = id.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
-        return digest.withUnsafeBytes { raw in raw.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }
+        return id.withUTF8 { eventHash(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The same for the ID's UTF-8 bytes.
+    static func eventHash(bytes: UnsafeRawBufferPointer) -> UInt64 {
+        let digest = SHA256.hash(data: bytes)
+        return digest.withUnsafeBytes { UInt64(bigEndian: $0.loadUnaligned(as: UInt64.self)) }
     }
 
     /// The machine key of an anonymous ID (64 hex digits): its first 64 bits.
@@ -120,15 +125,19 @@ public struct ObjectPartial: Sendable, Equatable {
 
 /// Accumulates one object's lines into an `ObjectPartial`; `checkpoint()` marks the end of a
 /// gzip member, `rollback()` drops what came after the last mark (a member that did not end).
+/// A plain ASCII line (nearly every line) is judged on its bytes (`PlainEnvelope`), with no
+/// string made per line; any other line goes through `EnvelopeLineParser`, which decides it the
+/// same way.
 struct ObjectPartialBuilder {
     let partition: CivilDate
     let erasures: ErasureSet
     private var partial = ObjectPartial()
-    private var labelIndex: [String: UInt32] = [:]
-    private var seen: Set<UInt64> = []
+    private var labelIndex = LabelTable()
+    private var seen = EventHashSet()
     /// The state at the last member end: counts only (entries and labels are only appended).
     private var mark = (entries: 0, labels: 0, lines: 0, duplicates: 0, rejected: [LineRejection: Int](), erased: 0)
     private let parser = EnvelopeLineParser()
+    private var days = PlainEnvelope.DayCache()
 
     init(partition: CivilDate, erasures: ErasureSet = ErasureSet()) {
         self.partition = partition
@@ -137,6 +146,10 @@ struct ObjectPartialBuilder {
 
     mutating func add(line bytes: UnsafeRawBufferPointer) {
         partial.lines += 1
+        if let fields = EnvelopeScanner.scanRaw(bytes), fields.ascii {
+            addPlain(fields)
+            return
+        }
         switch parser.check(bytes: bytes) {
         case .failure(let error):
             partial.rejectedLines[error.reason, default: 0] += 1
@@ -158,7 +171,7 @@ struct ObjectPartialBuilder {
             return
         }
         let hash = ObjectPartial.eventHash(event.eventID)
-        guard seen.insert(hash).inserted else {
+        guard seen.insert(hash) else {
             partial.duplicates += 1
             return
         }
@@ -172,12 +185,82 @@ struct ObjectPartialBuilder {
                 os: label(event.os), build: label(event.build), misplaced: distance != 0))
     }
 
-    private mutating func label(_ text: String) -> UInt32 {
-        if let index = labelIndex[text] { return index }
+    /// One plain ASCII line's fields, judged exactly as `EnvelopeLineParser.validate` and
+    /// `add(_:)` judge the same line's strings. A label already interned passed its check.
+    private mutating func addPlain(_ fields: EnvelopeScanner.RawFields) {
+        let event = labelIndex.find(fields.event)
+        let os = labelIndex.find(fields.os)
+        let build = labelIndex.find(fields.build)
+        let knownEvent = event.index.map { labelIndex.has($0, .event) } ?? false
+        guard fields.schema >= 1, PlainEnvelope.isEventID(fields.eventID), knownEvent || PlainEnvelope.isEventName(fields.event),
+            PlainEnvelope.isAnonymousID(fields.anonymousID),
+            os.index.map({ labelIndex.has($0, .label) }) ?? false || PlainEnvelope.isLabel(fields.os),
+            build.index.map({ labelIndex.has($0, .label) }) ?? false || PlainEnvelope.isLabel(fields.build),
+            let day = days.day(ofTimestamp: fields.timestamp)
+        else {
+            partial.rejectedLines[.invalidValue, default: 0] += 1
+            return
+        }
+        guard knownEvent || PlainEnvelope.isCatalogEvent(fields.event) else {
+            partial.rejectedLines[.unknownEvent, default: 0] += 1
+            return
+        }
+        let distance = day - partition.daysSinceEpoch
+        guard abs(distance) <= 1 else {
+            partial.rejectedLines[.outsidePartition, default: 0] += 1
+            return
+        }
+        let hash = ObjectPartial.eventHash(bytes: fields.eventID)
+        guard seen.insert(hash) else {
+            partial.duplicates += 1
+            return
+        }
+        // (Strings here only when there are erasure requests, and then only for this check.)
+        if !erasures.isEmpty
+            && erasures.erases(
+                anonymousID: String(decoding: fields.anonymousID, as: UTF8.self),
+                timestamp: String(decoding: fields.timestamp, as: UTF8.self))
+        {
+            partial.erased.append(hash)
+            return
+        }
+        let eventLabel = plainLabel(fields.event, event, as: .event)
+        let osLabel = plainLabel(fields.os, os, as: .label)
+        let buildLabel = plainLabel(fields.build, build, as: .label)
+        partial.entries.append(
+            ObjectPartial.Entry(
+                eventHash: hash, machine: PlainEnvelope.machineKey(fields.anonymousID), event: eventLabel, os: osLabel,
+                build: buildLabel, misplaced: distance != 0))
+    }
+
+    /// The index of a checked label found (or not) before; interned now if it was not.
+    private mutating func plainLabel(_ bytes: UnsafeRawBufferPointer, _ found: LabelTable.Lookup, as role: LabelTable.Role) -> UInt32 {
+        if let index = found.index {
+            labelIndex.mark(index, role)
+            return index
+        }
+        // The same text may have been interned by an earlier field of this very line.
+        if let index = labelIndex.find(bytes).index {
+            labelIndex.mark(index, role)
+            return index
+        }
         let index = UInt32(partial.labels.count)
-        partial.labels.append(text)
-        labelIndex[text] = index
+        partial.labels.append(String(decoding: bytes, as: UTF8.self))
+        labelIndex.insert(bytes, hash: found.hash, index: index, role)
         return index
+    }
+
+    private mutating func label(_ text: String) -> UInt32 {
+        var text = text
+        return text.withUTF8 { utf8 in
+            let bytes = UnsafeRawBufferPointer(utf8)
+            let found = labelIndex.find(bytes)
+            if let index = found.index { return index }
+            let index = UInt32(partial.labels.count)
+            partial.labels.append(String(decoding: bytes, as: UTF8.self))
+            labelIndex.insert(bytes, hash: found.hash, index: index, nil)
+            return index
+        }
     }
 
     mutating func checkpoint() {
@@ -185,12 +268,13 @@ struct ObjectPartialBuilder {
     }
 
     mutating func rollback() {
-        for entry in partial.entries[mark.entries...] { seen.remove(entry.eventHash) }
-        for hash in partial.erased[mark.erased...] { seen.remove(hash) }
-        partial.erased.removeSubrange(mark.erased...)
-        for label in partial.labels[mark.labels...] { labelIndex[label] = nil }
         partial.entries.removeSubrange(mark.entries...)
+        partial.erased.removeSubrange(mark.erased...)
+        seen = EventHashSet(capacity: partial.entries.count + partial.erased.count)
+        for entry in partial.entries { _ = seen.insert(entry.eventHash) }
+        for hash in partial.erased { _ = seen.insert(hash) }
         partial.labels.removeSubrange(mark.labels...)
+        labelIndex.keepFirst(mark.labels)
         partial.lines = mark.lines
         partial.duplicates = mark.duplicates
         partial.rejectedLines = mark.rejected

@@ -41,8 +41,12 @@ enum PartialCoding {
     }
 
     static func decode(_ data: Data) -> ObjectPartial? {
-        var input = Reader(bytes: [UInt8](data))
-        guard input.take(magic.count) == magic,
+        data.withUnsafeBytes { decode(bytes: $0) }
+    }
+
+    private static func decode(bytes: UnsafeRawBufferPointer) -> ObjectPartial? {
+        var input = Reader(bytes: bytes)
+        guard input.take(magic.count).map({ $0.elementsEqual(magic) }) == true,
             let stored = input.u64(), let lines = input.u64(), let duplicates = input.u64(),
             let rejection = input.u8(), let junk = input.u8(), junk <= 1,
             input.u32() == UInt32(LineRejection.allCases.count)
@@ -73,15 +77,12 @@ enum PartialCoding {
             partial.erased.append(hash)
         }
         guard let entryCount = input.u32(), Int(entryCount) * entrySize == input.remaining else { return nil }
+        let labels = UInt32(partial.labels.count)
         partial.entries.reserveCapacity(Int(entryCount))
         for _ in 0..<entryCount {
-            guard let hash = input.u64(), let machine = input.u64(), let event = input.u32(), let os = input.u32(),
-                let build = input.u32(), let misplaced = input.u8(), misplaced <= 1,
-                Int(event) < partial.labels.count, Int(os) < partial.labels.count, Int(build) < partial.labels.count
-            else { return nil }
-            partial.entries.append(
-                ObjectPartial.Entry(
-                    eventHash: hash, machine: machine, event: event, os: os, build: build, misplaced: misplaced == 1))
+            let entry = input.entry()
+            guard entry.event < labels, entry.os < labels, entry.build < labels, input.lastMisplacedByte <= 1 else { return nil }
+            partial.entries.append(entry)
         }
         return partial
     }
@@ -90,34 +91,51 @@ enum PartialCoding {
         var bytes: [UInt8] = []
         mutating func append(_ value: [UInt8]) { bytes.append(contentsOf: value) }
         mutating func u8(_ value: UInt8) { bytes.append(value) }
-        mutating func u32(_ value: UInt32) { for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> shift)) } }
-        mutating func u64(_ value: UInt64) { for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> shift)) } }
+        mutating func u32(_ value: UInt32) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
+        mutating func u64(_ value: UInt64) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
     }
 
+    /// Reads little-endian values from the blob, every length checked.
     private struct Reader {
-        let bytes: [UInt8]
+        let bytes: UnsafeRawBufferPointer
         var offset = 0
         var remaining: Int { bytes.count - offset }
+        /// The misplaced byte of the last `entry()` (valid when 0 or 1).
+        var lastMisplacedByte: UInt8 = 0
 
-        mutating func take(_ count: Int) -> [UInt8]? {
+        mutating func take(_ count: Int) -> UnsafeRawBufferPointer? {
             guard count >= 0, count <= remaining else { return nil }
             defer { offset += count }
-            return Array(bytes[offset..<(offset + count)])
+            return UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + count)])
         }
         mutating func u8() -> UInt8? {
             guard remaining >= 1 else { return nil }
             defer { offset += 1 }
             return bytes[offset]
         }
-        mutating func u32() -> UInt32? { little(4).map { UInt32(truncatingIfNeeded: $0) } }
-        mutating func u64() -> UInt64? { little(8) }
+        mutating func u32() -> UInt32? {
+            guard remaining >= 4 else { return nil }
+            defer { offset += 4 }
+            return UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+        }
+        mutating func u64() -> UInt64? {
+            guard remaining >= 8 else { return nil }
+            defer { offset += 8 }
+            return UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+        }
 
-        private mutating func little(_ width: Int) -> UInt64? {
-            guard remaining >= width else { return nil }
-            var value: UInt64 = 0
-            for index in stride(from: offset + width - 1, through: offset, by: -1) { value = value << 8 | UInt64(bytes[index]) }
-            offset += width
-            return value
+        /// One entry; the caller has checked that `entrySize` bytes remain.
+        mutating func entry() -> ObjectPartial.Entry {
+            let at = offset
+            offset += PartialCoding.entrySize
+            lastMisplacedByte = bytes[at + 28]
+            return ObjectPartial.Entry(
+                eventHash: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: at, as: UInt64.self)),
+                machine: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: at + 8, as: UInt64.self)),
+                event: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: at + 16, as: UInt32.self)),
+                os: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: at + 20, as: UInt32.self)),
+                build: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: at + 24, as: UInt32.self)),
+                misplaced: lastMisplacedByte == 1)
         }
     }
 }

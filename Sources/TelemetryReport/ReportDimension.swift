@@ -9,28 +9,13 @@ public enum ReportDimension: String, CaseIterable, Sendable {
     ]
 }
 
-/// The interned labels of one combination of dimensions; -1 stands for "all".
+/// The interned labels of one combination of dimensions; -1 stands for "all". An atom (see
+/// `AtomTable`) names the full combination (event, OS, build, period) it counts.
 struct CellKey: Hashable {
     var event: Int32
     var os: Int32
     var build: Int32
     var period: Int32
-}
-
-/// What the aggregator keeps per distinct (event, OS, build, period, machine): the number of
-/// events. Memory grows with machines and what each did, not with the number of events read.
-struct Atom: Hashable {
-    var event: Int32
-    var os: Int32
-    var build: Int32
-    var period: Int32
-    var machine: Int32
-
-    func cell(_ grouping: [ReportDimension]) -> CellKey {
-        CellKey(
-            event: grouping.contains(.event) ? event : -1, os: grouping.contains(.os) ? os : -1,
-            build: grouping.contains(.build) ? build : -1, period: grouping.contains(.period) ? period : -1)
-    }
 }
 
 /// Strings to small integers and back, in first-seen order.

@@ -155,30 +155,7 @@ extension EnvelopeLineParser {
     /// optional fraction of 1…9 digits and `Z`, with a real day and time.
     static func day(ofTimestamp timestamp: String) -> CivilDate? {
         var text = timestamp
-        return text.withUTF8 { bytes -> CivilDate? in
-            guard bytes.count >= 20, bytes.count <= 30, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
-                bytes[10] == UInt8(ascii: "T"), bytes.last == UInt8(ascii: "Z"), bytes[13] == UInt8(ascii: ":"),
-                bytes[16] == UInt8(ascii: ":")
-            else { return nil }
-            func number(_ range: Range<Int>) -> Int? {
-                var value = 0
-                for index in range {
-                    guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) else { return nil }
-                    value = value * 10 + Int(bytes[index] - UInt8(ascii: "0"))
-                }
-                return value
-            }
-            guard let hour = number(11..<13), hour < 24, let minute = number(14..<16), minute < 60,
-                let second = number(17..<19), second < 61
-            else { return nil }
-            if bytes.count > 20 {
-                guard bytes[19] == UInt8(ascii: "."), bytes.count >= 22, number(20..<(bytes.count - 1)) != nil else { return nil }
-            } else if bytes[19] != UInt8(ascii: "Z") {
-                return nil
-            }
-            guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10) else { return nil }
-            return CivilDate(year: year, month: month, day: day)
-        }
+        return text.withUTF8 { PlainEnvelope.day(ofTimestamp: UnsafeRawBufferPointer($0)) }
     }
 
 }

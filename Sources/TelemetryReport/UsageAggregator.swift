@@ -16,13 +16,15 @@ public struct UsageAggregator {
     var oses = Interner()
     var builds = Interner()
     var periods = Interner()
+    /// Each distinct (event, OS, build, period) seen, by dense index: atoms name it by index.
+    var combinations = CombinationTable()
     /// Machines by the first 64 bits of their anonymous ID (an HMAC output): the ID itself is not kept.
     var machines: [UInt64: Int32] = [:]
-    var atoms: [Atom: Int] = [:]
+    var atoms = AtomTable()
 
     private var partition: CivilDate?
     private var partitionPeriod: Int32 = 0
-    private var seenEvents: Set<UInt64> = []
+    private var seenEvents = EventHashSet()
 
     public init(granularity: PeriodGranularity) {
         self.granularity = granularity
@@ -41,7 +43,8 @@ public struct UsageAggregator {
         if partial.hasTrailingJunk { statistics.objectsWithTrailingJunk += 1 }
         for (reason, count) in partial.rejectedLines { statistics.rejectedLines[reason, default: 0] += count }
         enter(partition: day)
-        // Each label interned only in the dimension it is used for, once per object.
+        // Each label interned only in the dimension it is used for, once per object, and each
+        // (event, OS, build) of the object's labels resolved to its combination once.
         var eventIndex = [Int32](repeating: -1, count: partial.labels.count)
         var osIndex = eventIndex, buildIndex = eventIndex
         func resolve(_ local: UInt32, _ cache: inout [Int32], _ interner: inout Interner) -> Int32 {
@@ -49,11 +52,17 @@ public struct UsageAggregator {
             if cache[slot] < 0 { cache[slot] = interner.index(partial.labels[slot]) }
             return cache[slot]
         }
+        var resolved = CombinationCache(labels: partial.labels.count)
         for entry in partial.entries {
-            let event = resolve(entry.event, &eventIndex, &events)
-            let os = resolve(entry.os, &osIndex, &oses)
-            let build = resolve(entry.build, &buildIndex, &builds)
-            add(hash: entry.eventHash, machine: entry.machine, event: event, os: os, build: build, misplaced: entry.misplaced)
+            var combination = resolved[entry]
+            if combination < 0 {
+                let event = resolve(entry.event, &eventIndex, &events)
+                let os = resolve(entry.os, &osIndex, &oses)
+                let build = resolve(entry.build, &buildIndex, &builds)
+                combination = combinations.index(CellKey(event: event, os: os, build: build, period: partitionPeriod))
+                resolved[entry] = combination
+            }
+            add(hash: entry.eventHash, machine: entry.machine, combination: combination, misplaced: entry.misplaced)
         }
         for hash in partial.erased { addErased(hash) }
     }
@@ -66,7 +75,7 @@ public struct UsageAggregator {
 
     /// An erased event: counted once (as any event, by its ID), in no cell.
     private mutating func addErased(_ hash: UInt64) {
-        guard seenEvents.insert(hash).inserted else {
+        guard seenEvents.insert(hash) else {
             statistics.duplicates += 1
             return
         }
@@ -82,9 +91,10 @@ public struct UsageAggregator {
     public mutating func ingest(_ event: ReportEvent, partition day: CivilDate? = nil) {
         let day = day ?? event.day
         enter(partition: day)
+        let combination = combinations.index(
+            CellKey(event: events.index(event.event), os: oses.index(event.os), build: builds.index(event.build), period: partitionPeriod))
         add(
-            hash: ObjectPartial.eventHash(event.eventID), machine: ObjectPartial.machineKey(event.anonymousID),
-            event: events.index(event.event), os: oses.index(event.os), build: builds.index(event.build),
+            hash: ObjectPartial.eventHash(event.eventID), machine: ObjectPartial.machineKey(event.anonymousID), combination: combination,
             misplaced: event.day != day)
     }
 
@@ -92,12 +102,12 @@ public struct UsageAggregator {
         if partition != day {
             partition = day
             partitionPeriod = periods.index(granularity.key(for: day))
-            seenEvents.removeAll(keepingCapacity: true)
+            seenEvents.removeAll()
         }
     }
 
-    private mutating func add(hash: UInt64, machine machineKey: UInt64, event: Int32, os: Int32, build: Int32, misplaced: Bool) {
-        guard seenEvents.insert(hash).inserted else {
+    private mutating func add(hash: UInt64, machine machineKey: UInt64, combination: Int32, misplaced: Bool) {
+        guard seenEvents.insert(hash) else {
             statistics.duplicates += 1
             return
         }
@@ -110,7 +120,7 @@ public struct UsageAggregator {
             machine = Int32(machines.count)
             machines[machineKey] = machine
         }
-        atoms[Atom(event: event, os: os, build: build, period: partitionPeriod, machine: machine), default: 0] += 1
+        atoms.add(AtomTable.key(machine: machine, combination: combination))
     }
 
     /// The published report: every cell of `ReportDimension.publishedGroupings`, with the
@@ -120,30 +130,26 @@ public struct UsageAggregator {
     /// same rule as any other.
     public func report(range: ReportRange, k: Int, maxLabels: Int = LabelFolding.defaultLimit) -> UsageReport {
         var events = self.events, oses = self.oses, builds = self.builds
-        let folded = LabelFolding.fold(atoms, events: &events, oses: &oses, builds: &builds, limit: maxLabels)
-        let list = Array(folded)
-        let alive = KAnonymity.surviving(atoms: list.map(\.key), groupings: ReportDimension.publishedGroupings, k: k)
+        var combinations = self.combinations
+        let list = LabelFolding.fold(
+            atoms.sorted(), combinations: &combinations, events: &events, oses: &oses, builds: &builds, limit: maxLabels)
+        let groupings = ReportDimension.publishedGroupings.map { CellGrouping($0, combinations: combinations) }
+        let alive = KAnonymity.surviving(atoms: list, groupings: groupings, k: k)
         var rows: [ReportRow] = []
-        for grouping in ReportDimension.publishedGroupings {
-            var raw: Set<CellKey> = []
-            var counts: [CellKey: (events: Int, machines: Set<Int32>)] = [:]
-            for (index, (atom, count)) in list.enumerated() {
-                let cell = atom.cell(grouping)
-                raw.insert(cell)
-                if alive[index] {
-                    counts[cell, default: (0, [])].events += count
-                    counts[cell, default: (0, [])].machines.insert(atom.machine)
-                }
-            }
-            var groupRows = raw.map { cell -> ReportRow in
+        for grouping in groupings {
+            let present = grouping.present(list)
+            let published = grouping.count(list) { alive[$0] }
+            var groupRows: [ReportRow] = []
+            for cell in grouping.cells.indices where present[cell] {
+                let key = grouping.cells[cell]
                 let label = { (index: Int32, interner: Interner) in index < 0 ? nil : interner[index] }
                 var row = ReportRow(
-                    event: label(cell.event, events), os: label(cell.os, oses), build: label(cell.build, builds),
-                    period: label(cell.period, periods))
-                if let published = counts[cell], published.machines.count >= k {
-                    row.counts = ReportRow.Counts(events: published.events, machines: published.machines.count)
+                    event: label(key.event, events), os: label(key.os, oses), build: label(key.build, builds),
+                    period: label(key.period, periods))
+                if published.machines[cell] >= k {
+                    row.counts = ReportRow.Counts(events: published.events[cell], machines: Int(published.machines[cell]))
                 }
-                return row
+                groupRows.append(row)
             }
             groupRows.sort(by: ReportRow.publishedOrder)
             rows += groupRows
@@ -198,5 +204,42 @@ public struct ReadStatistics: Sendable, Equatable {
         let tenths = Int((Double(bytes) / 100_000).rounded())
         return "\(TextFormatting.grouped(objects)) object\(objects == 1 ? "" : "s"), "
             + "\(TextFormatting.grouped(events)) event\(events == 1 ? "" : "s"), \(tenths / 10).\(tenths % 10) MB"
+    }
+}
+
+/// One object's (event, OS, build) label triples → the aggregator's combination (-1: not yet):
+/// a flat array when the object has few labels (nearly always), a dictionary otherwise.
+private struct CombinationCache {
+    private let labels: Int
+    private var dense: [Int32]
+    private var sparse: [Triple: Int32] = [:]
+    static let maxDenseLabels = 32
+
+    init(labels: Int) {
+        self.labels = labels
+        dense = labels <= Self.maxDenseLabels ? [Int32](repeating: -1, count: labels * labels * labels) : []
+    }
+
+    subscript(entry: ObjectPartial.Entry) -> Int32 {
+        get {
+            if labels <= Self.maxDenseLabels { return dense[slot(entry)] }
+            return sparse[key(entry)] ?? -1
+        }
+        set {
+            if labels <= Self.maxDenseLabels {
+                dense[slot(entry)] = newValue
+            } else {
+                sparse[key(entry)] = newValue
+            }
+        }
+    }
+
+    private func slot(_ entry: ObjectPartial.Entry) -> Int { (Int(entry.event) * labels + Int(entry.os)) * labels + Int(entry.build) }
+    private func key(_ entry: ObjectPartial.Entry) -> Triple { Triple(event: entry.event, os: entry.os, build: entry.build) }
+
+    private struct Triple: Hashable {
+        var event: UInt32
+        var os: UInt32
+        var build: UInt32
     }
 }

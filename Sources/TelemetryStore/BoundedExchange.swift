@@ -38,6 +38,11 @@ struct BoundedExchange: Sendable {
                 let cap = maxBodyBytes(status)
                 var body = Data()
                 var truncated = false
+                // A body announced with its length is read into one buffer of that size (never
+                // over the cap): no copies while it grows.
+                if cap > 0, let length = response.headers.first(name: "content-length").flatMap({ Int($0) }), length > 0 {
+                    body.reserveCapacity(min(length, cap))
+                }
                 if cap > 0 {
                     for try await chunk in response.body {
                         let room = cap - body.count

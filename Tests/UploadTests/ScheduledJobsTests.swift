@@ -76,8 +76,9 @@ extension TeamAWSTests {
             store[parts[0]] = parts.count > 1 ? parts[1] : ""
         }
         let bucket = try #require(store["CFDEV_TELEMETRY_BUCKET"])
+        let prefix: String = try #require(store["CFDEV_TELEMETRY_PREFIX"])
         let deployment = try await Deployment.make(
-            "jobs", bucket: bucket, prefix: try #require(store["CFDEV_TELEMETRY_PREFIX"]), roleName: { "cfdev-telemetry-\($0.rawValue)" })
+            "jobs", bucket: bucket, prefix: prefix, roleName: { "cfdev-telemetry-\($0.rawValue)" })
         let yesterday = CivilDate(secondsSinceEpoch: Date().timeIntervalSince1970 - 86_400).description
         let cliFolder = (ProductLocator.cli as NSString).deletingLastPathComponent
         let scratch = try Sandbox()
