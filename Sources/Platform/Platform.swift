@@ -8,11 +8,11 @@
 #endif
 
 /// libc's `read(2)`, under a name that no type's own `read` method can shadow.
-@inline(__always) public func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+@inline(__always) package func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
     read(fd, buffer, count)
 }
 
 /// libc's `write(2)`, under a name that no type's own `write` method can shadow.
-@inline(__always) public func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int {
+@inline(__always) package func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int {
     write(fd, buffer, count)
 }

@@ -4,9 +4,9 @@ import TelemetryRules
 /// shim's own `cf dev telemetry`? Everything else is `exec`ed at once. The exact
 /// classification (plugin name, flags) happens later, only for candidates; both read the
 /// command words from `CatalogCommands`.
-public enum CandidateFilter {
+package enum CandidateFilter {
     /// What the front does with a command line.
-    public enum Verdict: Equatable, Sendable {
+    package enum Verdict: Equatable, Sendable {
         /// Not in the catalog: run the real `cf` as it is.
         case passThrough
         /// `cf dev telemetry …`: always handled by the shim.
@@ -16,7 +16,7 @@ public enum CandidateFilter {
     }
 
     /// `arguments`: the command line without the program name.
-    public static func verdict(_ arguments: ArraySlice<String>) -> Verdict {
+    package static func verdict(_ arguments: ArraySlice<String>) -> Verdict {
         guard let command = arguments.first else { return .passThrough }
         if command == CatalogCommands.devWord {
             guard let sub = arguments.dropFirst().first else { return .passThrough }

@@ -8,20 +8,20 @@ nonisolated(unsafe) private var forwardedChildPID: pid_t = 0
 /// stderr and terminal (same process group, so the terminal's job control is untouched).
 /// While it runs, SIGINT and SIGQUIT are ignored by the shim (the terminal sends them to
 /// the child too) and SIGTERM and SIGHUP are forwarded to the child.
-public enum ChildProcess {
+package enum ChildProcess {
     static let forwarded: [Int32] = [SIGTERM, SIGHUP]
     static let ignored: [Int32] = [SIGINT, SIGQUIT]
 
     /// A started child: its pid, and what to restore once it has been waited for.
-    public struct Running {
-        public let pid: pid_t
+    package struct Running {
+        package let pid: pid_t
         fileprivate var previousMask: sigset_t
         fileprivate var previousActions: [Int32: sigaction]
     }
 
     /// Spawns `path` with the shim's signal handling in place. Throws only if it could
     /// not be started (then nothing is left changed).
-    public static func start(path: [UInt8], arguments: CommandLineBytes) throws -> Running {
+    package static func start(path: [UInt8], arguments: CommandLineBytes) throws -> Running {
         var blocked = sigset_t()
         var previousMask = sigset_t()
         sigemptyset(&blocked)
@@ -69,7 +69,7 @@ public enum ChildProcess {
     }
 
     /// Waits for the child, then restores the shim's own signal handling.
-    public static func wait(_ child: Running) throws -> ChildExit {
+    package static func wait(_ child: Running) throws -> ChildExit {
         var running = child
         defer { restore(&running) }
         var status: Int32 = 0
@@ -87,7 +87,7 @@ public enum ChildProcess {
 
     /// Ends this process the way the child ended: its exit code, or death by its signal
     /// (without a core dump), so the calling shell sees what it would have seen.
-    public static func exitLike(_ child: ChildExit) -> Never {
+    package static func exitLike(_ child: ChildExit) -> Never {
         if case .signaled(let signal) = child {
             var noCore = rlimit(rlim_cur: 0, rlim_max: 0)
             setrlimit(RLIMIT_CORE_VALUE, &noCore)
@@ -124,11 +124,11 @@ private func setHandler(_ action: inout sigaction, _ handler: (@convention(c) (I
 #endif
 
 /// Why the real `cf` could not be run.
-public enum ChildProcessError: Error, CustomStringConvertible {
+package enum ChildProcessError: Error, CustomStringConvertible {
     case spawnFailed(path: String, errno: Int32)
     case waitFailed(errno: Int32)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .spawnFailed(let path, let code): return "cannot run \(path): \(String(cString: strerror(code)))"
         case .waitFailed(let code): return "waiting for cf failed: \(String(cString: strerror(code)))"

@@ -6,9 +6,9 @@ import TelemetryRules
 /// /dev/null, or a pipe already holding `input` (written in full before the spawn, without
 /// blocking: what does not fit in the pipe is not sent and the process is not started).
 /// Used for the background recorder and the background flush.
-public enum DetachedProcess {
+package enum DetachedProcess {
     @discardableResult
-    public static func spawn(path: String, arguments: CommandLineBytes, input: [UInt8]? = nil) throws -> pid_t {
+    package static func spawn(path: String, arguments: CommandLineBytes, input: [UInt8]? = nil) throws -> pid_t {
         let pathBytes = Array(path.utf8)
         guard access(path, X_OK) == 0 else { throw ChildProcessError.spawnFailed(path: path, errno: ENOENT) }
         var actions = posix_spawn_file_actions_t()
@@ -46,7 +46,7 @@ public enum DetachedProcess {
 
     /// `spawn` with arguments given as text (words the program itself chose).
     @discardableResult
-    public static func spawn(path: String, arguments: [String]) throws -> pid_t {
+    package static func spawn(path: String, arguments: [String]) throws -> pid_t {
         try spawn(path: path, arguments: CommandLineBytes(text: arguments), input: nil)
     }
 

@@ -2,8 +2,8 @@ import Platform
 import TelemetryRules
 
 /// `execv` of exact bytes: replaces this process. Returns the `errno` if it failed.
-public enum ProcessExec {
-    public static func exec(path: [UInt8], arguments: CommandLineBytes) -> Int32 {
+package enum ProcessExec {
+    package static func exec(path: [UInt8], arguments: CommandLineBytes) -> Int32 {
         withCPath(path) { cPath in
             arguments.withArgv { argv in
                 execv(cPath, argv)
@@ -13,7 +13,7 @@ public enum ProcessExec {
     }
 
     /// `execv` of this process's own, untouched `argv` (the pass-through path: no copy).
-    public static func execOwnArguments(path: [UInt8]) -> Int32 {
+    package static func execOwnArguments(path: [UInt8]) -> Int32 {
         withCPath(path) { cPath in
             execv(cPath, CommandLine.unsafeArgv)
             return errno
@@ -21,7 +21,7 @@ public enum ProcessExec {
     }
 
     /// Writes one line to stderr with plain `write`.
-    public static func writeError(_ line: String) {
+    package static func writeError(_ line: String) {
         SafeFile.writeAll(2, Array((line + "\n").utf8))
     }
 }

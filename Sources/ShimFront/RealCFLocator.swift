@@ -5,8 +5,8 @@ import TelemetryRules
 /// names the shim), else the first executable `cf` on `PATH` that is not a shim
 /// (`ShimIdentity`). Paths are bytes from the environment, never re-encoded. Uses only
 /// libc: it runs before every command.
-public enum RealCFLocator {
-    public static func locate(identity: ShimIdentity, environment get: (String) -> [UInt8]? = environmentBytes) -> [UInt8]? {
+package enum RealCFLocator {
+    package static func locate(identity: ShimIdentity, environment get: (String) -> [UInt8]? = environmentBytes) -> [UInt8]? {
         if let explicit = get("CFDEV_TELEMETRY_REAL_CF"), !explicit.isEmpty {
             guard isExecutableFile(explicit) else { return nil }
             if !identity.isShim(explicit) { return explicit }
@@ -16,7 +16,7 @@ public enum RealCFLocator {
 
     /// The first executable regular file `name` in the folders of `PATH` (an empty entry is
     /// the current folder, as for a shell) that `accept` takes.
-    public static func firstOnPath(
+    package static func firstOnPath(
         _ name: String, environment get: (String) -> [UInt8]? = environmentBytes, accept: ([UInt8]) -> Bool = { _ in true }
     ) -> [UInt8]? {
         for directory in (get("PATH") ?? []).split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false) {
@@ -27,7 +27,7 @@ public enum RealCFLocator {
     }
 
     /// An environment variable's bytes, exactly as set.
-    public static func environmentBytes(_ name: String) -> [UInt8]? {
+    package static func environmentBytes(_ name: String) -> [UInt8]? {
         guard let value = getenv(name) else { return nil }
         return Array(UnsafeBufferPointer(start: UnsafeRawPointer(value).assumingMemoryBound(to: UInt8.self), count: strlen(value)))
     }

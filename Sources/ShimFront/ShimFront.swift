@@ -12,13 +12,13 @@ import TelemetryRules
 ///   machinery in the foreground: `cf dev telemetry`, the consent question, and debugging
 ///   or synchronous recording (`CFDEV_TELEMETRY_DEBUG`, `CFDEV_TELEMETRY_SYNC`).
 /// The real `cf` always gets the exact bytes of the command line.
-public enum ShimFront {
+package enum ShimFront {
     /// `cfdev-telemetry __shim REAL_CF ARGV0 ARGS…`: record in the foreground.
-    public static let handoffCommand = "__shim"
+    package static let handoffCommand = "__shim"
     /// `cfdev-telemetry __record`, with a `RecordRequest` on stdin: record a finished run.
-    public static let recordCommand = "__record"
+    package static let recordCommand = "__record"
 
-    public static func main() -> Never {
+    package static func main() -> Never {
         let identity = ShimIdentity.current()
         let verdict = identity.reentered ? .passThrough : CandidateFilter.verdict(leadingWords())
         let realCF = RealCFLocator.locate(identity: identity)
@@ -95,7 +95,7 @@ public enum ShimFront {
 
     /// `cfdev-telemetry` beside the shim's resolved path; for a shim that was copied rather
     /// than linked (nothing beside it), the first `cfdev-telemetry` on `PATH`.
-    public static func telemetryExecutable(besides shimPath: String?) -> String {
+    package static func telemetryExecutable(besides shimPath: String?) -> String {
         let beside = shimPath.flatMap { path in path.lastIndex(of: "/").map { String(path[..<$0]) + "/cfdev-telemetry" } }
         if let beside, access(beside, X_OK) == 0 { return beside }
         if let found = RealCFLocator.firstOnPath("cfdev-telemetry") { return String(decoding: found, as: UTF8.self) }
@@ -107,14 +107,14 @@ public enum ShimFront {
     }
 
     /// No real `cf` to run: one line, and 127 as a shell says for a missing command.
-    public static func exitRealCFMissing() -> Never {
+    package static func exitRealCFMissing() -> Never {
         ProcessExec.writeError(
             "cf: the real cf CLI was not found on PATH (this `cf` is the cfdev-telemetry shim, and any other `cf` found was a copy of it); install the CF CLI or set CFDEV_TELEMETRY_REAL_CF")
         exit(127)
     }
 
     /// Replaces this process with the real `cf`; if that fails, one line and 126.
-    public static func runRealCF(_ realCF: [UInt8], _ arguments: CommandLineBytes) -> Never {
+    package static func runRealCF(_ realCF: [UInt8], _ arguments: CommandLineBytes) -> Never {
         exitCannotRun(realCF, ProcessExec.exec(path: realCF, arguments: arguments))
     }
 

@@ -5,9 +5,9 @@ import TelemetryRules
 /// never runs itself: its own file under any name (links, hard links), any byte-for-byte
 /// copy of it, and any shim that already handed this command line on (a different version
 /// installed twice), whose file IDs travel in `CFDEV_TELEMETRY_SHIMS_SEEN`.
-public struct ShimIdentity: Sendable {
+package struct ShimIdentity: Sendable {
     /// The file IDs (`device:inode`) of the shims a command line has passed through.
-    public static let seenVariable = "CFDEV_TELEMETRY_SHIMS_SEEN"
+    package static let seenVariable = "CFDEV_TELEMETRY_SHIMS_SEEN"
     /// More entries than this in the variable are ignored (it is set by shims, a few at most).
     static let maxSeen = 32
 
@@ -32,13 +32,13 @@ public struct ShimIdentity: Sendable {
     }
 
     /// The shim's own executable, resolved, if it could be found.
-    public let path: String?
+    package let path: String?
     let me: FileID?
     let size: Int
     let seen: [FileID]
 
     /// This process's identity, and the shims named by the environment.
-    public static func current() -> ShimIdentity {
+    package static func current() -> ShimIdentity {
         let path = OwnExecutable.path()
         var info = stat()
         let found = path.map { stat($0, &info) == 0 } ?? false
@@ -51,12 +51,12 @@ public struct ShimIdentity: Sendable {
 
     /// A shim already handled this command line: the real `cf` (or something it ran)
     /// called `cf` again, or two shims hand it back and forth. Pass it through unrecorded.
-    public var reentered: Bool {
+    package var reentered: Bool {
         me.map(seen.contains) ?? false
     }
 
     /// Whether the file at `path` is this shim, a copy of it, or a shim seen before.
-    public func isShim(_ path: [UInt8]) -> Bool {
+    package func isShim(_ path: [UInt8]) -> Bool {
         var info = stat()
         guard withCPath(path, { stat($0, &info) }) == 0 else { return false }
         let id = FileID(info)
@@ -66,7 +66,7 @@ public struct ShimIdentity: Sendable {
     }
 
     /// Adds this shim to `CFDEV_TELEMETRY_SHIMS_SEEN` for whatever it starts next.
-    public func markSeen() {
+    package func markSeen() {
         guard let me, !reentered else { return }
         let value = seen.isEmpty ? me.text : (seen + [me]).suffix(Self.maxSeen).map(\.text).joined(separator: ",")
         setenv(Self.seenVariable, value, 1)

@@ -4,8 +4,8 @@ import TelemetryRules
 /// The one question the shim ever asks, on the first interactive `cf dev start`.
 /// It goes to stderr and reads one line from stdin, byte by byte, so that nothing typed
 /// after the answer is taken from the command. Empty line or end of input means No.
-public enum ConsentPrompt {
-    public static let text = """
+package enum ConsentPrompt {
+    package static let text = """
         CF Dev would like to collect anonymous usage statistics, to learn which features
         are used and make them better. If you agree, it records which CF Dev commands you
         run (from a fixed list: cf dev start, stop, push, create-service, ...), how long
@@ -18,7 +18,7 @@ public enum ConsentPrompt {
         """
 
     /// Asks and returns the answer: true only for `y` or `yes`.
-    public static func ask() -> Bool {
+    package static func ask() -> Bool {
         SafeFile.writeAll(2, Array(text.utf8))
         var line: [UInt8] = []
         var byte: UInt8 = 0

@@ -7,8 +7,8 @@ import TelemetryRules
 /// which other users can read): records that run (the command's event and its outcome)
 /// exactly as the foreground path would, then starts a flush when one is due. It has no
 /// terminal: problems go to the telemetry log.
-public enum DetachedRecording {
-    public static func main() -> Never {
+package enum DetachedRecording {
+    package static func main() -> Never {
         guard let request = RecordRequest.read(from: 0) else { exit(2) }
         let environment = ProcessInfo.processInfo.environment
         guard case .tracked(let command) = CommandClassifier.classify(Array(request.commandLine.text.dropFirst())),

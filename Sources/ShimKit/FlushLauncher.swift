@@ -5,12 +5,12 @@ import TelemetryRules
 
 /// Starts `cfdev-telemetry flush` from the shim: detached in the background ("flush on
 /// next invocation"), or as the short, bounded final flush of `telemetry --off`.
-public struct FlushLauncher: Sendable {
+package struct FlushLauncher: Sendable {
     /// The `cfdev-telemetry` executable: `CFDEV_TELEMETRY_FLUSHER`, else the one beside the
     /// shim's resolved path.
-    public let flusherPath: String?
+    package let flusherPath: String?
 
-    public init(environment: [String: String], shimPath: String?) {
+    package init(environment: [String: String], shimPath: String?) {
         if let explicit = environment["CFDEV_TELEMETRY_FLUSHER"], !explicit.isEmpty {
             flusherPath = explicit
         } else {
@@ -22,14 +22,14 @@ public struct FlushLauncher: Sendable {
     /// /dev/null, and does not wait for it. Returns its pid. The flush bounds its own run
     /// (`flush_timeout_seconds`) and ends itself past it.
     @discardableResult
-    public func startBackground() throws -> pid_t {
+    package func startBackground() throws -> pid_t {
         try spawnDetached(["flush", "--background"])
     }
 
     /// Runs `flush --final`, waiting at most `seconds` (a value that is not a finite number in
     /// 0.5…60 is replaced by the default, 3); a flusher still running then is killed (what it
     /// had not uploaded stays pending until it is purged).
-    public func runFinal(seconds requested: Double) throws {
+    package func runFinal(seconds requested: Double) throws {
         let seconds = Self.boundedFinalSeconds(requested)
         let pid = try spawnDetached(["flush", "--final", "--timeout", String(seconds)])
         let deadline = WallClock.nowMilliseconds() + Int64(seconds * 1000) + 500

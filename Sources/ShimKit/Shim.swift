@@ -7,11 +7,11 @@ import TelemetryRules
 /// the lean front (`ShimFront`) found a candidate: classify exactly, and either run the
 /// real `cf` untouched, or run it as a child and record its events. No telemetry failure
 /// ever reaches the terminal or the exit status.
-public enum Shim {
+package enum Shim {
     /// `commandLine`: the command line exactly as the user typed it (`cf`, then its
     /// arguments), which the real `cf` receives byte for byte. `cf dev telemetry …` is not
     /// passed on: `telemetryCommand` (the command-line tool's) handles it and gives the status.
-    public static func main(
+    package static func main(
         realCF: [UInt8], commandLine: CommandLineBytes,
         telemetryCommand: (TelemetrySubcommand, [String: String]) -> Int32
     ) -> Never {

@@ -4,10 +4,10 @@ import TelemetryRules
 /// Reads a small settings file (or a CA bundle) without trusting it, through `SafeFile`: never
 /// blocks on a FIFO or device, regular files only, never more than `maxBytes`. Links are
 /// followed: these files often are links (`/etc/ssl/certs/…`, a dotfile manager's config).
-public enum BoundedFileRead {
+package enum BoundedFileRead {
     /// The file's bytes; nil when nothing is there. Throws a one-line error for anything that
     /// is there but not a regular file, unreadable, or larger than `maxBytes`.
-    public static func contents(of path: String, maxBytes: Int) throws -> Data? {
+    package static func contents(of path: String, maxBytes: Int) throws -> Data? {
         let fd: Int32
         switch SafeFile.openRegular(path, flags: O_RDONLY, followingLinks: true) {
         case .success(let opened): fd = opened

@@ -3,8 +3,8 @@ import TelemetryRules
 
 /// The API the CF CLI currently targets, read from its own config
 /// (`$CF_HOME/.cf/config.json`, field `Target`; `CF_HOME` defaults to `$HOME`).
-public enum CFTarget {
-    public static func configPath(environment: [String: String]) -> String {
+package enum CFTarget {
+    package static func configPath(environment: [String: String]) -> String {
         let base =
             environment["CF_HOME"].flatMap { $0.isEmpty ? nil : $0 }
             ?? TelemetryHomePath.userHome { environment[$0] }
@@ -15,7 +15,7 @@ public enum CFTarget {
     static let maxConfigBytes = 4 << 20
 
     /// The target URL, or nil when there is no readable config or no target.
-    public static func current(environment: [String: String]) -> String? {
+    package static func current(environment: [String: String]) -> String? {
         guard case .contents(let bytes) = SafeFile.read(configPath(environment: environment), limit: maxConfigBytes, followingLinks: true),
             let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
             let target = object["Target"] as? String, !target.isEmpty
@@ -24,7 +24,7 @@ public enum CFTarget {
     }
 
     /// Whether `target` (a URL or a bare host) is one of the CF Dev API hosts.
-    public static func isCFDev(target: String, hosts: [String]) -> Bool {
+    package static func isCFDev(target: String, hosts: [String]) -> Bool {
         let withScheme = target.contains("://") ? target : "https://" + target
         guard let host = URLComponents(string: withScheme)?.host?.lowercased() else { return false }
         let trimmed = host.hasSuffix(".") ? String(host.dropLast()) : host

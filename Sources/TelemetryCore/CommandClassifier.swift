@@ -2,8 +2,8 @@ import TelemetryRules
 
 /// Maps a `cf` command line (without the leading `cf`) to the catalog of events, with the
 /// CLI's aliases. Anything else passes through untouched and unrecorded.
-public enum CommandClassifier {
-    public static func classify(_ arguments: [String]) -> ShimAction {
+package enum CommandClassifier {
+    package static func classify(_ arguments: [String]) -> ShimAction {
         guard let word = arguments.first else { return .passThrough }
         let rest = Array(arguments.dropFirst())
         if word == CatalogCommands.devWord { return classifyDev(rest) }

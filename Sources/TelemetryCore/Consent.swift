@@ -2,26 +2,26 @@ import Foundation
 import TelemetryRules
 
 /// The user's saved answer. `unknown` means never asked (or asked under an older policy).
-public enum ConsentState: String, Sendable, Codable {
+package enum ConsentState: String, Sendable, Codable {
     case unknown, on, off
 }
 
 /// Reads and writes `consent.json` (its format is `ConsentFile`'s, shared with the shim's
 /// front), kept apart from the spool so that a recreated spool never loses it.
-public struct ConsentStore: Sendable {
-    public let home: TelemetryHome
+package struct ConsentStore: Sendable {
+    package let home: TelemetryHome
 
-    public init(home: TelemetryHome) {
+    package init(home: TelemetryHome) {
         self.home = home
     }
 
     /// The saved record, or nil when there is none (or it is not a readable consent file).
-    public func load() -> ConsentFile? {
+    package func load() -> ConsentFile? {
         ConsentFile.read(directory: home.directory)
     }
 
     /// The state in force: a record saved under another policy version counts as never asked.
-    public func state() -> ConsentState {
+    package func state() -> ConsentState {
         switch load()?.stateInForce {
         case .on?: return .on
         case .off?: return .off
@@ -33,7 +33,7 @@ public struct ConsentStore: Sendable {
     /// link planted at its name is never written through), synced, then renamed. On a full
     /// disk, where no new file can be made, the existing consent file is rewritten in place
     /// (a few bytes in the block it already has), so that `off` still takes effect.
-    public func save(_ state: ConsentState, now: Int64 = WallClock.nowMilliseconds()) throws {
+    package func save(_ state: ConsentState, now: Int64 = WallClock.nowMilliseconds()) throws {
         guard state != .unknown else { return }
         try home.ensureExists()
         let text = Array(ConsentFile(state: state == .on ? .on : .off, time: Timestamp.iso8601(milliseconds: now)).text.utf8)

@@ -1,9 +1,9 @@
 /// Text that came from outside (a store's answer, the environment, a file) made safe to print
 /// or log: control characters removed, user-info in URLs masked, length bounded.
-public enum DisplayText {
+package enum DisplayText {
     /// `text` without control characters (C0, DEL, C1, and the bidirectional overrides that
     /// reorder a terminal line), newlines and tabs turned into spaces, at most `limit` characters.
-    public static func sanitized(_ text: String, limit: Int = 1000) -> String {
+    package static func sanitized(_ text: String, limit: Int = 1000) -> String {
         var out = String.UnicodeScalarView()
         var count = 0
         for scalar in text.unicodeScalars {
@@ -52,7 +52,7 @@ public enum DisplayText {
     ///   no user-info, and nothing is masked.
     /// - A text cut at `limit` may have lost the `@` that ends a user-info: a URL whose reach runs
     ///   to the cut is masked to the end.
-    public static func maskingUserInfo(_ text: String, limit: Int = 1000) -> String {
+    package static func maskingUserInfo(_ text: String, limit: Int = 1000) -> String {
         let clean = sanitized(text, limit: limit)
         let truncated = clean.unicodeScalars.count > limit
         var scalars = Array(clean.unicodeScalars)

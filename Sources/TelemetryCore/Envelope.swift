@@ -4,20 +4,20 @@ import TelemetryRules
 /// One recorded event, exactly eight data points (schema, event_id, event,
 /// timestamp, anonymous_id, os, build, data). Its `jsonLine` is the
 /// byte-for-byte line that is stored in the spool, shown by `show --json` and uploaded.
-public struct Envelope: Sendable, Equatable {
+package struct Envelope: Sendable, Equatable {
     /// The envelope version carried in `schema`.
-    public static let schemaVersion = 1
+    package static let schemaVersion = 1
 
-    public var schema: Int
-    public var eventID: String
-    public var event: EventName
-    public var timestamp: String
-    public var anonymousID: String
-    public var os: String
-    public var build: String
-    public var data: EventData
+    package var schema: Int
+    package var eventID: String
+    package var event: EventName
+    package var timestamp: String
+    package var anonymousID: String
+    package var os: String
+    package var build: String
+    package var data: EventData
 
-    public init(
+    package init(
         schema: Int = Envelope.schemaVersion, eventID: String = Envelope.newEventID(),
         event: EventName, timestamp: String, anonymousID: String, os: String,
         build: String = BuildInfo.version, data: EventData = [:]
@@ -33,17 +33,17 @@ public struct Envelope: Sendable, Equatable {
     }
 
     /// A fresh random event ID (UUID v4, lower case), used downstream to de-duplicate.
-    public static func newEventID() -> String {
+    package static func newEventID() -> String {
         UUID().uuidString.lowercased()
     }
 
     /// The NDJSON line (without the newline), fields in a fixed order.
-    public var jsonLine: String {
+    package var jsonLine: String {
         "{\"schema\":\(schema),\"event_id\":\(FlatJSON.string(eventID)),\"event\":\(FlatJSON.string(event.rawValue)),"
             + "\"timestamp\":\(FlatJSON.string(timestamp)),\"anonymous_id\":\(FlatJSON.string(anonymousID)),"
             + "\"os\":\(FlatJSON.string(os)),\"build\":\(FlatJSON.string(build)),\"data\":\(JSONText.object(data))}"
     }
 
     /// The UTC day the event belongs to (`YYYY-MM-DD`), which decides its upload partition.
-    public var day: String { Timestamp.day(ofISO8601: timestamp) }
+    package var day: String { Timestamp.day(ofISO8601: timestamp) }
 }

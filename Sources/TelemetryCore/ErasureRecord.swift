@@ -5,22 +5,22 @@ import TelemetryRules
 /// the store and after: the request, and when the store confirmed it (nil while pending). Written
 /// atomically (a new private file, synced, renamed into place), so a `kill -9` leaves the old
 /// record or the new one; `flush` sends a pending one before any event.
-public struct ErasureRecord: Sendable, Equatable {
-    public var request: ErasureRequest
+package struct ErasureRecord: Sendable, Equatable {
+    package var request: ErasureRequest
     /// When the store answered 2xx (or 412: an earlier attempt landed); nil while pending.
-    public var landedMs: Int64?
+    package var landedMs: Int64?
 
-    public init(request: ErasureRequest, landedMs: Int64? = nil) {
+    package init(request: ErasureRequest, landedMs: Int64? = nil) {
         self.request = request
         self.landedMs = landedMs
     }
 
-    public var isPending: Bool { landedMs == nil }
+    package var isPending: Bool { landedMs == nil }
 
-    public static let fileName = ErasureFile.name
+    package static let fileName = ErasureFile.name
     static let maxFileBytes = 4096
 
-    public static func path(home: TelemetryHome) -> String { home.directory + "/" + fileName }
+    package static func path(home: TelemetryHome) -> String { home.directory + "/" + fileName }
 
     /// The record's text: the request's fields, and `landed_at` once it landed.
     var text: String {
@@ -32,7 +32,7 @@ public struct ErasureRecord: Sendable, Equatable {
 
     /// What is in the home: nil when there is no record; an error (one line naming the file) when
     /// there is one that cannot be read as a record.
-    public static func load(home: TelemetryHome) throws -> ErasureRecord? {
+    package static func load(home: TelemetryHome) throws -> ErasureRecord? {
         let path = path(home: home)
         switch SafeFile.read(path, limit: maxFileBytes) {
         case .missing:
@@ -57,7 +57,7 @@ public struct ErasureRecord: Sendable, Equatable {
     }
 
     /// Saves the record atomically (see the type's comment).
-    public func save(home: TelemetryHome) throws {
+    package func save(home: TelemetryHome) throws {
         try home.ensureExists()
         let path = Self.path(home: home)
         let temporary = path + TelemetryHome.temporarySuffix + Hex.encode(RandomBytes.make(8))

@@ -5,34 +5,34 @@ import Foundation
 /// erased; a later request of the same ID wins. Uploaded as one write-once object at
 /// `PartitionLayout.erasureKey`, holding exactly `{"schema":1,"anonymous_id":"…","requested_at":"…"}`
 /// and nothing else: no new identifier.
-public struct ErasureRequest: Sendable, Hashable {
+package struct ErasureRequest: Sendable, Hashable {
     /// The version carried in `schema`.
-    public static let schemaVersion = 1
+    package static let schemaVersion = 1
     /// The most bytes a request object may hold; a larger one is rejected unread.
-    public static let maxObjectBytes = 1024
+    package static let maxObjectBytes = 1024
 
     /// 64 lower-case hex digits, as the envelope's `anonymous_id`.
-    public let anonymousID: String
+    package let anonymousID: String
     /// Epoch milliseconds.
-    public let requestedMs: Int64
+    package let requestedMs: Int64
 
     /// Nil unless `anonymousID` is 64 lower-case hex digits and the time is in the years 1970…9999.
-    public init?(anonymousID: String, requestedMs: Int64) {
+    package init?(anonymousID: String, requestedMs: Int64) {
         guard Self.isAnonymousID(anonymousID), (0...253_402_300_799_999).contains(requestedMs) else { return nil }
         self.anonymousID = anonymousID
         self.requestedMs = requestedMs
     }
 
     /// `2026-12-06T14:50:02.123Z`.
-    public var requestedAt: String { Timestamp.iso8601(milliseconds: requestedMs) }
+    package var requestedAt: String { Timestamp.iso8601(milliseconds: requestedMs) }
 
     /// The object's bytes, fields in a fixed order: the same request always gives the same bytes.
-    public var body: Data {
+    package var body: Data {
         Data("{\"schema\":\(Self.schemaVersion),\"anonymous_id\":\"\(anonymousID)\",\"requested_at\":\"\(requestedAt)\"}\n".utf8)
     }
 
     /// Where it is uploaded under `layout`.
-    public func key(in layout: PartitionLayout) -> String {
+    package func key(in layout: PartitionLayout) -> String {
         layout.erasureKey(anonymousID: anonymousID, stamp: Self.stamp(requestedMs))
     }
 
@@ -48,7 +48,7 @@ public struct ErasureRequest: Sendable, Hashable {
     /// Reads a request object: exactly the three fields (schema 1, an anonymous ID, a time with
     /// milliseconds), at most `maxObjectBytes`; when `key` is given it must be the request's own
     /// key. Nil for anything else.
-    public static func parse(_ bytes: [UInt8], key: String? = nil, layout: PartitionLayout? = nil) -> ErasureRequest? {
+    package static func parse(_ bytes: [UInt8], key: String? = nil, layout: PartitionLayout? = nil) -> ErasureRequest? {
         // (Field names from the object, typed values from the decoder: `true` is no schema.)
         struct Fields: Decodable {
             var schema: Int
@@ -74,7 +74,7 @@ public struct ErasureRequest: Sendable, Hashable {
     /// The epoch milliseconds of an envelope timestamp, `YYYY-MM-DDTHH:MM:SS[.f…]Z`, its
     /// fraction read to the millisecond (cut, not rounded; none is .000); nil if it is not one.
     /// The SQL of docs/REPORT.md reads it the same way.
-    public static func milliseconds(ofTimestamp timestamp: String) -> Int64? {
+    package static func milliseconds(ofTimestamp timestamp: String) -> Int64? {
         let bytes = Array(timestamp.utf8)
         guard bytes.count >= 20, bytes.count <= 30, bytes[4] == 0x2D, bytes[7] == 0x2D, bytes[10] == 0x54,
             bytes[13] == 0x3A, bytes[16] == 0x3A, bytes.last == 0x5A

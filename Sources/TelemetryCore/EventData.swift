@@ -1,6 +1,6 @@
 /// One allow-listed value of an event's `data`: never free text typed by the user, only
 /// numbers, flags, catalog values and salted hashes.
-public enum EventValue: Sendable, Equatable {
+package enum EventValue: Sendable, Equatable {
     case string(String)
     case int(Int)
     case bool(Bool)
@@ -8,4 +8,4 @@ public enum EventValue: Sendable, Equatable {
 }
 
 /// The `data` object of an envelope. Keys are emitted sorted, so the JSON is deterministic.
-public typealias EventData = [String: EventValue]
+package typealias EventData = [String: EventValue]

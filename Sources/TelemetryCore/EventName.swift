@@ -1,6 +1,6 @@
 /// The catalog: the only events that are ever recorded; any other command passes through
 /// untouched and unrecorded.
-public enum EventName: String, CaseIterable, Sendable, Codable {
+package enum EventName: String, CaseIterable, Sendable, Codable {
     case startBegin = "start_begin"
     case startEnd = "start_end"
     case error = "error"

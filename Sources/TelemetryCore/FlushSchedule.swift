@@ -5,14 +5,14 @@ import GRDB
 /// recorded: a new install does not upload on its first command), and no backoff
 /// (persisted by the flusher) is in force.
 /// Times read from the spool may be anything: the arithmetic saturates instead of trapping.
-public struct FlushSchedule {
-    public let spool: Spool
+package struct FlushSchedule {
+    package let spool: Spool
 
-    public init(spool: Spool) {
+    package init(spool: Spool) {
         self.spool = spool
     }
 
-    public func isDue(intervalSeconds: Int, now: Int64) throws -> Bool {
+    package func isDue(intervalSeconds: Int, now: Int64) throws -> Bool {
         try spool.read { db in
             // Before any attempt, the interval counts from the first recorded event; that is
             // later than `now` when `now` is the end of the command being recorded (the

@@ -6,30 +6,30 @@ import TelemetryRules
 /// (no final upload: what it would send is to be erased), then saves one erasure request for this
 /// machine's anonymous ID, made now, as a pending `ErasureRecord`. Sending it is the caller's
 /// (`ErasureUploader`, run first by every flush until the store has it).
-public struct ForgetMe: Sendable {
-    public let recorder: Recorder
+package struct ForgetMe: Sendable {
+    package let recorder: Recorder
 
-    public init(recorder: Recorder) {
+    package init(recorder: Recorder) {
         self.recorder = recorder
     }
 
     /// What forgetting did here.
-    public struct Outcome: Sendable, Equatable {
-        public var record: ErasureRecord
+    package struct Outcome: Sendable, Equatable {
+        package var record: ErasureRecord
         /// Pending events deleted unsent.
-        public var deletedUnsent: Int
+        package var deletedUnsent: Int
         /// Why the pending events could not be deleted, if so (they are never sent: consent is off).
-        public var purgeFailure: String?
+        package var purgeFailure: String?
     }
 
     /// The anonymous ID this machine uploads under (what a request names).
-    public func anonymousID() throws -> String {
+    package func anonymousID() throws -> String {
         try recorder.withSpool { try recorder.anonymousID(spool: $0) }
     }
 
     /// Off, purge, then the request (its time taken after `off` was saved, so every event
     /// recorded here is at or before it). Throws when `off` or the request cannot be saved.
-    public func run(now: @Sendable () -> Int64 = WallClock.nowMilliseconds) throws -> Outcome {
+    package func run(now: @Sendable () -> Int64 = WallClock.nowMilliseconds) throws -> Outcome {
         do {
             try ConsentStore(home: recorder.home).save(.off)
         } catch {

@@ -2,7 +2,7 @@ import TelemetryRules
 
 /// Minimal, deterministic JSON text writing for the envelope: fixed field order, sorted
 /// `data` keys, no whitespace, so that the same event always serialises to the same bytes.
-public enum JSONText {
+package enum JSONText {
     static func value(_ v: EventValue) -> String {
         switch v {
         case .string(let s): return FlatJSON.string(s)

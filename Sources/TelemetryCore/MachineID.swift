@@ -3,7 +3,7 @@ import TelemetryRules
 
 /// Reads the operating system's machine ID, which is never stored nor sent as it is:
 /// only `AnonymousID.derive(from:)` of it leaves this module.
-public enum MachineID {
+package enum MachineID {
     /// The files tried, in order. `CFDEV_TELEMETRY_MACHINE_ID_FILE` names another one
     /// (containers and cloned VMs share or lack `/etc/machine-id`).
     static func candidateFiles(environment: [String: String]) -> [String] {
@@ -18,7 +18,7 @@ public enum MachineID {
 
     /// The OS machine ID, or nil when it is missing, empty or all zeros (then the caller
     /// falls back to a random ID generated once and kept in the spool).
-    public static func readOSMachineID(environment: [String: String]) -> String? {
+    package static func readOSMachineID(environment: [String: String]) -> String? {
         #if os(macOS)
         if environment["CFDEV_TELEMETRY_MACHINE_ID_FILE"].map(\.isEmpty) ?? true, let id = platformUUID(), isUsable(id) {
             return id
@@ -61,7 +61,7 @@ public enum MachineID {
     }
 
     /// A random 128-bit ID in the machine-id format (32 lower-case hex digits).
-    public static func generateRandom() -> String {
+    package static func generateRandom() -> String {
         Hex.encode(RandomBytes.make(16))
     }
 }

@@ -2,8 +2,8 @@ import Foundation
 import Platform
 
 /// The coarse operating system name and version sent as `os`: `linux 6.1`, `darwin 14.5`.
-public enum OSInfo {
-    public static func current() -> String {
+package enum OSInfo {
+    package static func current() -> String {
         #if os(macOS)
         let v = ProcessInfo.processInfo.operatingSystemVersion
         return "darwin \(v.majorVersion).\(v.minorVersion)"

@@ -3,24 +3,24 @@ import TelemetryRules
 
 /// Turns catalog events into envelopes and stores them in the spool: the one way events
 /// enter the spool, used by the shim and by `cfdev-telemetry off`.
-public struct Recorder: Sendable {
-    public let home: TelemetryHome
-    public let environment: [String: String]
-    public let log: TelemetryLog
+package struct Recorder: Sendable {
+    package let home: TelemetryHome
+    package let environment: [String: String]
+    package let log: TelemetryLog
 
-    public init(home: TelemetryHome, environment: [String: String], log: TelemetryLog) {
+    package init(home: TelemetryHome, environment: [String: String], log: TelemetryLog) {
         self.home = home
         self.environment = environment
         self.log = log
     }
 
     /// One event to record: its name, its allow-listed data, when it happened.
-    public struct Occurrence: Sendable {
-        public var event: EventName
-        public var data: EventData
-        public var milliseconds: Int64
+    package struct Occurrence: Sendable {
+        package var event: EventName
+        package var data: EventData
+        package var milliseconds: Int64
 
-        public init(event: EventName, data: EventData = [:], milliseconds: Int64 = WallClock.nowMilliseconds()) {
+        package init(event: EventName, data: EventData = [:], milliseconds: Int64 = WallClock.nowMilliseconds()) {
             self.event = event
             self.data = data
             self.milliseconds = milliseconds
@@ -29,14 +29,14 @@ public struct Recorder: Sendable {
 
     /// The anonymous ID of this machine: the OS machine ID's derivation, or that of the
     /// random ID kept in the spool when the OS has none.
-    public func anonymousID(spool: Spool) throws -> String {
+    package func anonymousID(spool: Spool) throws -> String {
         let machineID = try MachineID.readOSMachineID(environment: environment) ?? spool.fallbackMachineID()
         return AnonymousID.derive(from: machineID)
     }
 
     /// Stores the occurrences in one transaction and returns their envelopes.
     @discardableResult
-    public func record(_ occurrences: [Occurrence], in spool: Spool, cap: Int) throws -> [Envelope] {
+    package func record(_ occurrences: [Occurrence], in spool: Spool, cap: Int) throws -> [Envelope] {
         let id = try anonymousID(spool: spool)
         let os = OSInfo.current()
         let envelopes = occurrences.map {
@@ -55,7 +55,7 @@ public struct Recorder: Sendable {
 
     /// Opens the spool and runs `body`; if the spool turns out corrupt midway, it is moved
     /// aside, recreated, and `body` runs once more on the new one.
-    public func withSpool<T>(
+    package func withSpool<T>(
         busyTimeout: TimeInterval = Spool.defaultBusyTimeout,
         _ body: (Spool) throws -> T
     ) throws -> T {

@@ -1,5 +1,5 @@
 /// Where the value of one setting came from, for `status` and `doctor`.
-public enum SettingOrigin: Sendable, Equatable, CustomStringConvertible {
+package enum SettingOrigin: Sendable, Equatable, CustomStringConvertible {
     case builtIn
     /// The defaults file shipped with the package (or /etc).
     case shipped(path: String)
@@ -8,7 +8,7 @@ public enum SettingOrigin: Sendable, Equatable, CustomStringConvertible {
     case environment(variable: String)
     case flag(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .builtIn: return "built-in"
         case .shipped(let path): return "shipped defaults \(DisplayText.sanitized(path))"
@@ -21,22 +21,22 @@ public enum SettingOrigin: Sendable, Equatable, CustomStringConvertible {
 
 /// Resolved settings with where each came from (by config key) and the warnings met on the way
 /// (unknown keys, which are ignored).
-public struct ResolvedSettings: Sendable {
-    public var settings: TelemetrySettings
+package struct ResolvedSettings: Sendable {
+    package var settings: TelemetrySettings
     /// Config key (`endpoint`, `max_batch_events`…) → origin; keys absent here are built-in.
-    public var origins: [String: SettingOrigin] = [:]
+    package var origins: [String: SettingOrigin] = [:]
     /// One line each.
-    public var warnings: [String] = []
+    package var warnings: [String] = []
     /// The shipped defaults file in use, if one was found.
-    public var shippedDefaults: String?
+    package var shippedDefaults: String?
     /// Why the shipped defaults file found was not used (another user could have written it).
-    public var refusedShippedDefaults: String?
+    package var refusedShippedDefaults: String?
     /// The general `AWS_*` variables present and ignored (client side only; names, sorted).
-    public var ignoredVariables: [String] = []
+    package var ignoredVariables: [String] = []
 
-    public init(settings: TelemetrySettings = TelemetrySettings()) {
+    package init(settings: TelemetrySettings = TelemetrySettings()) {
         self.settings = settings
     }
 
-    public func origin(_ key: String) -> SettingOrigin { origins[key] ?? .builtIn }
+    package func origin(_ key: String) -> SettingOrigin { origins[key] ?? .builtIn }
 }

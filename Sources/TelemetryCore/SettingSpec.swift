@@ -112,20 +112,20 @@ struct SettingSpec {
 }
 
 /// The ranges numeric settings and flags are held to.
-public enum ValueRange {
-    public static let batchEvents = 1...100_000
+package enum ValueRange {
+    package static let batchEvents = 1...100_000
     /// Uncompressed bytes of one uploaded batch: no client object is larger (the report and
     /// compaction hold every object not written by compaction to it).
-    public static let batchBytes = 1024...(64 << 20)
+    package static let batchBytes = 1024...(64 << 20)
     /// One flush run, in seconds (`flush --timeout`, `flush_timeout_seconds`).
-    public static let runSeconds = 0.5...3600.0
+    package static let runSeconds = 0.5...3600.0
     /// The final flush of `off`.
-    public static let finalFlushSeconds = 0.5...60.0
+    package static let finalFlushSeconds = 0.5...60.0
 }
 
 /// Parsing of the text of variables and flags, with the settings' one-line errors.
-public enum ValueParsing {
-    public static func flag(_ text: String, _ name: String) throws -> Bool {
+package enum ValueParsing {
+    package static func flag(_ text: String, _ name: String) throws -> Bool {
         switch text.lowercased() {
         case "1", "true", "yes", "on": return true
         case "0", "false", "no", "off": return false
@@ -133,7 +133,7 @@ public enum ValueParsing {
         }
     }
 
-    public static func integer(_ text: String, _ name: String, in range: ClosedRange<Int>) throws -> Int {
+    package static func integer(_ text: String, _ name: String, in range: ClosedRange<Int>) throws -> Int {
         guard let n = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(n) else {
             throw TelemetryError.configuration(
                 "\(name): expected a whole number from \(range.lowerBound) to \(range.upperBound), got \(quoted(text))")
@@ -142,7 +142,7 @@ public enum ValueParsing {
     }
 
     /// A finite number of seconds within `range` (`nan`, `inf`, `1e999` are refused).
-    public static func seconds(_ text: String, _ name: String, in range: ClosedRange<Double>) throws -> Double {
+    package static func seconds(_ text: String, _ name: String, in range: ClosedRange<Double>) throws -> Double {
         guard let n = Double(text.trimmingCharacters(in: .whitespaces)), n.isFinite, range.contains(n) else {
             throw TelemetryError.configuration(
                 "\(name): expected a number of seconds from \(format(range.lowerBound)) to \(format(range.upperBound)), got \(quoted(text))")

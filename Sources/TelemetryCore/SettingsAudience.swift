@@ -6,7 +6,7 @@
 /// user's own AWS work: with them an upload would name the user to the team's bucket. The team's
 /// commands (`report`, `compact`, `retention`) run as the team's own AWS identity and also read
 /// them, after the telemetry variables.
-public enum SettingsAudience: Sendable {
+package enum SettingsAudience: Sendable {
     case client
     case team
 }

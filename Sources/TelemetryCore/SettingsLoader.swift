@@ -7,12 +7,12 @@ import TelemetryRules
 /// telemetry's own variables: see `SettingsAudience`). Every value is checked
 /// (numbers finite and in range); a bad one is a one-line error naming the file or variable and
 /// the key. An unknown key is a warning and is ignored.
-public enum SettingsLoader {
+package enum SettingsLoader {
     /// The most a settings file may hold.
-    public static let maxFileBytes = 64 * 1024
+    package static let maxFileBytes = 64 * 1024
 
     /// The client side's settings; unknown keys are ignored and noted in the telemetry log.
-    public static func load(home: TelemetryHome, environment: [String: String]) throws -> TelemetrySettings {
+    package static func load(home: TelemetryHome, environment: [String: String]) throws -> TelemetrySettings {
         let resolved = try resolve(home: home, environment: environment, audience: .client)
         let notes = resolved.warnings + (resolved.refusedShippedDefaults.map { ["shipped defaults \($0)"] } ?? [])
         if !notes.isEmpty {
@@ -24,7 +24,7 @@ public enum SettingsLoader {
 
     /// The settings with the origin of each and the warnings. `shippedDefaults` nil: the
     /// candidates beside the running executable, then /etc.
-    public static func resolve(
+    package static func resolve(
         home: TelemetryHome, environment: [String: String], audience: SettingsAudience, shippedDefaults: [String]? = nil
     ) throws -> ResolvedSettings {
         var resolved = ResolvedSettings()
@@ -49,13 +49,13 @@ public enum SettingsLoader {
 
     /// The general AWS variables set in `environment` (names only, sorted): the client side
     /// ignores every one of them, and `status` and `doctor` say so.
-    public static func ignoredVariables(_ environment: [String: String]) -> [String] {
+    package static func ignoredVariables(_ environment: [String: String]) -> [String] {
         environment.keys.filter { $0.hasPrefix("AWS_") }.sorted()
     }
 
     /// `<prefix>/etc/cfdev-telemetry/defaults.json`, `<prefix>` being the parent of the folder
     /// holding the (resolved) executable, then `/etc/cfdev-telemetry/defaults.json`.
-    public static func shippedDefaultsCandidates(executable: String?) -> [String] {
+    package static func shippedDefaultsCandidates(executable: String?) -> [String] {
         var paths: [String] = []
         if let executable {
             let folder = (executable as NSString).deletingLastPathComponent

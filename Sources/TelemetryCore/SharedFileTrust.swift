@@ -5,10 +5,10 @@ import Foundation
 /// owned by root or by the user running this, and writable by no one else. A folder writable by
 /// everyone with the sticky bit (`/tmp`) is allowed: there no one can replace another's entry.
 /// Used for the shipped defaults, which name where every upload goes.
-public enum SharedFileTrust {
+package enum SharedFileTrust {
     /// nil when `path` may be trusted; else why not, as a phrase (`writable by other users
     /// (mode 0666)`), naming the path that is the problem when it is a folder above.
-    public static func problem(path: String, user: uid_t = geteuid()) -> String? {
+    package static func problem(path: String, user: uid_t = geteuid()) -> String? {
         guard let resolved = realpath(path, nil) else { return "cannot be resolved (\(String(cString: strerror(errno))))" }
         let real = String(cString: resolved)
         free(resolved)

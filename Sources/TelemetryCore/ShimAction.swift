@@ -1,5 +1,5 @@
 /// What the shim does with a command line.
-public enum ShimAction: Sendable, Equatable {
+package enum ShimAction: Sendable, Equatable {
     /// Not in the catalog: run the real `cf` and touch nothing.
     case passThrough
     /// `cf dev telemetry [--on|--off|--forget]`: handled by the shim, never passed on.
@@ -10,7 +10,7 @@ public enum ShimAction: Sendable, Equatable {
 
 /// `cf dev telemetry` alone, `--on`, `--off`, `--forget [--yes]`, `--help`, or something it
 /// does not understand.
-public enum TelemetrySubcommand: Sendable, Equatable {
+package enum TelemetrySubcommand: Sendable, Equatable {
     case status, on, off, help
     /// `--forget`; `confirmed`: with `--yes` (no question asked).
     case forget(confirmed: Bool)
@@ -18,17 +18,17 @@ public enum TelemetrySubcommand: Sendable, Equatable {
 }
 
 /// A recognised catalog command, reduced to what may be recorded.
-public struct TrackedCommand: Sendable, Equatable {
-    public var event: EventName
+package struct TrackedCommand: Sendable, Equatable {
+    package var event: EventName
     /// Whether it counts only when the CF CLI targets a CF Dev API (commands not `cf dev …`).
-    public var requiresCFDevTarget: Bool
+    package var requiresCFDevTarget: Bool
     /// Allow-listed values that identify nothing (flag names, sizes, catalog names).
-    public var data: EventData
+    package var data: EventData
     /// Names to send only as salted hashes, by data key (`app_hash` → the app name). Kept in
     /// memory only; the raw names never reach the spool.
-    public var namesToHash: [String: String]
+    package var namesToHash: [String: String]
 
-    public init(event: EventName, requiresCFDevTarget: Bool, data: EventData = [:], namesToHash: [String: String] = [:]) {
+    package init(event: EventName, requiresCFDevTarget: Bool, data: EventData = [:], namesToHash: [String: String] = [:]) {
         self.event = event
         self.requiresCFDevTarget = requiresCFDevTarget
         self.data = data
@@ -36,7 +36,7 @@ public struct TrackedCommand: Sendable, Equatable {
     }
 
     /// The `data` to record: the allow-listed values plus the salted hashes of the names.
-    public func recordedData(hasher: NameHasher) -> EventData {
+    package func recordedData(hasher: NameHasher) -> EventData {
         var result = data
         for (key, name) in namesToHash where !name.isEmpty {
             result[key] = .string(hasher.hash(name))

@@ -4,22 +4,22 @@ import TelemetryRules
 
 /// An upload batch whose membership, ID, key and bytes are persisted before its PUT, so a
 /// flusher killed at any point re-sends the same key with the same bytes.
-public struct SealedBatch: Sendable, Equatable {
-    public var id: String
-    public var objectKey: String
-    public var day: String
-    public var body: Data
-    public var eventCount: Int
+package struct SealedBatch: Sendable, Equatable {
+    package var id: String
+    package var objectKey: String
+    package var day: String
+    package var body: Data
+    package var eventCount: Int
     /// Events dropped at the cap, reported with this upload.
-    public var droppedReported: Int
+    package var droppedReported: Int
 }
 
 /// Limits of one batch: events and uncompressed NDJSON bytes.
-public struct BatchLimits: Sendable {
-    public var maxEvents: Int
-    public var maxBytes: Int
+package struct BatchLimits: Sendable {
+    package var maxEvents: Int
+    package var maxBytes: Int
 
-    public init(maxEvents: Int, maxBytes: Int) {
+    package init(maxEvents: Int, maxBytes: Int) {
         self.maxEvents = max(1, maxEvents)
         self.maxBytes = max(1, maxBytes)
     }
@@ -27,7 +27,7 @@ public struct BatchLimits: Sendable {
 
 extension Spool {
     /// Batches sealed earlier and not yet confirmed by the store, oldest first.
-    public func sealedBatches() throws -> [SealedBatch] {
+    package func sealedBatches() throws -> [SealedBatch] {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM batch ORDER BY rowid").map(Self.batch(from:))
         }
@@ -37,7 +37,7 @@ extension Spool {
     /// `limits`, in one transaction: the batch row (with its body, made by `makeBody` from
     /// the NDJSON text) and the events' membership are written together. Nil when nothing
     /// is left to seal.
-    public func sealNextBatch(
+    package func sealNextBatch(
         limits: BatchLimits, layout: PartitionLayout, now: Int64 = WallClock.nowMilliseconds(),
         makeBody: ([UInt8]) throws -> Data
     ) throws -> SealedBatch? {
@@ -79,7 +79,7 @@ extension Spool {
     }
 
     /// After the store answered 200 for the batch's PUT: its events leave the spool.
-    public func completeBatch(id: String) throws {
+    package func completeBatch(id: String) throws {
         try write { db in
             try db.execute(sql: "DELETE FROM event WHERE batch_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM batch WHERE id = ?", arguments: [id])

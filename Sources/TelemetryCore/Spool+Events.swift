@@ -5,7 +5,7 @@ import TelemetryRules
 extension Spool {
     /// Stores events in one transaction, then enforces the cap: past `cap` pending events
     /// the oldest not yet sealed into a batch are dropped and counted.
-    public func record(_ envelopes: [Envelope], cap: Int) throws {
+    package func record(_ envelopes: [Envelope], cap: Int) throws {
         try write { db in
             for envelope in envelopes {
                 try db.execute(
@@ -30,17 +30,17 @@ extension Spool {
     }
 
     /// Number of events not yet uploaded (sealed into a batch or not).
-    public func pendingCount() throws -> Int {
+    package func pendingCount() throws -> Int {
         try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event") ?? 0 }
     }
 
     /// The pending events' NDJSON lines, oldest first: exactly what will be uploaded.
-    public func pendingLines() throws -> [String] {
+    package func pendingLines() throws -> [String] {
         try read { db in try String.fetchAll(db, sql: "SELECT line FROM event ORDER BY seq") }
     }
 
     /// Calls `body` with each pending line, oldest first, without loading them all at once.
-    public func forEachPendingLine(_ body: (String) throws -> Void) throws {
+    package func forEachPendingLine(_ body: (String) throws -> Void) throws {
         try read { db in
             let cursor = try String.fetchCursor(db, sql: "SELECT line FROM event ORDER BY seq")
             while let line = try cursor.next() { try body(line) }
@@ -49,7 +49,7 @@ extension Spool {
 
     /// Deletes every pending event and batch; returns how many events were deleted.
     @discardableResult
-    public func purge() throws -> Int {
+    package func purge() throws -> Int {
         try write { db in
             try db.execute(sql: "DELETE FROM event")
             let deleted = db.changesCount
@@ -60,7 +60,7 @@ extension Spool {
     }
 
     /// Dropped events not yet reported with an upload, and dropped since creation.
-    public func droppedCounts() throws -> (unreported: Int, total: Int) {
+    package func droppedCounts() throws -> (unreported: Int, total: Int) {
         try read { db in
             (try Self.intMeta(db, .droppedUnreported) ?? 0, try Self.intMeta(db, .droppedTotal) ?? 0)
         }

@@ -2,27 +2,27 @@ import Foundation
 import GRDB
 
 extension Spool {
-    public func meta(_ key: SpoolKey) throws -> String? {
+    package func meta(_ key: SpoolKey) throws -> String? {
         try read { db in try Self.getMeta(db, key) }
     }
 
-    public func setMeta(_ key: SpoolKey, _ value: String?) throws {
+    package func setMeta(_ key: SpoolKey, _ value: String?) throws {
         try write { db in try Self.setMeta(db, key, value) }
     }
 
-    public func intMeta(_ key: SpoolKey) throws -> Int64? {
+    package func intMeta(_ key: SpoolKey) throws -> Int64? {
         try meta(key).flatMap { Int64($0) }
     }
 
     /// Sets several keys in one transaction (nil deletes a key).
-    public func setMeta(_ values: [SpoolKey: String?]) throws {
+    package func setMeta(_ values: [SpoolKey: String?]) throws {
         try write { db in
             for (key, value) in values { try Self.setMeta(db, key, value) }
         }
     }
 
     /// Returns the value of `key`, creating it with `make()` in the same transaction if absent.
-    public func metaCreatingIfAbsent(_ key: SpoolKey, _ make: () -> String) throws -> String {
+    package func metaCreatingIfAbsent(_ key: SpoolKey, _ make: () -> String) throws -> String {
         if let existing = try meta(key) { return existing }
         return try write { db in
             if let existing = try Self.getMeta(db, key) { return existing }
@@ -33,13 +33,13 @@ extension Spool {
     }
 
     /// The per-install salt for name hashes (created on first use).
-    public func nameHasher() throws -> NameHasher {
+    package func nameHasher() throws -> NameHasher {
         let hex = try metaCreatingIfAbsent(.salt) { Hex.encode(NameHasher.newSalt()) }
         return NameHasher(salt: Hex.decode(hex) ?? Array(hex.utf8))
     }
 
     /// The random machine ID used when the OS has none (created on first use).
-    public func fallbackMachineID() throws -> String {
+    package func fallbackMachineID() throws -> String {
         try metaCreatingIfAbsent(.fallbackMachineID) { MachineID.generateRandom() }
     }
 

@@ -6,13 +6,13 @@ import TelemetryRules
 /// state. WAL, immediate transactions and a busy timeout let concurrent shims and a
 /// running flusher share it without losing an event to "database is locked"; every change
 /// is one transaction, so `kill -9` at any point loses nothing that was committed.
-public final class Spool: Sendable {
-    public let path: String
+package final class Spool: Sendable {
+    package let path: String
     let queue: DatabaseQueue
 
     /// How long a writer waits for another before giving up, by default. The shim passes
     /// a shorter wait: it never holds up the user's command for long.
-    public static let defaultBusyTimeout: TimeInterval = 5
+    package static let defaultBusyTimeout: TimeInterval = 5
 
     init(path: String, queue: DatabaseQueue) {
         self.path = path
@@ -21,7 +21,7 @@ public final class Spool: Sendable {
 
     /// Opens (creating if needed) the spool of `home`. A file that is not a database or is
     /// corrupt is moved aside (`spool.sqlite.corrupt-<ms>`) and a new spool is created.
-    public static func open(
+    package static func open(
         home: TelemetryHome, log: TelemetryLog? = nil,
         busyTimeout: TimeInterval = defaultBusyTimeout
     ) throws -> Spool {
@@ -65,7 +65,7 @@ public final class Spool: Sendable {
     /// Opens the spool of `home` read-only, creating nothing: nil when there is none (or the
     /// telemetry folder or the spool is refused: a link, a FIFO, a foreign owner). For
     /// `status` and `show`, which must work on a read-only home and before consent.
-    public static func openExisting(home: TelemetryHome) throws -> Spool? {
+    package static func openExisting(home: TelemetryHome) throws -> Spool? {
         guard PrivateDirectory.check(home.directory) == nil else { return nil }
         guard FileKind(atPath: home.spoolPath) == .regular,
             ["-wal", "-shm"].allSatisfy({ [.absent, .regular].contains(FileKind(atPath: home.spoolPath + $0)) })
@@ -120,14 +120,14 @@ public final class Spool: Sendable {
 
 extension Spool {
     /// Whether `error` means the spool file is not a usable database.
-    public static func isCorruption(_ error: Error) -> Bool {
+    package static func isCorruption(_ error: Error) -> Bool {
         (error as? DatabaseError)?.isCorruption ?? false
     }
 }
 
 extension DatabaseError {
     /// Errors that mean the file is not a usable database: it is moved aside and recreated.
-    public var isCorruption: Bool {
+    package var isCorruption: Bool {
         resultCode.primaryResultCode == .SQLITE_NOTADB || resultCode.primaryResultCode == .SQLITE_CORRUPT
     }
 }

@@ -1,5 +1,5 @@
 /// Keys of the spool's `meta` table.
-public enum SpoolKey: String, Sendable {
+package enum SpoolKey: String, Sendable {
     /// Random per-install salt (hex) for name hashes; never sent.
     case salt
     /// Random machine ID kept when the OS has none; never sent.

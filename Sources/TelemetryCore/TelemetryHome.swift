@@ -4,22 +4,22 @@ import TelemetryRules
 /// Where the telemetry files live: `$CFDEV_HOME/telemetry`, `CFDEV_HOME` defaulting to
 /// `~/.cfdev` (`TelemetryHomePath`). The folder must be the user's own and private
 /// (`PrivateDirectory`); files in it are opened without following links (`SafeFile`).
-public struct TelemetryHome: Sendable, Equatable {
-    public let directory: String
+package struct TelemetryHome: Sendable, Equatable {
+    package let directory: String
 
-    public init(directory: String) {
+    package init(directory: String) {
         self.directory = directory
     }
 
-    public init(environment: [String: String]) {
+    package init(environment: [String: String]) {
         directory = TelemetryHomePath.directory { environment[$0] }
     }
 
-    public var spoolPath: String { directory + "/" + Self.spoolName }
-    public var consentPath: String { directory + "/" + ConsentFile.fileName }
-    public var configPath: String { directory + "/" + Self.configName }
-    public var logPath: String { directory + "/" + Self.logName }
-    public var flushLockPath: String { directory + "/" + Self.flushLockName }
+    package var spoolPath: String { directory + "/" + Self.spoolName }
+    package var consentPath: String { directory + "/" + ConsentFile.fileName }
+    package var configPath: String { directory + "/" + Self.configName }
+    package var logPath: String { directory + "/" + Self.logName }
+    package var flushLockPath: String { directory + "/" + Self.flushLockName }
 
     static let spoolName = "spool.sqlite"
     static let configName = "config.json"
@@ -32,7 +32,7 @@ public struct TelemetryHome: Sendable, Equatable {
     /// temporary file (`ConsentStore.save`), the settings, the log and its one rotated
     /// generation (`TelemetryLog`), the flush lock (`FlushLock`). Not the `.refused-` names:
     /// those are links, FIFOs or folders someone else put in the spool's place.
-    public static func isProductFileName(_ name: String) -> Bool {
+    package static func isProductFileName(_ name: String) -> Bool {
         let exact: Set<String> = [
             spoolName, spoolName + "-wal", spoolName + "-shm", spoolName + "-journal",
             ConsentFile.fileName, configName, logName, logName + ".1", flushLockName, ErasureRecord.fileName,
@@ -55,7 +55,7 @@ public struct TelemetryHome: Sendable, Equatable {
 
     /// Creates the folder (0700, with its parents) if needed, or checks the one that is
     /// there: not a link, owned by the user running, writable by nobody else.
-    public func ensureExists() throws {
+    package func ensureExists() throws {
         do {
             try PrivateDirectory.ensure(directory)
         } catch {
@@ -64,14 +64,14 @@ public struct TelemetryHome: Sendable, Equatable {
     }
 
     /// Why the folder may not be used (one line), or nil when it may (or does not exist yet).
-    public func refusal() -> String? {
+    package func refusal() -> String? {
         guard let problem = PrivateDirectory.check(directory), problem.code != ENOENT else { return nil }
         return "the telemetry folder \(problem)"
     }
 
     /// Opens (creating it 0600 if missing) the regular file at `path` for writing, never
     /// through a link and never blocking on a FIFO. An existing file's mode is left alone.
-    public static func openPrivateFile(_ path: String, flags: Int32 = O_WRONLY) throws -> Int32 {
+    package static func openPrivateFile(_ path: String, flags: Int32 = O_WRONLY) throws -> Int32 {
         switch SafeFile.openRegular(path, flags: flags | O_CREAT, mode: 0o600) {
         case .success(let fd): return fd
         case .failure(let problem): throw TelemetryError.io("cannot open \(problem)")
@@ -79,18 +79,18 @@ public struct TelemetryHome: Sendable, Equatable {
     }
 
     /// Creates `path` empty (0600) if it does not exist; refuses a link, FIFO or device.
-    public static func ensurePrivateFile(_ path: String) throws {
+    package static func ensurePrivateFile(_ path: String) throws {
         close(try openPrivateFile(path))
     }
 }
 
 /// Errors of the telemetry machinery. Each description is one line.
-public enum TelemetryError: Error, CustomStringConvertible, Equatable {
+package enum TelemetryError: Error, CustomStringConvertible, Equatable {
     case io(String)
     case configuration(String)
     case spool(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .io(let message), .configuration(let message), .spool(let message): return message
         }

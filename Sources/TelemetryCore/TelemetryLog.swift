@@ -5,14 +5,14 @@ import TelemetryRules
 /// past `maxBytes` the file is rotated to `telemetry.log.1` (one generation kept). Written
 /// only into a telemetry folder that passes `PrivateDirectory`'s checks, never through a
 /// link or into a FIFO.
-public struct TelemetryLog: Sendable {
-    public let path: String
+package struct TelemetryLog: Sendable {
+    package let path: String
     let directory: String
-    public let maxBytes: Int
+    package let maxBytes: Int
     /// Also copy each line to stderr (`CFDEV_TELEMETRY_DEBUG=1`).
-    public let echoToStderr: Bool
+    package let echoToStderr: Bool
 
-    public init(home: TelemetryHome, maxBytes: Int = 256 * 1024, echoToStderr: Bool = false) {
+    package init(home: TelemetryHome, maxBytes: Int = 256 * 1024, echoToStderr: Bool = false) {
         path = home.logPath
         directory = home.directory
         self.maxBytes = maxBytes
@@ -20,7 +20,7 @@ public struct TelemetryLog: Sendable {
     }
 
     /// Appends one line; never throws and never writes to the terminal unless debugging.
-    public func write(_ message: String) {
+    package func write(_ message: String) {
         let line =
             Timestamp.iso8601(milliseconds: WallClock.nowMilliseconds()) + " [\(getpid())] "
             + message.replacingOccurrences(of: "\n", with: " ") + "\n"

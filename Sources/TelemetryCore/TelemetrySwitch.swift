@@ -2,37 +2,37 @@ import TelemetryRules
 
 /// Turning telemetry on and off, shared by `cf dev telemetry --on/--off` and
 /// `cfdev-telemetry on/off`.
-public struct TelemetrySwitch: Sendable {
-    public let recorder: Recorder
+package struct TelemetrySwitch: Sendable {
+    package let recorder: Recorder
 
-    public init(recorder: Recorder) {
+    package init(recorder: Recorder) {
         self.recorder = recorder
     }
 
     var home: TelemetryHome { recorder.home }
 
     /// Why turning off failed: one plain line that also says how to stop telemetry anyway.
-    public struct TurnOffFailure: Error, CustomStringConvertible {
-        public let reason: String
-        public var description: String {
+    package struct TurnOffFailure: Error, CustomStringConvertible {
+        package let reason: String
+        package var description: String {
             "telemetry could not be turned off: \(reason). To stop it anyway, set DO_NOT_TRACK=1 in your environment (for example in ~/.profile)"
         }
     }
 
     /// What turning off did.
-    public struct TurnOffOutcome: Sendable, Equatable {
+    package struct TurnOffOutcome: Sendable, Equatable {
         /// The user's events deleted unsent (`telemetry_off` itself not counted).
-        public var deletedUnsent: Int
+        package var deletedUnsent: Int
         /// Why pending events could not be deleted (a full disk, say), if they could not:
         /// they stay in the spool and are never sent, since consent is off.
-        public var purgeFailure: String?
+        package var purgeFailure: String?
     }
 
     /// Saves `off` first (so nothing more is recorded even if what follows fails), records
     /// `telemetry_off` when telemetry was on and the environment allows it, runs the
     /// bounded final flush, then deletes everything still pending, whatever the flush did.
     /// Throws `TurnOffFailure` when `off` could not be saved.
-    public func turnOff(cap: Int, finalFlush: () -> Void) throws -> TurnOffOutcome {
+    package func turnOff(cap: Int, finalFlush: () -> Void) throws -> TurnOffOutcome {
         let store = ConsentStore(home: home)
         let wasOn = store.state() == .on
         do {

@@ -1,8 +1,8 @@
 /// UTC timestamps as the envelope carries them: ISO 8601 with milliseconds and `Z`. The
 /// calendar arithmetic is `CivilDate`'s; the clock is `Clock` (TelemetryRules).
-public enum Timestamp {
+package enum Timestamp {
     /// `2026-11-23T18:50:20.123Z` for the given epoch milliseconds.
-    public static func iso8601(milliseconds ms: Int64) -> String {
+    package static func iso8601(milliseconds ms: Int64) -> String {
         let msPerDay: Int64 = 86_400_000
         // Floor division without overflow, for any value read back from a file.
         let days = ms / msPerDay - (ms % msPerDay < 0 ? 1 : 0)
@@ -13,12 +13,12 @@ public enum Timestamp {
     }
 
     /// `20261123T185020Z` (ISO 8601 basic format, whole seconds): SigV4's `x-amz-date`.
-    public static func basicISO8601(seconds: Int64) -> String {
+    package static func basicISO8601(seconds: Int64) -> String {
         String(iso8601(milliseconds: seconds * 1000).prefix(19).filter { $0 != "-" && $0 != ":" }) + "Z"
     }
 
     /// The UTC day (`YYYY-MM-DD`) of an envelope timestamp: its first ten characters.
-    public static func day(ofISO8601 timestamp: String) -> String {
+    package static func day(ofISO8601 timestamp: String) -> String {
         String(timestamp.prefix(10))
     }
 }

@@ -13,28 +13,28 @@ import TelemetryStore
 /// whole: copies of an event count once, so what a compacted object holds a second time is not
 /// counted twice. A day that stays inconsistent through `maxRereads` listings ends the read with
 /// one line.
-public struct BucketReader: Sendable {
-    public let client: S3Client
-    public let layout: PartitionLayout
-    public var pageSize: Int?
+package struct BucketReader: Sendable {
+    package let client: S3Client
+    package let layout: PartitionLayout
+    package var pageSize: Int?
     /// Objects fetched at once.
-    public var concurrency: Int
+    package var concurrency: Int
     /// Days listed at once (ahead of the one being read).
-    public var listConcurrency = 8
+    package var listConcurrency = 8
     /// The most listed bytes of objects being fetched at once (one object is always allowed):
     /// enough for a few compacted objects to be inflated on every core while others download;
     /// each costs about its size again while it is read (body, entries), so this bounds memory.
-    public var maxBytesInFlight = 32 << 20
-    public var limits = ObjectLimits.standard
-    public var retry = RetryPolicy()
-    public var cache: ReportCache?
+    package var maxBytesInFlight = 32 << 20
+    package var limits = ObjectLimits.standard
+    package var retry = RetryPolicy()
+    package var cache: ReportCache?
     /// The erasure requests honoured: their events are counted as erased (give the cache a
     /// `variant` of `erasures.digest`, so that its partials are those of the same set).
-    public var erasures = ErasureSet()
+    package var erasures = ErasureSet()
     /// The most times one day is listed again after objects vanished.
-    public var maxRereads = 5
+    package var maxRereads = 5
 
-    public init(client: S3Client, layout: PartitionLayout, pageSize: Int? = nil, concurrency: Int = 8, cache: ReportCache? = nil) {
+    package init(client: S3Client, layout: PartitionLayout, pageSize: Int? = nil, concurrency: Int = 8, cache: ReportCache? = nil) {
         self.client = client
         self.layout = layout
         self.pageSize = pageSize
@@ -43,15 +43,15 @@ public struct BucketReader: Sendable {
     }
 
     /// Where a read stands, for a progress line.
-    public struct Progress: Sendable {
-        public var statistics: ReadStatistics
-        public var day: CivilDate
+    package struct Progress: Sendable {
+        package var statistics: ReadStatistics
+        package var day: CivilDate
         /// Days of the range fully read, and the range's days.
-        public var daysDone: Int
-        public var days: Int
+        package var daysDone: Int
+        package var days: Int
         /// Objects listed so far, and objects merged so far.
-        public var objectsListed: Int
-        public var objectsDone: Int
+        package var objectsListed: Int
+        package var objectsDone: Int
     }
 
     private enum Pending {
@@ -69,7 +69,7 @@ public struct BucketReader: Sendable {
     }
 
     /// Reads every object of `range` into `aggregator`; `progress` is called after each object.
-    public func read(
+    package func read(
         range: ReportRange, into aggregator: inout UsageAggregator, progress: (Progress) -> Void = { _ in }
     ) async throws {
         let days = (0..<range.dayCount).map { range.from.adding(days: $0) }

@@ -15,50 +15,50 @@ import TelemetryStore
 /// that reports stop paying for them (one larger than `limits.maxCompressedBytes` is never
 /// fetched, so it stays). With `erasures`, the events of machines that asked to be forgotten are
 /// left out of the new objects: compacting a range is the erasure sweep.
-public struct Compactor: Sendable {
-    public let client: S3Client
-    public let layout: PartitionLayout
+package struct Compactor: Sendable {
+    package let client: S3Client
+    package let layout: PartitionLayout
     /// NDJSON bytes per new object before it is split (at most `limits.maxDecompressedBytes / 2`).
-    public var maxObjectBytes: Int
-    public var limits = ObjectLimits.standard
-    public var pageSize: Int?
-    public var retry = RetryPolicy()
-    public var concurrency = 8
+    package var maxObjectBytes: Int
+    package var limits = ObjectLimits.standard
+    package var pageSize: Int?
+    package var retry = RetryPolicy()
+    package var concurrency = 8
     /// Move unreadable objects aside (see the type's comment).
-    public var moveRejected = false
+    package var moveRejected = false
     /// The erasure requests carried out: their events are left out of the objects written, and a
     /// day already compacted into one object is rewritten when it holds any.
-    public var erasures = ErasureSet()
+    package var erasures = ErasureSet()
 
-    public static let defaultMaxObjectBytes = 256 << 20
+    package static let defaultMaxObjectBytes = 256 << 20
 
-    public init(client: S3Client, layout: PartitionLayout, maxObjectBytes: Int = Compactor.defaultMaxObjectBytes) {
+    package init(client: S3Client, layout: PartitionLayout, maxObjectBytes: Int = Compactor.defaultMaxObjectBytes) {
         self.client = client
         self.layout = layout
         self.maxObjectBytes = maxObjectBytes
     }
 
     /// What compacting one day did.
-    public struct DayResult: Sendable, Equatable {
-        public var day: CivilDate
-        public var originals = 0
-        public var written = 0
-        public var deleted = 0
-        public var events = 0
+    package struct DayResult: Sendable, Equatable {
+        package var day: CivilDate
+        package var originals = 0
+        package var written = 0
+        package var deleted = 0
+        package var events = 0
         /// Copies, rejected lines and trailing junk left out.
-        public var duplicatesDropped = 0
+        package var duplicatesDropped = 0
         /// Events left out because an erasure request names them.
-        public var erased = 0
-        public var linesDropped = 0
+        package var erased = 0
+        package var linesDropped = 0
         /// Objects not readable as a whole, left in place.
-        public var keptUnreadable = 0
+        package var keptUnreadable = 0
         /// Objects not readable as a whole, moved under `rejected/`.
-        public var movedRejected = 0
+        package var movedRejected = 0
         /// Already one compacted object: nothing done.
-        public var skipped = false
+        package var skipped = false
     }
 
-    public func compact(day: CivilDate) async throws -> DayResult {
+    package func compact(day: CivilDate) async throws -> DayResult {
         var result = DayResult(day: day)
         let listing = try await PartitionListing(client: client, layout: layout, day: day, pageSize: pageSize, retry: retry).list()
         result.originals = listing.objects.count

@@ -6,32 +6,32 @@ import TelemetryStore
 /// as partitions are) and read a few at a time, each at most `ErasureRequest.maxObjectBytes`. An
 /// object that is larger, or is not exactly a request under its own key, is counted as rejected and
 /// changes nothing; one deleted since the listing (expired) is skipped.
-public struct ErasureListing: Sendable {
-    public let client: S3Client
-    public let layout: PartitionLayout
-    public var pageSize: Int?
-    public var retry = RetryPolicy()
+package struct ErasureListing: Sendable {
+    package let client: S3Client
+    package let layout: PartitionLayout
+    package var pageSize: Int?
+    package var retry = RetryPolicy()
     /// Objects read at once.
-    public var concurrency = 16
+    package var concurrency = 16
 
     /// Most keys listed: a million machines asking once.
     static let maxKeys = 1_000_000
     static let maxPages = 100_000
 
-    public init(client: S3Client, layout: PartitionLayout, pageSize: Int? = nil) {
+    package init(client: S3Client, layout: PartitionLayout, pageSize: Int? = nil) {
         self.client = client
         self.layout = layout
         self.pageSize = pageSize
     }
 
     /// What was read.
-    public struct Result: Sendable, Equatable {
-        public var erasures = ErasureSet()
+    package struct Result: Sendable, Equatable {
+        package var erasures = ErasureSet()
         /// Objects under the prefix that are not a request (too large, malformed, under another key).
-        public var rejected = 0
+        package var rejected = 0
     }
 
-    public func read() async throws -> Result {
+    package func read() async throws -> Result {
         let objects = try await list()
         var result = Result()
         var next = 0

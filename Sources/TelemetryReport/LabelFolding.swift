@@ -3,10 +3,10 @@
 /// of (withheld) rows: per dimension the `limit` values with the most machines (then most events,
 /// then by label) are kept and every other value becomes `(other)` before the suppression rule
 /// runs, so `(other)` is a cell like any other (published only with at least k machines).
-public enum LabelFolding {
+package enum LabelFolding {
     /// The label that stands for the folded values; the report rejects it in uploaded events.
-    public static let otherLabel = "(other)"
-    public static let defaultLimit = 50
+    package static let otherLabel = "(other)"
+    package static let defaultLimit = 50
 
     /// `atoms` (sorted by key) with the labels past `limit` in each dimension replaced by
     /// `(other)` (interned in the given interners, the new combinations in `combinations`) and

@@ -4,7 +4,7 @@ import TelemetryCore
 
 /// Why a whole object was not counted; the raw value is the name published in the input summary
 /// (JSON `rejected_objects`).
-public enum ObjectRejection: String, CaseIterable, Sendable, Comparable {
+package enum ObjectRejection: String, CaseIterable, Sendable, Comparable {
     /// Not gzip (nor zlib) data.
     case notGzip = "not_gzip"
     /// Its first gzip member is damaged or cut short.
@@ -12,7 +12,7 @@ public enum ObjectRejection: String, CaseIterable, Sendable, Comparable {
     /// Over `ObjectLimits` (listed size or inflated size): not read, or not read to the end.
     case tooLarge = "too_large"
 
-    public static func < (a: Self, b: Self) -> Bool {
+    package static func < (a: Self, b: Self) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
     }
 }
@@ -21,43 +21,43 @@ public enum ObjectRejection: String, CaseIterable, Sendable, Comparable {
 /// events (each reduced to a hash of its event ID, a machine key and label indices) and what was
 /// rejected in it. Built by `ObjectPartial.read`, merged by `UsageAggregator.merge`, kept by the
 /// report's cache; a cold run and a cached run therefore merge exactly the same values.
-public struct ObjectPartial: Sendable, Equatable {
+package struct ObjectPartial: Sendable, Equatable {
     /// One distinct event of the object.
-    public struct Entry: Sendable, Equatable {
+    package struct Entry: Sendable, Equatable {
         /// The first 64 bits of SHA-256 of the event ID.
-        public var eventHash: UInt64
+        package var eventHash: UInt64
         /// The first 64 bits of the anonymous ID (an HMAC output); the ID itself is not kept.
-        public var machine: UInt64
+        package var machine: UInt64
         /// Indices into `labels`.
-        public var event: UInt32
-        public var os: UInt32
-        public var build: UInt32
+        package var event: UInt32
+        package var os: UInt32
+        package var build: UInt32
         /// The event's timestamp is on a neighbouring day of its partition.
-        public var misplaced: Bool
+        package var misplaced: Bool
     }
 
     /// The labels (event names, OSes, builds) the entries point to.
-    public var labels: [String] = []
-    public var entries: [Entry] = []
+    package var labels: [String] = []
+    package var entries: [Entry] = []
     /// Non-blank lines read, rejected ones included.
-    public var lines = 0
+    package var lines = 0
     /// Copies of an event inside this object (counted once).
-    public var duplicates = 0
-    public var rejectedLines: [LineRejection: Int] = [:]
+    package var duplicates = 0
+    package var rejectedLines: [LineRejection: Int] = [:]
     /// The event-ID hashes of its distinct events erased by a request (`ErasureSet`): not in
     /// `entries`, counted as erased.
-    public var erased: [UInt64] = []
+    package var erased: [UInt64] = []
     /// Set when the object as a whole was not counted (then it has no entries).
-    public var rejection: ObjectRejection?
+    package var rejection: ObjectRejection?
     /// Bytes after its last complete gzip member that were not one (its members were counted).
-    public var hasTrailingJunk = false
+    package var hasTrailingJunk = false
     /// Its size in the store.
-    public var storedBytes = 0
+    package var storedBytes = 0
 
-    public init() {}
+    package init() {}
 
     /// A partial for an object that is not counted at all.
-    public static func rejected(_ reason: ObjectRejection, storedBytes: Int) -> ObjectPartial {
+    package static func rejected(_ reason: ObjectRejection, storedBytes: Int) -> ObjectPartial {
         var partial = ObjectPartial()
         partial.rejection = reason
         partial.storedBytes = storedBytes
@@ -66,7 +66,7 @@ public struct ObjectPartial: Sendable, Equatable {
 
     /// Reads the gzip NDJSON `body` of an object of partition `day`, within `limits`; events
     /// `erasures` names go to `erased`.
-    public static func read(_ body: Data, partition day: CivilDate, limits: ObjectLimits, erasures: ErasureSet = ErasureSet()) -> ObjectPartial {
+    package static func read(_ body: Data, partition day: CivilDate, limits: ObjectLimits, erasures: ErasureSet = ErasureSet()) -> ObjectPartial {
         guard body.count <= limits.maxCompressedBytes else { return .rejected(.tooLarge, storedBytes: body.count) }
         var builder = ObjectPartialBuilder(partition: day, erasures: erasures)
         let ending = GzipLineDecoder(limits: limits).decode(
@@ -91,7 +91,7 @@ public struct ObjectPartial: Sendable, Equatable {
     }
 
     /// Reads already decompressed NDJSON (for callers that hold plain text).
-    public static func read(
+    package static func read(
         ndjson: Data, partition day: CivilDate, limits: ObjectLimits = .standard, erasures: ErasureSet = ErasureSet()
     ) -> ObjectPartial {
         var builder = ObjectPartialBuilder(partition: day, erasures: erasures)
@@ -106,7 +106,7 @@ public struct ObjectPartial: Sendable, Equatable {
     }
 
     /// The first 64 bits of SHA-256 of an event ID: copies are recognised by it.
-    public static func eventHash(_ eventID: String) -> UInt64 {
+    package static func eventHash(_ eventID: String) -> UInt64 {
         var id = eventID
         return id.withUTF8 { eventHash(bytes: UnsafeRawBufferPointer($0)) }
     }
@@ -118,7 +118,7 @@ public struct ObjectPartial: Sendable, Equatable {
     }
 
     /// The machine key of an anonymous ID (64 hex digits): its first 64 bits.
-    public static func machineKey(_ anonymousID: String) -> UInt64 {
+    package static func machineKey(_ anonymousID: String) -> UInt64 {
         UInt64(anonymousID.prefix(16), radix: 16) ?? 0
     }
 }

@@ -1,11 +1,11 @@
 import TelemetryCore
 
 /// How events are grouped in time: `--by day|week|month|quarter`.
-public enum PeriodGranularity: String, CaseIterable, Sendable {
+package enum PeriodGranularity: String, CaseIterable, Sendable {
     case day, week, month, quarter
 
     /// The period a day belongs to: `2026-11-23`, `2026-W48` (ISO week), `2026-11`, `2026-Q4`.
-    public func key(for date: CivilDate) -> String {
+    package func key(for date: CivilDate) -> String {
         switch self {
         case .day:
             return date.description
@@ -20,7 +20,7 @@ public enum PeriodGranularity: String, CaseIterable, Sendable {
     }
 
     /// Every period that overlaps the range, in order (the first and last may be partial).
-    public func periods(in range: ReportRange) -> [String] {
+    package func periods(in range: ReportRange) -> [String] {
         var keys: [String] = []
         var day = range.from
         while day <= range.to {
@@ -34,7 +34,7 @@ public enum PeriodGranularity: String, CaseIterable, Sendable {
 
 extension PeriodGranularity {
     /// The default for a range: days up to a month, weeks up to half a year, months beyond.
-    public static func automatic(for range: ReportRange) -> PeriodGranularity {
+    package static func automatic(for range: ReportRange) -> PeriodGranularity {
         range.dayCount <= 31 ? .day : range.dayCount <= 183 ? .week : .month
     }
 }

@@ -23,14 +23,14 @@ import TelemetryRules
 /// that. A key file that is not 32 bytes, or that others could read, is replaced by a new key
 /// (every row is then read again); one that is a link, not a regular file or another user's is
 /// a one-line error.
-public final class ReportCache: @unchecked Sendable {
+package final class ReportCache: @unchecked Sendable {
     /// Bumped whenever what a partial holds, or how a line is judged, or the table, changes: an
     /// older cache is then emptied, since its partials would not be what a cold run reads.
     /// 2: rows carry a MAC. 3: partials carry erased events; rows carry the erasure variant.
     /// 4: partials coded a word at a time (the faster report).
     static let formatVersion = 4
 
-    public let path: String
+    package let path: String
     let source: String
     /// What else a partial depends on: the digest of the erasure requests it was read under
     /// (`ErasureSet.digest`). A row of another variant is a miss: read again and replaced, so a
@@ -40,10 +40,10 @@ public final class ReportCache: @unchecked Sendable {
     private let key: SymmetricKey
 
     /// The key file of the cache at `path`.
-    public static func keyPath(cache path: String) -> String { path + ".key" }
+    package static func keyPath(cache path: String) -> String { path + ".key" }
 
     /// `$XDG_CACHE_HOME/cfdev-telemetry/report-cache.sqlite`, `XDG_CACHE_HOME` defaulting to `~/.cache`.
-    public static func defaultPath(environment: [String: String]) -> String {
+    package static func defaultPath(environment: [String: String]) -> String {
         let base =
             environment["XDG_CACHE_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil }
             ?? (TelemetryHomePath.userHome { environment[$0] } + "/.cache")
@@ -52,7 +52,7 @@ public final class ReportCache: @unchecked Sendable {
 
     /// Opens (creating when absent) the cache at `path` for the objects of `source` (the store's
     /// endpoint, bucket and prefix: rows of other stores are kept apart).
-    public init(path: String, source: String, variant: String = "") throws {
+    package init(path: String, source: String, variant: String = "") throws {
         self.path = path
         self.source = source
         self.variant = variant

@@ -1,10 +1,10 @@
 /// A dimension a report row can be broken down by; a row's `nil` value means "all".
-public enum ReportDimension: String, CaseIterable, Sendable {
+package enum ReportDimension: String, CaseIterable, Sendable {
     case event, os, build, period
 
     /// The breakdowns every report publishes: the overall total, each dimension alone, and each
     /// of event, OS and build per period (for the charts).
-    public static let publishedGroupings: [[ReportDimension]] = [
+    package static let publishedGroupings: [[ReportDimension]] = [
         [], [.event], [.period], [.os], [.build], [.event, .period], [.os, .period], [.build, .period],
     ]
 }

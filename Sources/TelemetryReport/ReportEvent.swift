@@ -4,18 +4,18 @@ import TelemetryCore
 /// The fields of one uploaded envelope the report uses. `data` is not read: the report counts
 /// events, it never looks at their metadata. The anonymous ID is only used to count distinct
 /// machines and never leaves the aggregator.
-public struct ReportEvent: Sendable, Equatable {
-    public var eventID: String
-    public var event: String
+package struct ReportEvent: Sendable, Equatable {
+    package var eventID: String
+    package var event: String
     /// The UTC day of `timestamp`.
-    public var day: CivilDate
-    public var anonymousID: String
-    public var os: String
-    public var build: String
+    package var day: CivilDate
+    package var anonymousID: String
+    package var os: String
+    package var build: String
     /// The envelope's timestamp as sent (erasure requests compare it to their time).
-    public var timestamp: String
+    package var timestamp: String
 
-    public init(eventID: String, event: String, day: CivilDate, anonymousID: String, os: String, build: String, timestamp: String = "") {
+    package init(eventID: String, event: String, day: CivilDate, anonymousID: String, os: String, build: String, timestamp: String = "") {
         self.timestamp = timestamp
         self.eventID = eventID
         self.event = event
@@ -28,7 +28,7 @@ public struct ReportEvent: Sendable, Equatable {
 
 /// Why a line of an object was not counted; the raw value is the name published in the input
 /// summary (JSON `rejected_lines`).
-public enum LineRejection: String, CaseIterable, Sendable, Comparable {
+package enum LineRejection: String, CaseIterable, Sendable, Comparable {
     /// Not a JSON object.
     case notJSON = "not_json"
     /// A required field is absent or null.
@@ -44,7 +44,7 @@ public enum LineRejection: String, CaseIterable, Sendable, Comparable {
     /// Longer than `ObjectLimits.maxLineBytes`; never held in memory.
     case tooLong = "too_long"
 
-    public static func < (a: Self, b: Self) -> Bool {
+    package static func < (a: Self, b: Self) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
     }
 }
@@ -55,25 +55,25 @@ public enum LineRejection: String, CaseIterable, Sendable, Comparable {
 /// `build` with control characters, longer than 64 characters or the reserved `(other)`, a
 /// timestamp that is not `YYYY-MM-DDTHH:MM:SS[.fff]Z`), or an event name not in the catalog.
 /// Labels that reach a report are thus short printable text; the formats still escape them.
-public struct EnvelopeLineParser {
+package struct EnvelopeLineParser {
     private let decoder = JSONDecoder()
 
-    public init() {}
+    package init() {}
 
     /// The event, or nil when the line is rejected (for any reason).
-    public func parse(_ line: Data) -> ReportEvent? {
+    package func parse(_ line: Data) -> ReportEvent? {
         if case .success(let event) = check(line) { return event }
         return nil
     }
 
     /// The event, or why the line is rejected.
-    public func check(_ line: Data) -> Result<ReportEvent, LineRejectionError> {
+    package func check(_ line: Data) -> Result<ReportEvent, LineRejectionError> {
         line.withUnsafeBytes { check(bytes: $0) }
     }
 
     /// The same for a line held as bytes: the plain case read by `EnvelopeScanner`, anything
     /// else by `JSONDecoder`.
-    public func check(bytes line: UnsafeRawBufferPointer) -> Result<ReportEvent, LineRejectionError> {
+    package func check(bytes line: UnsafeRawBufferPointer) -> Result<ReportEvent, LineRejectionError> {
         if let fields = EnvelopeScanner.scan(line) { return Self.validate(fields) }
         let fields: EnvelopeScanner.Fields
         do {
@@ -113,9 +113,9 @@ public struct EnvelopeLineParser {
 }
 
 /// A `LineRejection` as an `Error`, for `Result`.
-public struct LineRejectionError: Error, Equatable {
-    public var reason: LineRejection
-    public init(_ reason: LineRejection) { self.reason = reason }
+package struct LineRejectionError: Error, Equatable {
+    package var reason: LineRejection
+    package init(_ reason: LineRejection) { self.reason = reason }
 }
 
 extension EnvelopeLineParser {

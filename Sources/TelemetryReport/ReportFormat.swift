@@ -1,9 +1,9 @@
 /// The output formats of `cfdev-telemetry report`.
-public enum ReportFormat: String, CaseIterable, Sendable {
+package enum ReportFormat: String, CaseIterable, Sendable {
     case md, csv, json, html
 
     /// The report as text in this format.
-    public func render(_ report: UsageReport) -> String {
+    package func render(_ report: UsageReport) -> String {
         switch self {
         case .md: MarkdownReport.render(report)
         case .csv: CSVReport.render(report)
@@ -13,7 +13,7 @@ public enum ReportFormat: String, CaseIterable, Sendable {
     }
 
     /// The format a file name implies (`usage.html` → html), if any.
-    public static func inferred(fromFileName name: String) -> ReportFormat? {
+    package static func inferred(fromFileName name: String) -> ReportFormat? {
         let lower = name.lowercased()
         if lower.hasSuffix(".html") || lower.hasSuffix(".htm") { return .html }
         if lower.hasSuffix(".json") { return .json }

@@ -2,14 +2,14 @@ import TelemetryCore
 
 /// The days a report covers, both ends included; built from the `--from`/`--to` text with a
 /// one-line error for anything that is not a real `YYYY-MM-DD` day or a backwards range.
-public struct ReportRange: Sendable, Equatable {
-    public let from: CivilDate
-    public let to: CivilDate
+package struct ReportRange: Sendable, Equatable {
+    package let from: CivilDate
+    package let to: CivilDate
 
     /// The longest range a report or a compaction covers: ten years.
-    public static let maxDays = 3661
+    package static let maxDays = 3661
 
-    public init(from: CivilDate, to: CivilDate) throws {
+    package init(from: CivilDate, to: CivilDate) throws {
         guard from <= to else {
             throw ReportError.invalidRange("--from \(from) is after --to \(to)")
         }
@@ -20,12 +20,12 @@ public struct ReportRange: Sendable, Equatable {
         self.to = to
     }
 
-    public init(from: String, to: String) throws {
+    package init(from: String, to: String) throws {
         try self.init(from: try Self.parse(from, option: "--from"), to: try Self.parse(to, option: "--to"))
     }
 
     /// A real day written `YYYY-MM-DD`, else a one-line error naming the option.
-    public static func parse(_ text: String, option: String) throws -> CivilDate {
+    package static func parse(_ text: String, option: String) throws -> CivilDate {
         guard let date = CivilDate(text) else {
             let shown = String(text.prefix(40).map { $0.isASCII && !$0.isNewline ? $0 : "?" })
             throw ReportError.invalidDate("\(option) \"\(shown)\" is not a date: expected YYYY-MM-DD, a real calendar day")
@@ -34,11 +34,11 @@ public struct ReportRange: Sendable, Equatable {
     }
 
     /// Days in the range.
-    public var dayCount: Int { to.daysSinceEpoch - from.daysSinceEpoch + 1 }
+    package var dayCount: Int { to.daysSinceEpoch - from.daysSinceEpoch + 1 }
 }
 
 /// A report problem, one line each.
-public enum ReportError: Error, Equatable, CustomStringConvertible {
+package enum ReportError: Error, Equatable, CustomStringConvertible {
     case invalidDate(String)
     case invalidRange(String)
     case invalidOption(String)
@@ -46,7 +46,7 @@ public enum ReportError: Error, Equatable, CustomStringConvertible {
     case lifecycle(String)
     case cache(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .invalidDate(let m), .invalidRange(let m), .invalidOption(let m), .store(let m), .lifecycle(let m), .cache(let m): m
         }

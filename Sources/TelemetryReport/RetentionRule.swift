@@ -9,19 +9,19 @@ import TelemetryStore
 /// With `erasuresPrefix`, a second rule (`cfdev-telemetry-retention-erasures`) expires the
 /// machines' erasure requests after the same days: a request outlives every event it names, since
 /// those were uploaded before it was made.
-public struct RetentionRule: Sendable, Equatable {
-    public static let ruleID = "cfdev-telemetry-retention"
-    public static let erasuresRuleID = "cfdev-telemetry-retention-erasures"
+package struct RetentionRule: Sendable, Equatable {
+    package static let ruleID = "cfdev-telemetry-retention"
+    package static let erasuresRuleID = "cfdev-telemetry-retention-erasures"
     /// Five years.
-    public static let defaultDays = 1825
-    public static let allowedDays = 1...36_500
+    package static let defaultDays = 1825
+    package static let allowedDays = 1...36_500
 
-    public var prefix: String
-    public var days: Int
+    package var prefix: String
+    package var days: Int
     /// `<prefix>erasures/`, expired by the second rule; nil: no second rule.
-    public var erasuresPrefix: String?
+    package var erasuresPrefix: String?
 
-    public init(prefix: String, days: Int, erasuresPrefix: String? = nil) throws {
+    package init(prefix: String, days: Int, erasuresPrefix: String? = nil) throws {
         guard Self.allowedDays.contains(days) else {
             throw ReportError.invalidOption("--days must be between 1 and \(Self.allowedDays.upperBound), got \(days)")
         }
@@ -31,7 +31,7 @@ public struct RetentionRule: Sendable, Equatable {
     }
 
     /// The `<Rule>` elements (one, or two with `erasuresPrefix`).
-    public var ruleXML: String {
+    package var ruleXML: String {
         Self.rule(id: Self.ruleID, prefix: prefix, days: days)
             + (erasuresPrefix.map { Self.rule(id: Self.erasuresRuleID, prefix: $0, days: days) } ?? "")
     }
@@ -43,7 +43,7 @@ public struct RetentionRule: Sendable, Equatable {
 
     /// The configuration to PUT: the rules of `existing` (a `LifecycleConfiguration` document,
     /// or nil for none) other than ours, then this rule.
-    public func configuration(keeping existing: String?) throws -> String {
+    package func configuration(keeping existing: String?) throws -> String {
         var others: [S3XMLElement] = []
         if let existing, !existing.isEmpty {
             guard let root = S3XMLElement.parse(Data(existing.utf8)), root.name == "LifecycleConfiguration" else {
@@ -58,14 +58,14 @@ public struct RetentionRule: Sendable, Equatable {
 }
 
 /// One rule of a bucket's lifecycle configuration, as read back.
-public struct LifecycleRuleSummary: Sendable, Equatable {
-    public var id: String
+package struct LifecycleRuleSummary: Sendable, Equatable {
+    package var id: String
     /// The filter's prefix (`Filter/Prefix`, `Filter/And/Prefix` or the legacy `Prefix`); "" for the whole bucket.
-    public var prefix: String
-    public var status: String
-    public var expirationDays: Int?
+    package var prefix: String
+    package var status: String
+    package var expirationDays: Int?
 
-    public init(id: String, prefix: String, status: String, expirationDays: Int?) {
+    package init(id: String, prefix: String, status: String, expirationDays: Int?) {
         self.id = id
         self.prefix = prefix
         self.status = status
@@ -73,7 +73,7 @@ public struct LifecycleRuleSummary: Sendable, Equatable {
     }
 
     /// The rules of a `LifecycleConfiguration` document.
-    public static func parse(_ xml: String) -> [LifecycleRuleSummary] {
+    package static func parse(_ xml: String) -> [LifecycleRuleSummary] {
         guard let root = S3XMLElement.parse(Data(xml.utf8)) else { return [] }
         return root.children("Rule").map { rule in
             let filter = rule.child("Filter")
@@ -85,7 +85,7 @@ public struct LifecycleRuleSummary: Sendable, Equatable {
     }
 
     /// `cfdev-telemetry-retention: objects under "events/" expire 1825 days (about 5 years) after upload (Enabled)`.
-    public var description: String {
+    package var description: String {
         let scope = prefix.isEmpty ? "every object of the bucket" : "objects under \"\(prefix)\""
         let expiry =
             expirationDays.map { days in

@@ -1,7 +1,7 @@
 /// Number and label formatting shared by the Markdown and HTML formats.
-public enum TextFormatting {
+package enum TextFormatting {
     /// `12345` → `12,345`.
-    public static func grouped(_ value: Int) -> String {
+    package static func grouped(_ value: Int) -> String {
         let digits = String(value.magnitude)
         var out = ""
         for (index, character) in digits.enumerated() {

@@ -8,9 +8,9 @@ import TelemetryCore
 /// timestamp, so every copy of it is in the same partition, and the set of seen event IDs is kept
 /// for one partition at a time. The first copy in key order is the one counted, so the result
 /// does not depend on the order a store lists keys in.
-public struct UsageAggregator {
-    public let granularity: PeriodGranularity
-    public internal(set) var statistics = ReadStatistics()
+package struct UsageAggregator {
+    package let granularity: PeriodGranularity
+    package internal(set) var statistics = ReadStatistics()
 
     var events = Interner()
     var oses = Interner()
@@ -26,12 +26,12 @@ public struct UsageAggregator {
     private var partitionPeriod: Int32 = 0
     private var seenEvents = EventHashSet()
 
-    public init(granularity: PeriodGranularity) {
+    package init(granularity: PeriodGranularity) {
         self.granularity = granularity
     }
 
     /// One object's partial, read from partition `day`.
-    public mutating func merge(_ partial: ObjectPartial, partition day: CivilDate) {
+    package mutating func merge(_ partial: ObjectPartial, partition day: CivilDate) {
         statistics.bytes += partial.storedBytes
         if let rejection = partial.rejection {
             statistics.rejectedObjects[rejection, default: 0] += 1
@@ -69,7 +69,7 @@ public struct UsageAggregator {
 
     /// One uploaded object of partition `day`, already decompressed: every line is read; the
     /// events `erasures` names are counted as erased.
-    public mutating func ingest(object: Data, partition day: CivilDate, erasures: ErasureSet = ErasureSet()) {
+    package mutating func ingest(object: Data, partition day: CivilDate, erasures: ErasureSet = ErasureSet()) {
         merge(ObjectPartial.read(ndjson: object, partition: day, erasures: erasures), partition: day)
     }
 
@@ -83,12 +83,12 @@ public struct UsageAggregator {
     }
 
     /// An object under the events prefix that is not in the `dt=…/….ndjson.gz` layout: skipped.
-    public mutating func recordIgnoredObject() {
+    package mutating func recordIgnoredObject() {
         statistics.ignoredObjects += 1
     }
 
     /// One parsed event, as if read from partition `day` (by default the day of its timestamp).
-    public mutating func ingest(_ event: ReportEvent, partition day: CivilDate? = nil) {
+    package mutating func ingest(_ event: ReportEvent, partition day: CivilDate? = nil) {
         let day = day ?? event.day
         enter(partition: day)
         let combination = combinations.index(
@@ -128,7 +128,7 @@ public struct UsageAggregator {
     /// At most `maxLabels` values of each labelled dimension (event, OS, build) are shown: those
     /// with the most machines; the rest are counted together as one `(other)` value, under the
     /// same rule as any other.
-    public func report(range: ReportRange, k: Int, maxLabels: Int = LabelFolding.defaultLimit) -> UsageReport {
+    package func report(range: ReportRange, k: Int, maxLabels: Int = LabelFolding.defaultLimit) -> UsageReport {
         var events = self.events, oses = self.oses, builds = self.builds
         var combinations = self.combinations
         let list = LabelFolding.fold(
@@ -165,42 +165,42 @@ public struct UsageAggregator {
 
 /// What was read: for the operator (progress, the closing line on stderr), not published as is,
 /// since the number of events read minus the published total would be the suppressed remainder.
-public struct ReadStatistics: Sendable, Equatable {
-    public var objects = 0
-    public var bytes = 0
-    public var lines = 0
+package struct ReadStatistics: Sendable, Equatable {
+    package var objects = 0
+    package var bytes = 0
+    package var lines = 0
     /// Distinct events read (after de-duplication), suppressed ones included.
-    public var events = 0
-    public var duplicates = 0
-    public var rejectedLines: [LineRejection: Int] = [:]
-    public var rejectedObjects: [ObjectRejection: Int] = [:]
+    package var events = 0
+    package var duplicates = 0
+    package var rejectedLines: [LineRejection: Int] = [:]
+    package var rejectedObjects: [ObjectRejection: Int] = [:]
     /// Objects whose members were counted but that had bytes after them that were not a member.
-    public var objectsWithTrailingJunk = 0
-    public var ignoredObjects = 0
+    package var objectsWithTrailingJunk = 0
+    package var ignoredObjects = 0
     /// Objects whose partial came from the local cache, and objects fetched from the store.
-    public var cachedObjects = 0
-    public var fetchedObjects = 0
+    package var cachedObjects = 0
+    package var fetchedObjects = 0
     /// Days listed and read again because objects listed were gone when fetched (compacted or
     /// expired meanwhile).
-    public var rereadDays = 0
+    package var rereadDays = 0
     /// Objects of the range's days under `rejected/` (moved aside by `compact --move-rejected`):
     /// listed, never read.
-    public var movedAsideObjects = 0
+    package var movedAsideObjects = 0
     /// Why the objects moved aside could not be listed (an older reader policy), if so.
-    public var movedAsideUnlisted: String?
+    package var movedAsideUnlisted: String?
     /// Lines rejected, all reasons together.
-    public var malformedLines: Int { rejectedLines.values.reduce(0, +) }
+    package var malformedLines: Int { rejectedLines.values.reduce(0, +) }
     /// Objects not counted, all reasons together.
-    public var unreadableObjects: Int { rejectedObjects.values.reduce(0, +) }
+    package var unreadableObjects: Int { rejectedObjects.values.reduce(0, +) }
     /// Events whose timestamp is on another day than their `dt=` partition (counted under the partition).
-    public var misplaced = 0
+    package var misplaced = 0
     /// Distinct events left out because an erasure request names them.
-    public var erased = 0
+    package var erased = 0
 
-    public init() {}
+    package init() {}
 
     /// `41 objects, 41,000 events, 2.6 MB`, for progress lines.
-    public var summary: String {
+    package var summary: String {
         let tenths = Int((Double(bytes) / 100_000).rounded())
         return "\(TextFormatting.grouped(objects)) object\(objects == 1 ? "" : "s"), "
             + "\(TextFormatting.grouped(events)) event\(events == 1 ? "" : "s"), \(tenths / 10).\(tenths % 10) MB"

@@ -1,13 +1,13 @@
 /// The published statistics of one period: rows of counts, each over some dimensions (`nil`
 /// meaning "all"), suppressed rows carrying no counts. Never holds an anonymous ID.
-public struct UsageReport: Sendable, Equatable {
-    public var range: ReportRange
-    public var k: Int
-    public var granularity: PeriodGranularity
-    public var rows: [ReportRow]
-    public var input: InputSummary
+package struct UsageReport: Sendable, Equatable {
+    package var range: ReportRange
+    package var k: Int
+    package var granularity: PeriodGranularity
+    package var rows: [ReportRow]
+    package var input: InputSummary
 
-    public init(range: ReportRange, k: Int, granularity: PeriodGranularity, rows: [ReportRow], input: InputSummary) {
+    package init(range: ReportRange, k: Int, granularity: PeriodGranularity, rows: [ReportRow], input: InputSummary) {
         self.range = range
         self.k = k
         self.granularity = granularity
@@ -16,38 +16,38 @@ public struct UsageReport: Sendable, Equatable {
     }
 
     /// Every period of the range, in order, whether or not it had events.
-    public var periods: [String] { granularity.periods(in: range) }
+    package var periods: [String] { granularity.periods(in: range) }
 
     /// The rows broken down by exactly these dimensions.
-    public func rows(by dimensions: Set<ReportDimension>) -> [ReportRow] {
+    package func rows(by dimensions: Set<ReportDimension>) -> [ReportRow] {
         rows.filter { $0.dimensions == dimensions }
     }
 
     /// The overall row (all events of the range).
-    public var overall: ReportRow? { rows(by: []).first }
+    package var overall: ReportRow? { rows(by: []).first }
 }
 
 /// One cell: its labels (`nil` = all) and, unless suppressed, its counts.
-public struct ReportRow: Sendable, Equatable {
+package struct ReportRow: Sendable, Equatable {
     /// Events and distinct machines of a published cell.
-    public struct Counts: Sendable, Equatable {
-        public var events: Int
-        public var machines: Int
+    package struct Counts: Sendable, Equatable {
+        package var events: Int
+        package var machines: Int
 
-        public init(events: Int, machines: Int) {
+        package init(events: Int, machines: Int) {
             self.events = events
             self.machines = machines
         }
     }
 
-    public var event: String?
-    public var os: String?
-    public var build: String?
-    public var period: String?
+    package var event: String?
+    package var os: String?
+    package var build: String?
+    package var period: String?
     /// nil when the cell is suppressed.
-    public var counts: Counts?
+    package var counts: Counts?
 
-    public init(event: String? = nil, os: String? = nil, build: String? = nil, period: String? = nil, counts: Counts? = nil) {
+    package init(event: String? = nil, os: String? = nil, build: String? = nil, period: String? = nil, counts: Counts? = nil) {
         self.event = event
         self.os = os
         self.build = build
@@ -55,10 +55,10 @@ public struct ReportRow: Sendable, Equatable {
         self.counts = counts
     }
 
-    public var isSuppressed: Bool { counts == nil }
+    package var isSuppressed: Bool { counts == nil }
 
     /// The dimensions this row is broken down by.
-    public var dimensions: Set<ReportDimension> {
+    package var dimensions: Set<ReportDimension> {
         var set: Set<ReportDimension> = []
         if event != nil { set.insert(.event) }
         if os != nil { set.insert(.os) }
@@ -83,25 +83,25 @@ public struct ReportRow: Sendable, Equatable {
 
 /// What the report read, as published: enough to judge the data's quality, nothing from which
 /// the raw number of events (and so the suppressed remainder) could be derived.
-public struct InputSummary: Sendable, Equatable {
-    public var objects: Int
-    public var duplicates: Int
+package struct InputSummary: Sendable, Equatable {
+    package var objects: Int
+    package var duplicates: Int
     /// Lines not counted, by reason.
-    public var rejectedLines: [LineRejection: Int]
+    package var rejectedLines: [LineRejection: Int]
     /// Objects not counted, by reason.
-    public var rejectedObjects: [ObjectRejection: Int]
+    package var rejectedObjects: [ObjectRejection: Int]
     /// Objects counted up to their last complete gzip member, with other bytes after it.
-    public var objectsWithTrailingJunk: Int
+    package var objectsWithTrailingJunk: Int
     /// Objects of the range moved aside under `rejected/` by compaction: not read.
-    public var movedAside: Int
+    package var movedAside: Int
     /// Distinct events left out because their machine asked for them to be erased.
-    public var erased: Int
+    package var erased: Int
     /// Erasure requests honoured (every one seen, whatever its time), and objects under the
     /// erasures prefix that were not one (too large, malformed: they change nothing).
-    public var erasureRequests: Int
-    public var rejectedErasureRequests: Int
+    package var erasureRequests: Int
+    package var rejectedErasureRequests: Int
 
-    public init(
+    package init(
         objects: Int = 0, duplicates: Int = 0, rejectedLines: [LineRejection: Int] = [:],
         rejectedObjects: [ObjectRejection: Int] = [:], objectsWithTrailingJunk: Int = 0, movedAside: Int = 0,
         erased: Int = 0, erasureRequests: Int = 0, rejectedErasureRequests: Int = 0
@@ -118,7 +118,7 @@ public struct InputSummary: Sendable, Equatable {
     }
 
     /// Lines rejected, all reasons together.
-    public var malformedLines: Int { rejectedLines.values.reduce(0, +) }
+    package var malformedLines: Int { rejectedLines.values.reduce(0, +) }
     /// Objects not counted, all reasons together.
-    public var unreadableObjects: Int { rejectedObjects.values.reduce(0, +) }
+    package var unreadableObjects: Int { rejectedObjects.values.reduce(0, +) }
 }

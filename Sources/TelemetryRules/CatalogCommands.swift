@@ -3,7 +3,7 @@ import Platform
 /// A command of the catalog, as the user types it: the one table of command words that the
 /// shim's front filters on and the classifier maps from. Adding a case here makes the
 /// classifier's exhaustive `switch` fail to compile until it says what the command records.
-public enum CatalogCommand: Sendable, CaseIterable {
+package enum CatalogCommand: Sendable, CaseIterable {
     case push, createRoute, createService, createUserProvidedService, bindService, restage
     case createOrg, createSpace, createUser
     /// `cf uninstall-plugin cfdev` (recorded only for the cfdev plugin).
@@ -12,7 +12,7 @@ public enum CatalogCommand: Sendable, CaseIterable {
     case uninstallMessage
 
     /// The words that name it: the command, then the CF CLI's aliases.
-    public var words: [String] {
+    package var words: [String] {
         switch self {
         case .push: return ["push", "p"]
         case .createRoute: return ["create-route"]
@@ -30,7 +30,7 @@ public enum CatalogCommand: Sendable, CaseIterable {
 }
 
 /// A `cf dev` subcommand of the catalog.
-public enum CatalogDevCommand: String, Sendable, CaseIterable {
+package enum CatalogDevCommand: String, Sendable, CaseIterable {
     case start
     case stop
     case deployService = "deploy-service"
@@ -39,20 +39,20 @@ public enum CatalogDevCommand: String, Sendable, CaseIterable {
 
 /// Finding a catalog command by the word typed. (A linear search of a few words: the shim's
 /// front looks before every command, and building a dictionary costs more than the search.)
-public enum CatalogCommands {
+package enum CatalogCommands {
     /// The word after `cf` that leads to the `cf dev` subcommands.
-    public static let devWord = "dev"
+    package static let devWord = "dev"
     /// `cf dev telemetry`: the shim's own command, never passed to the real `cf`.
-    public static let telemetrySubcommand = "telemetry"
+    package static let telemetrySubcommand = "telemetry"
 
     /// The catalog command `word` names (exact case, as the CF CLI matches), if any.
-    public static func command(named word: String) -> CatalogCommand? {
+    package static func command(named word: String) -> CatalogCommand? {
         for command in CatalogCommand.allCases where command.words.contains(word) { return command }
         return nil
     }
 
     /// The `cf dev` subcommand `word` names, if any.
-    public static func devCommand(named word: String) -> CatalogDevCommand? {
+    package static func devCommand(named word: String) -> CatalogDevCommand? {
         CatalogDevCommand(rawValue: word)
     }
 }

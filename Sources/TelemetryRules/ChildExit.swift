@@ -1,17 +1,17 @@
 import Platform
 
 /// How a child process ended.
-public enum ChildExit: Sendable, Equatable {
+package enum ChildExit: Sendable, Equatable {
     case exited(Int32)
     case signaled(Int32)
 
-    public init(waitStatus status: Int32) {
+    package init(waitStatus status: Int32) {
         let low = status & 0x7f
         self = low == 0 ? .exited((status >> 8) & 0xff) : .signaled(low)
     }
 
     /// `exit:N` or `signal:N`, as handed to the background recorder.
-    public var encoded: String {
+    package var encoded: String {
         switch self {
         case .exited(let code): return "exit:\(code)"
         case .signaled(let signal): return "signal:\(signal)"
@@ -19,7 +19,7 @@ public enum ChildExit: Sendable, Equatable {
     }
 
     /// The inverse of `encoded`; nil for anything else (exit codes 0...255, signals 1...127).
-    public init?(encoded: String) {
+    package init?(encoded: String) {
         let parts = encoded.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2, let value = Int32(parts[1]) else { return nil }
         switch parts[0] {
@@ -30,7 +30,7 @@ public enum ChildExit: Sendable, Equatable {
     }
 
     /// The status a shell would report: the exit code, or 128 + the signal.
-    public var shellStatus: Int32 {
+    package var shellStatus: Int32 {
         switch self {
         case .exited(let code): return code
         case .signaled(let signal): return 128 + signal

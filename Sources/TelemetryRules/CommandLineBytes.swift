@@ -2,21 +2,21 @@ import Platform
 
 /// A command line as the kernel passed it: bytes, never decoded. The real `cf` must get
 /// exactly the bytes typed, valid UTF-8 or not; text is derived only to classify.
-public struct CommandLineBytes: Sendable, Equatable {
+package struct CommandLineBytes: Sendable, Equatable {
     /// Each argument without its terminating NUL; the first is the program name.
-    public var arguments: [[UInt8]]
+    package var arguments: [[UInt8]]
 
-    public init(_ arguments: [[UInt8]]) {
+    package init(_ arguments: [[UInt8]]) {
         self.arguments = arguments
     }
 
     /// Arguments given as text (tests, and words the shim adds itself).
-    public init(text: [String]) {
+    package init(text: [String]) {
         arguments = text.map { Array($0.utf8) }
     }
 
     /// This process's own `argv`.
-    public static func current() -> CommandLineBytes {
+    package static func current() -> CommandLineBytes {
         var arguments: [[UInt8]] = []
         arguments.reserveCapacity(Int(CommandLine.argc))
         for index in 0..<Int(CommandLine.argc) {
@@ -28,23 +28,23 @@ public struct CommandLineBytes: Sendable, Equatable {
 
     /// The arguments decoded for classification only (a bad byte becomes U+FFFD here, and
     /// nowhere else).
-    public var text: [String] {
+    package var text: [String] {
         arguments.map { String(decoding: $0, as: UTF8.self) }
     }
 
-    public var count: Int { arguments.count }
+    package var count: Int { arguments.count }
 
     /// The arguments from `index` on.
-    public func dropFirst(_ count: Int = 1) -> CommandLineBytes {
+    package func dropFirst(_ count: Int = 1) -> CommandLineBytes {
         CommandLineBytes(Array(arguments.dropFirst(count)))
     }
 
-    public static func + (lhs: CommandLineBytes, rhs: CommandLineBytes) -> CommandLineBytes {
+    package static func + (lhs: CommandLineBytes, rhs: CommandLineBytes) -> CommandLineBytes {
         CommandLineBytes(lhs.arguments + rhs.arguments)
     }
 
     /// Runs `body` with a NULL-terminated C `argv` of these bytes.
-    public func withArgv<T>(_ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> T) -> T {
+    package func withArgv<T>(_ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> T) -> T {
         var pointers: [UnsafeMutablePointer<CChar>?] = arguments.map { bytes in
             let pointer = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count + 1)
             bytes.withUnsafeBytes { source in
@@ -60,7 +60,7 @@ public struct CommandLineBytes: Sendable, Equatable {
 }
 
 /// A path as bytes, passed to libc as a C string (paths, like arguments, need not be UTF-8).
-public func withCPath<T>(_ path: [UInt8], _ body: (UnsafePointer<CChar>) -> T) -> T {
+package func withCPath<T>(_ path: [UInt8], _ body: (UnsafePointer<CChar>) -> T) -> T {
     (path + [0]).withUnsafeBufferPointer { buffer in
         buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { body($0) }
     }

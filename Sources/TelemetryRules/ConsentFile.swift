@@ -2,28 +2,28 @@ import Platform
 
 /// The version of what the user is asked to agree to. Bump it when what is collected
 /// changes: everyone is asked again on their next `cf dev start`.
-public enum ConsentPolicy {
-    public static let version = 1
+package enum ConsentPolicy {
+    package static let version = 1
 }
 
 /// `consent.json`: the user's saved answer, when it was given and under which policy
 /// version. One flat JSON object, written and read by this code alone (the shim's front
 /// reads it with libc only, before every catalog command).
-public struct ConsentFile: Sendable, Equatable {
+package struct ConsentFile: Sendable, Equatable {
     /// The saved answers. Anything else in the file makes it unreadable (never asked).
-    public enum State: String, Sendable { case on, off }
+    package enum State: String, Sendable { case on, off }
 
-    public var state: State
+    package var state: State
     /// When the answer was given, ISO 8601 UTC.
-    public var time: String
-    public var policyVersion: Int
+    package var time: String
+    package var policyVersion: Int
 
     /// The file name inside the telemetry home.
-    public static let fileName = "consent.json"
+    package static let fileName = "consent.json"
     /// A consent file is tiny; anything longer is not one of ours.
-    public static let maxBytes = 4096
+    package static let maxBytes = 4096
 
-    public init(state: State, time: String, policyVersion: Int = ConsentPolicy.version) {
+    package init(state: State, time: String, policyVersion: Int = ConsentPolicy.version) {
         self.state = state
         self.time = time
         self.policyVersion = policyVersion
@@ -31,18 +31,18 @@ public struct ConsentFile: Sendable, Equatable {
 
     /// The answer in force: nil when it was given under another policy version, which
     /// counts as never asked (the one place that rule is written).
-    public var stateInForce: State? {
+    package var stateInForce: State? {
         policyVersion == ConsentPolicy.version ? state : nil
     }
 
     /// `{"policy_version":1,"state":"on","time":"2026-11-23T18:50:20.123Z"}` and a newline.
-    public var text: String {
+    package var text: String {
         "{\"policy_version\":\(policyVersion),\"state\":\"\(state.rawValue)\",\"time\":\(FlatJSON.string(time))}\n"
     }
 
     /// Parses what `text` wrote; nil for anything else (wrong types, missing or unknown
     /// fields, an unknown state, trailing garbage).
-    public init?(text: String) {
+    package init?(text: String) {
         guard let fields = FlatJSON.parseObject(text), fields.count == 3,
             case .integer(let version)? = fields["policy_version"],
             case .string(let stateText)? = fields["state"], let state = State(rawValue: stateText),
@@ -53,7 +53,7 @@ public struct ConsentFile: Sendable, Equatable {
 
     /// Reads the consent file of `directory` (regular files only, never blocking, never
     /// following a link): nil when absent, unreadable or not in this format.
-    public static func read(directory: String) -> ConsentFile? {
+    package static func read(directory: String) -> ConsentFile? {
         guard case .contents(let bytes) = SafeFile.read(directory + "/" + fileName, limit: maxBytes) else { return nil }
         return ConsentFile(text: String(decoding: bytes, as: UTF8.self))
     }

@@ -2,13 +2,13 @@ import Platform
 
 /// The environment's word on telemetry, which always wins over the saved consent, and the
 /// one rule for reading a flag variable. Shared by the shim's front and everything else.
-public enum EnvironmentSwitches {
+package enum EnvironmentSwitches {
     /// The variables that turn telemetry off whatever was saved, in the order reported.
-    public static let killSwitches = ["DO_NOT_TRACK", "CFDEV_TELEMETRY_DISABLED", "CI"]
+    package static let killSwitches = ["DO_NOT_TRACK", "CFDEV_TELEMETRY_DISABLED", "CI"]
 
     /// Whether a flag variable's value means "set": non-empty and not 0, false or no
     /// (case and blanks around the value ignored).
-    public static func isSet(_ value: String?) -> Bool {
+    package static func isSet(_ value: String?) -> Bool {
         guard let value else { return false }
         let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
         let trimmed = String(value.drop(while: blank).reversed().drop(while: blank).reversed()).lowercased()
@@ -16,28 +16,28 @@ public enum EnvironmentSwitches {
     }
 
     /// The kill switch that is set, or nil when the environment allows telemetry.
-    public static func disabledReason(_ get: (String) -> String?) -> String? {
+    package static func disabledReason(_ get: (String) -> String?) -> String? {
         killSwitches.first { isSet(get($0)) }
     }
 
     /// `CFDEV_TELEMETRY_DEBUG`: print each event as it is recorded (and problems to stderr).
-    public static func isDebugging(_ get: (String) -> String?) -> Bool {
+    package static func isDebugging(_ get: (String) -> String?) -> Bool {
         isSet(get("CFDEV_TELEMETRY_DEBUG"))
     }
 
     /// `CFDEV_TELEMETRY_DEBUG` or `CFDEV_TELEMETRY_SYNC` (record before returning): the
     /// recorder runs in the foreground.
-    public static func wantsForeground(_ get: (String) -> String?) -> Bool {
+    package static func wantsForeground(_ get: (String) -> String?) -> Bool {
         isDebugging(get) || isSet(get("CFDEV_TELEMETRY_SYNC"))
     }
 
     /// A person is there: stdin and stderr are terminals.
-    public static func isInteractive() -> Bool {
+    package static func isInteractive() -> Bool {
         isatty(0) == 1 && isatty(2) == 1
     }
 }
 
 /// The process environment, read with libc (`getenv`), as a lookup function.
-public func processEnvironment(_ name: String) -> String? {
+package func processEnvironment(_ name: String) -> String? {
     getenv(name).map { String(cString: $0) }
 }

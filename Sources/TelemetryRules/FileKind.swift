@@ -2,7 +2,7 @@ import Platform
 
 /// What is at a path, looked at without following a link at its last component (`lstat`):
 /// the one check behind "only regular files are opened" and "a link is removed, not followed".
-public enum FileKind: Equatable, Sendable {
+package enum FileKind: Equatable, Sendable {
     case absent
     case regular
     case directory
@@ -12,7 +12,7 @@ public enum FileKind: Equatable, Sendable {
     /// `lstat` failed for another reason than absence (a folder on the way not searchable…).
     case unknown
 
-    public init(atPath path: String) {
+    package init(atPath path: String) {
         var info = stat()
         guard lstat(path, &info) == 0 else {
             self = errno == ENOENT || errno == ENOTDIR ? .absent : .unknown

@@ -3,8 +3,8 @@ import Platform
 /// The one JSON shape the shim's front must read without Foundation: a flat object whose
 /// values are strings, integers or booleans (`consent.json`, the managed policy). Strict:
 /// anything else is nil.
-public enum FlatJSON {
-    public enum Value: Equatable, Sendable {
+package enum FlatJSON {
+    package enum Value: Equatable, Sendable {
         case string(String)
         case integer(Int)
         case boolean(Bool)
@@ -12,14 +12,14 @@ public enum FlatJSON {
 
     /// The object's fields, or nil if `text` is not exactly one flat object (surrounding
     /// whitespace allowed) or a key repeats.
-    public static func parseObject(_ text: String) -> [String: Value]? {
+    package static func parseObject(_ text: String) -> [String: Value]? {
         var parser = Parser(bytes: Array(text.utf8))
         return parser.object()
     }
 
     /// A JSON string literal (quotes included). `htmlSafe` also escapes `<`, U+2028 and
     /// U+2029, so the text can sit inside an HTML `<script>` or attribute.
-    public static func string(_ text: String, htmlSafe: Bool = false) -> String {
+    package static func string(_ text: String, htmlSafe: Bool = false) -> String {
         var out = "\""
         out.reserveCapacity(text.utf8.count + 2)
         for scalar in text.unicodeScalars {

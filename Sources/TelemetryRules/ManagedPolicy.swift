@@ -8,12 +8,12 @@ import Platform
 /// trusted file that is not a JSON object with a boolean `disabled` is taken as turning telemetry
 /// off: an administrator meant something, and off is the side of privacy. libc only (the shim's
 /// front reads it).
-public enum ManagedPolicy {
-    public static let path = "/etc/cfdev-telemetry/managed.json"
+package enum ManagedPolicy {
+    package static let path = "/etc/cfdev-telemetry/managed.json"
     /// The most the file may hold.
     static let maxBytes = 4096
 
-    public enum State: Equatable, Sendable {
+    package enum State: Equatable, Sendable {
         /// No file: users decide.
         case absent
         /// The file says `{"disabled": false}`: users decide.
@@ -26,7 +26,7 @@ public enum ManagedPolicy {
         case untrusted(String)
     }
 
-    public static func state(path: String = ManagedPolicy.path) -> State {
+    package static func state(path: String = ManagedPolicy.path) -> State {
         let fd: Int32
         switch SafeFile.openRegular(path, flags: O_RDONLY, followingLinks: true) {
         case .success(let opened): fd = opened
@@ -72,14 +72,14 @@ public enum ManagedPolicy {
 
 /// Why telemetry is off whatever a user saved: the machine's managed policy, or a kill switch of
 /// the environment. Every part that records, asks or sends checks it.
-public enum TelemetryOverride: Equatable, Sendable {
+package enum TelemetryOverride: Equatable, Sendable {
     case managed(path: String)
     case environment(variable: String)
 
     /// The environment's kill switches first (the managed policy is not read when one is set),
     /// then the managed policy. `managed`: its state, when the caller has read it already
     /// (`status` and `doctor` also show why a policy file is ignored).
-    public static func current(
+    package static func current(
         _ get: (String) -> String?, managed: @autoclosure () -> ManagedPolicy.State = ManagedPolicy.state()
     ) -> TelemetryOverride? {
         if let variable = EnvironmentSwitches.disabledReason(get) { return .environment(variable: variable) }
@@ -89,7 +89,7 @@ public enum TelemetryOverride: Equatable, Sendable {
 
     /// `DO_NOT_TRACK is set in the environment`, `telemetry is turned off for every user of this
     /// machine by /etc/cfdev-telemetry/managed.json`.
-    public var cause: String {
+    package var cause: String {
         switch self {
         case .environment(let variable): return "\(variable) is set in the environment"
         case .managed(let path): return "telemetry is turned off for every user of this machine by \(path)"

@@ -3,8 +3,8 @@ import Platform
 /// The running executable's own path, links resolved: where the shim finds itself (never to run
 /// itself as the real `cf`), and where `cfdev-telemetry` finds its package (shipped defaults,
 /// the shim to link).
-public enum OwnExecutable {
-    public static func path() -> String? {
+package enum OwnExecutable {
+    package static func path() -> String? {
         #if os(Linux)
         return resolve("/proc/self/exe")
         #else
@@ -13,7 +13,7 @@ public enum OwnExecutable {
     }
 
     /// `realpath(3)` of `path`, or nil.
-    public static func resolve(_ path: String) -> String? {
+    package static func resolve(_ path: String) -> String? {
         guard let resolved = realpath(path, nil) else { return nil }
         defer { free(resolved) }
         return String(cString: resolved)

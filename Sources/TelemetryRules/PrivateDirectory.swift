@@ -3,9 +3,9 @@ import Platform
 /// The telemetry folder, held to the rule ssh applies to `~/.ssh`: a real directory (not
 /// a symbolic link), owned by the user running, writable by nobody else. Created 0700 when
 /// missing; an existing folder is never changed (no chmod of what was not just created).
-public enum PrivateDirectory {
+package enum PrivateDirectory {
     /// Creates `path` (and missing parents, 0700) or checks the one that is there.
-    public static func ensure(_ path: String) throws(FileProblem) {
+    package static func ensure(_ path: String) throws(FileProblem) {
         if let problem = check(path) {
             guard problem.code == ENOENT else { throw problem }
             try create(path)
@@ -14,7 +14,7 @@ public enum PrivateDirectory {
     }
 
     /// Why `path` may not be used as the telemetry folder, or nil when it may.
-    public static func check(_ path: String) -> FileProblem? {
+    package static func check(_ path: String) -> FileProblem? {
         var info = stat()
         guard lstat(path, &info) == 0 else {
             let code = errno
@@ -25,7 +25,7 @@ public enum PrivateDirectory {
 
     /// The same check on a folder already opened (`O_DIRECTORY | O_NOFOLLOW`), so that what is
     /// then worked on through `descriptor` is what was checked, even if `path` changed since.
-    public static func check(descriptor: Int32, path: String) -> FileProblem? {
+    package static func check(descriptor: Int32, path: String) -> FileProblem? {
         var info = stat()
         guard fstat(descriptor, &info) == 0 else {
             let code = errno

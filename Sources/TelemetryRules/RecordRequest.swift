@@ -8,24 +8,24 @@ import Platform
 /// Layout: NUL-terminated fields: the magic `cfdev-record-v1`, start and end (epoch
 /// milliseconds), the outcome (`exit:N` / `signal:N`), then each argument of the command
 /// line (bytes as typed).
-public struct RecordRequest: Sendable, Equatable {
-    public static let magic = "cfdev-record-v1"
+package struct RecordRequest: Sendable, Equatable {
+    package static let magic = "cfdev-record-v1"
     /// The most the recorder reads: command lines past this are not recorded.
-    public static let maxBytes = 1 << 20
+    package static let maxBytes = 1 << 20
 
-    public var startedMs: Int64
-    public var endedMs: Int64
-    public var outcome: ChildExit
-    public var commandLine: CommandLineBytes
+    package var startedMs: Int64
+    package var endedMs: Int64
+    package var outcome: ChildExit
+    package var commandLine: CommandLineBytes
 
-    public init(startedMs: Int64, endedMs: Int64, outcome: ChildExit, commandLine: CommandLineBytes) {
+    package init(startedMs: Int64, endedMs: Int64, outcome: ChildExit, commandLine: CommandLineBytes) {
         self.startedMs = startedMs
         self.endedMs = endedMs
         self.outcome = outcome
         self.commandLine = commandLine
     }
 
-    public var bytes: [UInt8] {
+    package var bytes: [UInt8] {
         var out: [UInt8] = []
         for field in [Self.magic, String(startedMs), String(endedMs), outcome.encoded] {
             out += Array(field.utf8) + [0]
@@ -35,7 +35,7 @@ public struct RecordRequest: Sendable, Equatable {
     }
 
     /// Parses `bytes`; nil unless it is exactly this layout with a non-empty command line.
-    public init?(bytes: [UInt8]) {
+    package init?(bytes: [UInt8]) {
         guard bytes.count <= Self.maxBytes, bytes.last == 0 else { return nil }
         let fields = bytes.dropLast().split(separator: 0, omittingEmptySubsequences: false).map(Array.init)
         guard fields.count >= 5, String(decoding: fields[0], as: UTF8.self) == Self.magic,
@@ -47,7 +47,7 @@ public struct RecordRequest: Sendable, Equatable {
     }
 
     /// Reads a request from `fd` (the recorder's stdin), at most `maxBytes`.
-    public static func read(from fd: Int32) -> RecordRequest? {
+    package static func read(from fd: Int32) -> RecordRequest? {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while bytes.count <= maxBytes {

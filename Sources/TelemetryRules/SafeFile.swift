@@ -3,9 +3,9 @@ import Platform
 /// Files of the telemetry home (and the few others read, such as the CF CLI's config)
 /// opened as hostile ground demands: never through a symbolic link at the last component,
 /// never blocking on a FIFO or a device, regular files only, reads bounded.
-public enum SafeFile {
+package enum SafeFile {
     /// What a bounded read found.
-    public enum ReadResult: Equatable, Sendable {
+    package enum ReadResult: Equatable, Sendable {
         case contents([UInt8])
         case missing
         /// More than the limit.
@@ -17,7 +17,7 @@ public enum SafeFile {
     /// Reads the whole of a regular file of at most `limit` bytes. `followingLinks`: for
     /// files outside the telemetry home that are often links (`/etc/machine-id`, a dotfile
     /// manager's config); FIFOs, devices and folders are refused all the same.
-    public static func read(_ path: String, limit: Int, followingLinks: Bool = false) -> ReadResult {
+    package static func read(_ path: String, limit: Int, followingLinks: Bool = false) -> ReadResult {
         let fd: Int32
         switch openRegular(path, flags: O_RDONLY, followingLinks: followingLinks) {
         case .success(let opened): fd = opened
@@ -28,7 +28,7 @@ public enum SafeFile {
     }
 
     /// Reads what is left of an open file, at most `limit` bytes (more is refused).
-    public static func read(descriptor fd: Int32, limit: Int) -> ReadResult {
+    package static func read(descriptor fd: Int32, limit: Int) -> ReadResult {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: min(limit + 1, 64 * 1024))
         while bytes.count <= limit {
@@ -44,7 +44,7 @@ public enum SafeFile {
     /// Opens `path` with `flags` plus no-follow, non-blocking and close-on-exec, and checks
     /// that it is a regular file; the descriptor is then put back in blocking mode.
     /// With `O_CREAT` in `flags`, a new file gets `mode`.
-    public static func openRegular(
+    package static func openRegular(
         _ path: String, flags: Int32, mode: UInt32 = 0o600,
         followingLinks: Bool = false
     ) -> Result<Int32, FileProblem> {
@@ -64,13 +64,13 @@ public enum SafeFile {
 
     /// Creates a new private (0600) file that did not exist, failing if anything (a link
     /// included) is already at `path`.
-    public static func createExclusive(_ path: String) -> Result<Int32, FileProblem> {
+    package static func createExclusive(_ path: String) -> Result<Int32, FileProblem> {
         openRegular(path, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
     }
 
     /// Writes all of `bytes` (retrying short writes and EINTR); false if a write failed.
     @discardableResult
-    public static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+    package static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
         var offset = 0
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes { systemWrite(fd, $0.baseAddress, $0.count) }
@@ -82,22 +82,22 @@ public enum SafeFile {
     }
 
     /// What `errno` says, as `strerror` puts it.
-    public static func describe(_ code: Int32) -> String {
+    package static func describe(_ code: Int32) -> String {
         String(cString: strerror(code))
     }
 }
 
 /// Why a file of the telemetry home could not be used: its path and a few words.
-public struct FileProblem: Error, Equatable, Sendable, CustomStringConvertible {
-    public let path: String
-    public let code: Int32
-    public let reason: String
+package struct FileProblem: Error, Equatable, Sendable, CustomStringConvertible {
+    package let path: String
+    package let code: Int32
+    package let reason: String
 
-    public init(path: String, code: Int32, reason: String) {
+    package init(path: String, code: Int32, reason: String) {
         self.path = path
         self.code = code
         self.reason = reason
     }
 
-    public var description: String { "\(path) \(reason)" }
+    package var description: String { "\(path) \(reason)" }
 }

@@ -5,8 +5,8 @@ import Platform
 /// answer for the shim's front and for everything else. A relative `CFDEV_HOME` is taken
 /// from the current folder, by every command alike; trailing slashes are dropped, so
 /// `CFDEV_HOME=/` means `/telemetry`, not `//telemetry`.
-public enum TelemetryHomePath {
-    public static func directory(_ get: (String) -> String?) -> String {
+package enum TelemetryHomePath {
+    package static func directory(_ get: (String) -> String?) -> String {
         if let cfdevHome = get("CFDEV_HOME"), !cfdevHome.isEmpty { return withoutTrailingSlashes(cfdevHome) + "/telemetry" }
         return withoutTrailingSlashes(userHome(get)) + "/.cfdev/telemetry"
     }
@@ -21,7 +21,7 @@ public enum TelemetryHomePath {
     /// `HOME` if set and not empty, else the current user's entry in `/etc/passwd`, else `/`
     /// (never a relative path). `/etc/passwd` is read directly rather than through
     /// `getpwuid`, which a static executable (the shim) cannot use safely.
-    public static func userHome(_ get: (String) -> String?) -> String {
+    package static func userHome(_ get: (String) -> String?) -> String {
         if let home = get("HOME"), !home.isEmpty { return home }
         return passwordFileHome(uid: getuid()) ?? "/"
     }

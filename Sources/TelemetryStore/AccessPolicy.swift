@@ -7,29 +7,29 @@ import TelemetryRules
 /// store can require it, nothing else), the reader (`report`: list the prefix, get objects) and the operator
 /// (`retention`'s lifecycle rules, and what compaction needs: list, get, put and delete under
 /// the prefix). As AWS IAM policy documents, or as a SeaweedFS `s3.config` identity list.
-public struct AccessPolicy: Sendable {
-    public enum Role: String, CaseIterable, Sendable {
+package struct AccessPolicy: Sendable {
+    package enum Role: String, CaseIterable, Sendable {
         case uploader, reader, `operator`
     }
 
-    public let bucket: String
-    public let layout: PartitionLayout
+    package let bucket: String
+    package let layout: PartitionLayout
 
-    public init(bucket: String, prefix: String) {
+    package init(bucket: String, prefix: String) {
         self.bucket = bucket
         self.layout = PartitionLayout(prefix: prefix)
     }
 
     /// The normalised prefix: empty or ending in `/`.
-    public var prefix: String { layout.prefix }
+    package var prefix: String { layout.prefix }
 
     /// `<prefix>events/v1/`: where clients upload.
-    public var eventsPrefix: String { layout.eventsRoot }
+    package var eventsPrefix: String { layout.eventsRoot }
 
     // MARK: AWS
 
     /// One IAM policy document for `role`.
-    public func awsPolicy(_ role: Role) -> [String: Any] {
+    package func awsPolicy(_ role: Role) -> [String: Any] {
         let bucketARN = "arn:aws:s3:::\(bucket)"
         let eventsARN = "\(bucketARN)/\(eventsPrefix)*"
         let rejectedPrefix = layout.rejectedRoot
@@ -91,7 +91,7 @@ public struct AccessPolicy: Sendable {
     }
 
     /// `{"uploader": {…}, "reader": {…}, "operator": {…}}`.
-    public var awsPolicies: [String: Any] {
+    package var awsPolicies: [String: Any] {
         Dictionary(uniqueKeysWithValues: Role.allCases.map { ($0.rawValue, awsPolicy($0)) })
     }
 
@@ -99,7 +99,7 @@ public struct AccessPolicy: Sendable {
 
     /// The actions of `role` in a SeaweedFS identity. SeaweedFS scopes actions to a bucket, not a
     /// prefix, and cannot require `If-None-Match`: see docs/DEPLOY.md for what that leaves open.
-    public func seaweedActions(_ role: Role) -> [String] {
+    package func seaweedActions(_ role: Role) -> [String] {
         switch role {
         case .uploader: return ["Write:\(bucket)"]
         case .reader: return ["Read:\(bucket)", "List:\(bucket)"]
@@ -109,7 +109,7 @@ public struct AccessPolicy: Sendable {
 
     /// A SeaweedFS `s3.config` with one identity per role, each with the given (or fresh random)
     /// credentials.
-    public func seaweedConfig(credentials: [Role: AWSCredentials]? = nil) -> [String: Any] {
+    package func seaweedConfig(credentials: [Role: AWSCredentials]? = nil) -> [String: Any] {
         let identities: [[String: Any]] = Role.allCases.map { role in
             let keys = credentials?[role] ?? Self.randomCredentials()
             return [
@@ -122,7 +122,7 @@ public struct AccessPolicy: Sendable {
     }
 
     /// A new access key ID (`AKIA` + 16 base-32 characters) and a 40-character secret.
-    public static func randomCredentials() -> AWSCredentials {
+    package static func randomCredentials() -> AWSCredentials {
         // (32 and 64 letters: masking a random byte picks each with the same chance.)
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
         let secretAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
@@ -132,7 +132,7 @@ public struct AccessPolicy: Sendable {
     }
 
     /// Pretty, sorted JSON text.
-    public static func json(_ object: Any) throws -> String {
+    package static func json(_ object: Any) throws -> String {
         let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self)
     }

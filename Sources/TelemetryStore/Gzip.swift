@@ -2,7 +2,7 @@ import CZlib
 import Foundation
 
 /// Why gzip compression failed, or (the tests' whole-object inflate) decompression.
-public enum GzipError: Error, Equatable, CustomStringConvertible {
+package enum GzipError: Error, Equatable, CustomStringConvertible {
     /// zlib could not set up a stream (zlib return code).
     case initialization(code: Int32)
     /// The input is not gzip (or zlib) data, or it is damaged: bad header, bad CRC, bad block.
@@ -12,7 +12,7 @@ public enum GzipError: Error, Equatable, CustomStringConvertible {
     /// deflate failed (zlib return code); should not happen with valid parameters.
     case compression(code: Int32)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .initialization(let code): "gzip: zlib initialization failed (\(code))"
         case .corrupt(let message): "gzip: corrupt input: \(message)"
@@ -24,21 +24,21 @@ public enum GzipError: Error, Equatable, CustomStringConvertible {
 
 /// Deterministic gzip via zlib: the same input always gives the same bytes (mtime 0,
 /// no name, fixed OS byte, fixed level), so a re-sent batch is byte-identical.
-public enum Gzip {
+package enum Gzip {
     /// The deflate level used for every batch; part of the determinism contract.
-    public static let level: Int32 = 6
+    package static let level: Int32 = 6
     /// Raw-deflate window bits; +16 asks zlib for a gzip wrapper, +32 to auto-detect on inflate.
     static let windowBits: Int32 = 15
     /// The header's OS byte: 3 (Unix), whatever platform compressed the data.
     static let osCode: Int32 = 3
     static let chunk = 64 * 1024
 
-    public static func compress(_ data: Data) throws -> Data {
+    package static func compress(_ data: Data) throws -> Data {
         try compress([UInt8](data))
     }
 
     /// One gzip member holding `bytes`.
-    public static func compress(_ bytes: [UInt8]) throws -> Data {
+    package static func compress(_ bytes: [UInt8]) throws -> Data {
         var stream = z_stream()
         let initCode = deflateInit2_(
             &stream, level, Z_DEFLATED, windowBits + 16, 8, Z_DEFAULT_STRATEGY,

@@ -3,11 +3,11 @@ import TelemetryCore
 
 /// Parses the HTTP `Date` header (RFC 1123 `Sun, 06 Nov 1994 08:49:37 GMT`, plus the obsolete
 /// RFC 850 and asctime forms) without a (non-Sendable) `DateFormatter`.
-public enum HTTPDate {
+package enum HTTPDate {
     private static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 
     /// The instant, or nil when the text is not an HTTP date.
-    public static func parse(_ text: String) -> Date? {
+    package static func parse(_ text: String) -> Date? {
         // Tokens: weekday dropped; accept "06 Nov 1994 08:49:37 GMT", "06-Nov-94 08:49:37 GMT",
         // and asctime "Nov  6 08:49:37 1994".
         var body = Substring(text.trimmingCharacters(in: .whitespaces))

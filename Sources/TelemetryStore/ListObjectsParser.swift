@@ -6,14 +6,14 @@ import Foundation
 import TelemetryCore
 
 /// One object of a listing.
-public struct ListedObject: Sendable, Equatable {
-    public var key: String
-    public var size: Int64
+package struct ListedObject: Sendable, Equatable {
+    package var key: String
+    package var size: Int64
     /// The ETag without its quotes (hex MD5 for single-part uploads).
-    public var etag: String
-    public var lastModified: String?
+    package var etag: String
+    package var lastModified: String?
 
-    public init(key: String, size: Int64, etag: String, lastModified: String? = nil) {
+    package init(key: String, size: Int64, etag: String, lastModified: String? = nil) {
         self.key = key
         self.size = size
         self.etag = etag
@@ -22,18 +22,18 @@ public struct ListedObject: Sendable, Equatable {
 }
 
 /// One page of a `ListObjectsV2` answer.
-public struct ListPage: Sendable, Equatable {
-    public var objects: [ListedObject]
-    public var isTruncated: Bool
+package struct ListPage: Sendable, Equatable {
+    package var objects: [ListedObject]
+    package var isTruncated: Bool
     /// Pass back as `continuationToken` to get the next page (set when `isTruncated`).
-    public var nextContinuationToken: String?
+    package var nextContinuationToken: String?
     /// The response `Date` header.
-    public var serverDate: Date?
+    package var serverDate: Date?
 
     /// The keys, in listing order.
-    public var keys: [String] { objects.map(\.key) }
+    package var keys: [String] { objects.map(\.key) }
 
-    public init(objects: [ListedObject], isTruncated: Bool, nextContinuationToken: String?, serverDate: Date? = nil) {
+    package init(objects: [ListedObject], isTruncated: Bool, nextContinuationToken: String?, serverDate: Date? = nil) {
         self.objects = objects
         self.isTruncated = isTruncated
         self.nextContinuationToken = nextContinuationToken
@@ -42,11 +42,11 @@ public struct ListPage: Sendable, Equatable {
 }
 
 /// Reads a `ListBucketResult` document (ListObjectsV2).
-public enum ListObjectsParser {
+package enum ListObjectsParser {
     /// The page, or nil when the body is not a `ListBucketResult`.
     /// Keys are URL-decoded when the answer says `<EncodingType>url</EncodingType>` (with `+`
     /// as a space, as AWS and rclone encode it).
-    public static func parse(_ data: Data) -> ListPage? {
+    package static func parse(_ data: Data) -> ListPage? {
         guard let root = S3XMLElement.parse(data), root.name == "ListBucketResult" else { return nil }
         let urlEncoded = root.text(of: "EncodingType")?.lowercased() == "url"
         let objects = root.children("Contents").map { entry -> ListedObject in
@@ -79,7 +79,7 @@ public enum ListObjectsParser {
     }
 
     /// `"abc"` → `abc` (also `W/"abc"`).
-    public static func unquote(_ etag: String) -> String {
+    package static func unquote(_ etag: String) -> String {
         var value = Substring(etag.trimmingCharacters(in: .whitespaces))
         if value.hasPrefix("W/") { value = value.dropFirst(2) }
         if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = value.dropFirst().dropLast() }

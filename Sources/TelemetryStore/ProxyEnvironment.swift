@@ -7,31 +7,31 @@ import TelemetryCore
 /// `NO_PROXY`/`no_proxy` for the hosts reached directly. `localhost` and loopback addresses are
 /// always reached directly, as the CF CLI does. Requests go through the proxy with `CONNECT`, so
 /// TLS runs end to end between this tool and the store.
-public struct HTTPProxy: Sendable, Equatable, CustomStringConvertible {
-    public let host: String
-    public let port: Int
+package struct HTTPProxy: Sendable, Equatable, CustomStringConvertible {
+    package let host: String
+    package let port: Int
     /// From the proxy URL's user-info (percent-decoded), sent as `Proxy-Authorization: Basic`.
-    public let username: String?
-    public let password: String?
+    package let username: String?
+    package let password: String?
     /// The variable it was read from.
-    public let variable: String
+    package let variable: String
 
     /// `http://***@proxy.example:3128 (HTTPS_PROXY)`: never the user-info.
-    public var description: String {
+    package var description: String {
         let host = self.host.contains(":") ? "[\(self.host)]" : self.host
         return "http://\(username == nil ? "" : "***@")\(DisplayText.sanitized(host, limit: 100)):\(port) (\(variable))"
     }
 }
 
 /// Reads the proxy variables; see `HTTPProxy`.
-public enum ProxyEnvironment {
+package enum ProxyEnvironment {
     /// The most `NO_PROXY` entries looked at (the rest are ignored).
     static let maxNoProxyEntries = 1000
 
     /// The proxy for a request to `host`:`port` over `scheme` (`http` or `https`), nil when the
     /// request goes direct. A proxy variable that is not an `http://` URL with a host is a
     /// one-line error naming the variable (its user-info masked).
-    public static func proxy(
+    package static func proxy(
         scheme: String, host: String, port: Int, environment: [String: String]
     ) throws -> HTTPProxy? {
         let names = scheme.lowercased() == "https" ? ["HTTPS_PROXY", "https_proxy"] : ["HTTP_PROXY", "http_proxy"]

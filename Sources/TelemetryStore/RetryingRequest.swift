@@ -6,15 +6,15 @@ import Foundation
 /// its `maxAttempts`; a skewed-clock answer whose `Date` the client believes corrects the clock
 /// and is tried again at once (at most `clockCorrections` times, not counted as a try); any
 /// other failure, or one that would wait past `deadline`, is thrown as it is.
-public struct RetryingRequest: Sendable {
-    public let client: S3Client
-    public let policy: RetryPolicy
+package struct RetryingRequest: Sendable {
+    package let client: S3Client
+    package let policy: RetryPolicy
     /// No try starts after it, and no backoff would sleep past it.
-    public var deadline: Date
-    public var clockCorrections = 2
-    public let clock: @Sendable () -> Date
+    package var deadline: Date
+    package var clockCorrections = 2
+    package let clock: @Sendable () -> Date
 
-    public init(client: S3Client, policy: RetryPolicy, deadline: Date = .distantFuture, clock: @escaping @Sendable () -> Date = Date.init) {
+    package init(client: S3Client, policy: RetryPolicy, deadline: Date = .distantFuture, clock: @escaping @Sendable () -> Date = Date.init) {
         self.client = client
         self.policy = policy
         self.deadline = deadline
@@ -22,13 +22,13 @@ public struct RetryingRequest: Sendable {
     }
 
     /// Thrown when the deadline came before a try could start.
-    public struct DeadlineReached: Error, CustomStringConvertible {
-        public var description: String { "stopped at the time limit" }
+    package struct DeadlineReached: Error, CustomStringConvertible {
+        package var description: String { "stopped at the time limit" }
     }
 
     /// Runs `operation` until it succeeds or fails for good. `onFailure` sees every failure
     /// with its try number; `onClockCorrected` runs after the client's clock was corrected.
-    public func run<T>(
+    package func run<T>(
         onFailure: (S3Error, Int) -> Void = { _, _ in }, onClockCorrected: () -> Void = {},
         _ operation: () async throws -> T
     ) async throws -> T {

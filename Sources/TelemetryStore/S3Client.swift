@@ -9,10 +9,10 @@ import TelemetryCore
 /// A small S3 client (SigV4 header auth, path-style by default) on AsyncHTTPClient: the
 /// operations the flusher, the report and `doctor` need. Non-2xx answers and transport failures
 /// throw `S3Error`, classified for the retry policy.
-public final class S3Client: Sendable {
-    public let endpoint: S3Endpoint
+package final class S3Client: Sendable {
+    package let endpoint: S3Endpoint
     /// Deadline for one whole request (connect, send, receive), in seconds.
-    public let requestTimeout: TimeInterval
+    package let requestTimeout: TimeInterval
     /// Where each request's credentials come from (fixed keys, or temporary ones refreshed before they expire).
     let credentials: any AWSCredentialsProvider
     let httpClient: HTTPClient
@@ -22,12 +22,12 @@ public final class S3Client: Sendable {
     private let offset = NIOLockedValueBox<TimeInterval>(0)
 
     /// The most a response body may hold (GET of a batch, a listing page).
-    public static let maxResponseBytes = 256 << 20
+    package static let maxResponseBytes = 256 << 20
     /// The most a listing page may hold (1000 keys take a few hundred KiB).
-    public static let maxListingBytes = 16 << 20
+    package static let maxListingBytes = 16 << 20
     /// The most kept of any other answer's body (an error document, a PUT's answer); the rest
     /// is not read.
-    public static let maxSmallResponseBytes = 64 << 10
+    package static let maxSmallResponseBytes = 64 << 10
 
     /// How much of an answer's body is read: nothing for HEAD, `maxResponseBytes` for a
     /// successful GET, `maxSmallResponseBytes` otherwise.
@@ -39,7 +39,7 @@ public final class S3Client: Sendable {
     /// Shared by all clients not given one: connect timeout 5 s, no redirects, never shut down.
     /// A refused connection fails at once (no silent re-dialling until the connect timeout):
     /// the flusher has its own bounded backoff.
-    public static let defaultHTTPClient: HTTPClient = {
+    package static let defaultHTTPClient: HTTPClient = {
         HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: baseConfiguration())
     }()
 
@@ -56,7 +56,7 @@ public final class S3Client: Sendable {
     /// `connection` (a proxy, trusted CAs) gives the HTTP client; else `httpClient`, a client
     /// that stays the caller's to shut down; else `defaultHTTPClient`. `clock` is the local
     /// clock; requests are signed at `clock() + clockOffset`.
-    public init(
+    package init(
         endpoint: S3Endpoint, credentials: any AWSCredentialsProvider, connection: StoreConnection? = nil, httpClient: HTTPClient? = nil,
         requestTimeout: TimeInterval = 30, clock: @escaping @Sendable () -> Date = Date.init
     ) {
@@ -69,20 +69,20 @@ public final class S3Client: Sendable {
     }
 
     /// Seconds added to `clock()` when signing (server time minus local time, once known).
-    public var clockOffset: TimeInterval {
+    package var clockOffset: TimeInterval {
         get { offset.withLockedValue { $0 } }
         set { offset.withLockedValue { $0 = newValue } }
     }
 
     /// The date the next request will be signed with.
-    public var signingDate: Date { clock().addingTimeInterval(clockOffset) }
+    package var signingDate: Date { clock().addingTimeInterval(clockOffset) }
 
     /// The largest clock correction believed: a store's `Date` further than this from the local
     /// clock is wrong (or hostile), not a skewed clock, and is never applied.
-    public static let maxClockCorrection: TimeInterval = 24 * 3600
+    package static let maxClockCorrection: TimeInterval = 24 * 3600
 
     /// Whether `offset` (seconds) is one this client would apply.
-    public static func isPlausibleOffset(_ offset: TimeInterval) -> Bool {
+    package static func isPlausibleOffset(_ offset: TimeInterval) -> Bool {
         offset.isFinite && abs(offset) <= maxClockCorrection
     }
 
@@ -93,7 +93,7 @@ public final class S3Client: Sendable {
     /// whether a retry is signed differently: false when the failed request was already signed
     /// with the offset in force (the store's complaint is then about something else).
     @discardableResult
-    public func correctClock(from error: S3Error) -> Bool {
+    package func correctClock(from error: S3Error) -> Bool {
         guard error.classification == .clockSkew, let serverDate = error.serverDate else { return false }
         let measured = serverDate.timeIntervalSince(clock())
         guard Self.isPlausibleOffset(measured) else { return false }
@@ -110,7 +110,7 @@ public final class S3Client: Sendable {
     /// clock no longer needs (it is within `S3Error.skewThreshold` of the store's) is dropped.
     /// Returns whether the offset changed.
     @discardableResult
-    public func settleClock(serverDate: Date?) -> Bool {
+    package func settleClock(serverDate: Date?) -> Bool {
         guard clockOffset != 0, let serverDate else { return false }
         guard abs(serverDate.timeIntervalSince(clock())) < S3Error.skewThreshold else { return false }
         clockOffset = 0
@@ -124,7 +124,7 @@ public final class S3Client: Sendable {
     /// (the store answers 412). `headers`: more to send and sign (`x-amz-meta-…`).
     /// The response carries the ETag and the server's `Date`.
     @discardableResult
-    public func putObject(
+    package func putObject(
         key: String, body: Data, contentType: String = "application/octet-stream", writeOnce: Bool = false,
         headers: [(String, String)] = [], timeout: TimeInterval? = nil
     ) async throws -> S3Response {
@@ -134,24 +134,24 @@ public final class S3Client: Sendable {
     }
 
     /// GET Object: status, headers (`Date`, `ETag`) and bytes.
-    public func getObjectResponse(key: String) async throws -> S3Response {
+    package func getObjectResponse(key: String) async throws -> S3Response {
         try await send("GET", key: key, resource: key)
     }
 
     /// GET Object: the bytes.
-    public func getObject(key: String) async throws -> Data {
+    package func getObject(key: String) async throws -> Data {
         try await getObjectResponse(key: key).body
     }
 
     /// GET Object, reading at most `maxBytes` of it (a larger one is a `ResponseTooLarge` error).
-    public func getObject(key: String, maxBytes: Int) async throws -> Data {
+    package func getObject(key: String, maxBytes: Int) async throws -> Data {
         try await send("GET", key: key, resource: key, maxBody: maxBytes).body
     }
 
     // MARK: Bucket
 
     /// ListObjectsV2, one page. Pass the previous page's `nextContinuationToken` to go on.
-    public func listObjectsV2(prefix: String? = nil, continuationToken: String? = nil, maxKeys: Int? = nil) async throws -> ListPage {
+    package func listObjectsV2(prefix: String? = nil, continuationToken: String? = nil, maxKeys: Int? = nil) async throws -> ListPage {
         var query: [(String, String)] = []
         if let prefix { query.append(("prefix", prefix)) }
         if let continuationToken { query.append(("continuation-token", continuationToken)) }
@@ -177,7 +177,7 @@ public final class S3Client: Sendable {
 
     /// PUT Bucket lifecycle (`?lifecycle`), with `Content-MD5` as S3 requires.
     @discardableResult
-    public func putBucketLifecycle(_ xml: String) async throws -> S3Response {
+    package func putBucketLifecycle(_ xml: String) async throws -> S3Response {
         let body = Data(xml.utf8)
         return try await send(
             "PUT", key: nil, query: [("lifecycle", "")],
@@ -187,7 +187,7 @@ public final class S3Client: Sendable {
 
     /// GET Bucket lifecycle: the `LifecycleConfiguration` document. A bucket without one throws
     /// `S3Error` with code `NoSuchLifecycleConfiguration`.
-    public func getBucketLifecycle() async throws -> String {
+    package func getBucketLifecycle() async throws -> String {
         let response = try await send(
             "GET", key: nil, query: [("lifecycle", "")], resource: "\(endpoint.bucket)?lifecycle", maxBody: 1 << 20)
         return String(decoding: response.body, as: UTF8.self)
@@ -196,12 +196,12 @@ public final class S3Client: Sendable {
     // MARK: Transport
 
     /// Base64 of the MD5 of `body`, the `Content-MD5` header value.
-    public static func contentMD5(_ body: Data) -> String {
+    package static func contentMD5(_ body: Data) -> String {
         Data(Insecure.MD5.hash(data: body)).base64EncodedString()
     }
 
     /// Hex SHA-256, the `x-amz-content-sha256` value.
-    public static func payloadHash(_ body: Data) -> String {
+    package static func payloadHash(_ body: Data) -> String {
         Hex.encode(SHA256.hash(data: body))
     }
 

@@ -4,17 +4,17 @@ import Foundation
 ///
 /// `url` is `scheme://host[:port][/base]`. Plain `http` is accepted only to a loopback host
 /// (127.0.0.0/8, `localhost`, `::1`) unless `allowInsecureHTTP` is set.
-public struct S3Endpoint: Sendable, Equatable {
-    public let url: URL
-    public let bucket: String
-    public let region: String
+package struct S3Endpoint: Sendable, Equatable {
+    package let url: URL
+    package let bucket: String
+    package let region: String
     /// `true`: `https://host/<bucket>/<key>` (the default, what S3-compatible servers expect);
     /// `false`: virtual-hosted `https://<bucket>.host/<key>`.
-    public let pathStyle: Bool
-    public let allowInsecureHTTP: Bool
+    package let pathStyle: Bool
+    package let allowInsecureHTTP: Bool
 
     /// Validates everything; throws `S3EndpointError` naming the bad value.
-    public init(
+    package init(
         url: URL, bucket: String, region: String = "us-east-1",
         pathStyle: Bool = true, allowInsecureHTTP: Bool = false
     ) throws {
@@ -29,7 +29,7 @@ public struct S3Endpoint: Sendable, Equatable {
     }
 
     /// Parses `url` first; an unparsable string is an `.invalidURL` error.
-    public init(
+    package init(
         url: String, bucket: String, region: String = "us-east-1",
         pathStyle: Bool = true, allowInsecureHTTP: Bool = false
     ) throws {
@@ -42,18 +42,18 @@ public struct S3Endpoint: Sendable, Equatable {
     }
 
     /// The URL's host without brackets (`::1` for `http://[::1]:9000`).
-    public var host: String {
+    package var host: String {
         let raw = url.host ?? ""
         return raw.hasPrefix("[") && raw.hasSuffix("]") ? String(raw.dropFirst().dropLast()) : raw
     }
 
     /// Whether the host is loopback: a literal 127.0.0.0/8 or `::1` address, or `localhost`.
-    public var isLoopback: Bool { Self.isLoopback(host: host) }
+    package var isLoopback: Bool { Self.isLoopback(host: host) }
 
     /// Loopback test used by validation, without any name lookup: literal IPv4 127.0.0.0/8
     /// (dotted quad), literal `::1` (any spelling, or IPv4-mapped 127.x), and the name
     /// `localhost` itself. `evil.localhost` is an ordinary name resolved by DNS: not loopback.
-    public static func isLoopback(host: String) -> Bool {
+    package static func isLoopback(host: String) -> Bool {
         var lower = host.lowercased()
         if lower.hasPrefix("[") && lower.hasSuffix("]") { lower = String(lower.dropFirst().dropLast()) }
         if lower == "localhost" { return true }

@@ -1,14 +1,14 @@
 import TelemetryCore
 
 /// A rejected endpoint setting; `description` is one line naming the bad value.
-public enum S3EndpointError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum S3EndpointError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidURL(String, reason: String)
     /// Plain `http` to a host that is not loopback, without `allowInsecureHTTP`.
     case insecureHTTP(String)
     case invalidBucket(String, reason: String)
     case invalidRegion(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .invalidURL(let url, let reason):
             return "invalid S3 endpoint URL \"\(DisplayText.maskingUserInfo(url))\": \(reason)"

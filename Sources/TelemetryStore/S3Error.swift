@@ -3,9 +3,9 @@ import TelemetryCore
 
 /// A failed S3 request: the store's error (`<Code>`, `<Message>`, HTTP status, `Date`) or a
 /// transport failure (timeout, refused, reset), classified for the retry policy.
-public struct S3Error: Error, Sendable, CustomStringConvertible {
+package struct S3Error: Error, Sendable, CustomStringConvertible {
     /// What the caller should do about it.
-    public enum Classification: String, Sendable, Equatable {
+    package enum Classification: String, Sendable, Equatable {
         /// 5xx, 429, `SlowDown`, timeouts, refused/reset/closed connections: retry with backoff.
         case retryable
         /// `RequestTimeTooSkewed`, or a 400/403 whose `Date` is minutes away from the signing
@@ -16,26 +16,26 @@ public struct S3Error: Error, Sendable, CustomStringConvertible {
     }
 
     /// A response `Date` further than this from the signing clock counts as skew (S3 allows 15 min).
-    public static let skewThreshold: TimeInterval = 5 * 60
+    package static let skewThreshold: TimeInterval = 5 * 60
 
     /// `PUT`, `GET`, `HEAD`…
-    public var method: String
+    package var method: String
     /// The key, or `bucket` / `bucket?lifecycle` for bucket-level requests.
-    public var resource: String
+    package var resource: String
     /// HTTP status; nil for transport failures.
-    public var status: Int?
+    package var status: Int?
     /// S3's `<Code>` (or a synthesized one: `NotFound` for a body-less 404, `ConnectionRefused`, `Timeout`…).
-    public var code: S3ErrorCode
-    public var message: String
+    package var code: S3ErrorCode
+    package var message: String
     /// The response `Date` header, when there was a response.
-    public var serverDate: Date?
+    package var serverDate: Date?
     /// The date the request was signed with (local clock plus offset).
-    public var requestDate: Date?
+    package var requestDate: Date?
     /// `x-amz-request-id`, if sent.
-    public var requestID: String?
-    public var classification: Classification
+    package var requestID: String?
+    package var classification: Classification
 
-    public init(
+    package init(
         method: String, resource: String, status: Int?, code: S3ErrorCode, message: String,
         serverDate: Date? = nil, requestDate: Date? = nil, requestID: String? = nil,
         classification: Classification? = nil
@@ -55,13 +55,13 @@ public struct S3Error: Error, Sendable, CustomStringConvertible {
     }
 
     /// Server clock minus signing clock, when both are known: add it to `S3Client.clockOffset`.
-    public var clockSkew: TimeInterval? {
+    package var clockSkew: TimeInterval? {
         guard let serverDate, let requestDate else { return nil }
         return serverDate.timeIntervalSince(requestDate)
     }
 
     /// One line: `S3 PUT events/v1/… failed: 403 SignatureDoesNotMatch: The request signature…`.
-    public var description: String {
+    package var description: String {
         let statusPart = status.map { "\($0) " } ?? ""
         let messagePart = message.isEmpty ? "" : ": \(message)"
         return Self.oneLine("S3 \(method) \(resource) failed: \(statusPart)\(code)\(messagePart)")
@@ -69,7 +69,7 @@ public struct S3Error: Error, Sendable, CustomStringConvertible {
 
     /// The rule: `RequestTimeTooSkewed` or a 400/403 with a skewed `Date` → clock skew;
     /// 5xx, 429, `SlowDown`, transport failures (no status) → retryable; other 3xx/4xx → fatal.
-    public static func classify(
+    package static func classify(
         status: Int?, code: S3ErrorCode, serverDate: Date?, requestDate: Date?
     ) -> Classification {
         if code == .requestTimeTooSkewed { return .clockSkew }

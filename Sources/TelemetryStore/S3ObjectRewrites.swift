@@ -4,7 +4,7 @@ import Foundation
 extension S3Client {
     /// DELETE Object (a missing key is not an error on S3).
     @discardableResult
-    public func deleteObject(key: String) async throws -> S3Response {
+    package func deleteObject(key: String) async throws -> S3Response {
         try await send("DELETE", key: key, resource: key)
     }
 }

@@ -3,18 +3,18 @@ import Foundation
 /// Where one request goes: the URL string handed to the HTTP client, the `Host` header and the
 /// path exactly as signed. The key is encoded once (`S3PathEncoding`) and that same string is
 /// both signed and sent.
-public struct S3RequestTarget: Sendable, Equatable {
+package struct S3RequestTarget: Sendable, Equatable {
     /// `scheme://host[:port]` + `path` + `?query`.
-    public var url: String
+    package var url: String
     /// `host[:port]` (port only when not the scheme's default), brackets around IPv6.
-    public var host: String
+    package var host: String
     /// Percent-encoded once; `/<bucket>/<key>` path-style, `/<key>` virtual-hosted (plus any base path).
-    public var path: String
+    package var path: String
     /// Encoded `k=v&…`, sorted, or empty; a parameter with an empty value is sent bare (`?lifecycle`).
-    public var query: String
+    package var query: String
 
     /// The target of `key` (nil: the bucket itself) with unencoded query parameters.
-    public init(endpoint: S3Endpoint, key: String?, query: [(String, String)] = []) {
+    package init(endpoint: S3Endpoint, key: String?, query: [(String, String)] = []) {
         let scheme = endpoint.url.scheme?.lowercased() ?? "https"
         var hostName = endpoint.host.lowercased()
         if !endpoint.pathStyle { hostName = "\(endpoint.bucket).\(hostName)" }

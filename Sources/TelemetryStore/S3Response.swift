@@ -1,17 +1,17 @@
 import Foundation
 
 /// A successful (2xx) S3 answer: status, headers, the server's `Date`, the ETag and the body.
-public struct S3Response: Sendable {
-    public var status: Int
+package struct S3Response: Sendable {
+    package var status: Int
     /// Response headers as received (names in the server's case).
-    public var headers: [(String, String)]
+    package var headers: [(String, String)]
     /// The response `Date` header, parsed.
-    public var serverDate: Date?
+    package var serverDate: Date?
     /// The `ETag` header without quotes (PUT: hex MD5 of the body).
-    public var etag: String?
-    public var body: Data
+    package var etag: String?
+    package var body: Data
 
-    public init(status: Int, headers: [(String, String)], body: Data) {
+    package init(status: Int, headers: [(String, String)], body: Data) {
         self.status = status
         self.headers = headers
         self.body = body
@@ -20,7 +20,7 @@ public struct S3Response: Sendable {
     }
 
     /// The first header with that name, case-insensitively.
-    public func header(_ name: String) -> String? { Self.header(name, in: headers) }
+    package func header(_ name: String) -> String? { Self.header(name, in: headers) }
 
     static func header(_ name: String, in headers: [(String, String)]) -> String? {
         headers.first { $0.0.caseInsensitiveCompare(name) == .orderedSame }?.1

@@ -3,15 +3,15 @@ import Foundation
 import TelemetryCore
 
 /// AWS credentials used to sign requests.
-public struct AWSCredentials: Sendable, Equatable {
-    public var accessKeyID: String
-    public var secretAccessKey: String
+package struct AWSCredentials: Sendable, Equatable {
+    package var accessKeyID: String
+    package var secretAccessKey: String
     /// Set for temporary (STS) credentials; sent and signed as `x-amz-security-token`.
-    public var sessionToken: String?
+    package var sessionToken: String?
     /// When temporary credentials stop working (nil: keys that do not expire).
-    public var expiration: Date?
+    package var expiration: Date?
 
-    public init(accessKeyID: String, secretAccessKey: String, sessionToken: String? = nil, expiration: Date? = nil) {
+    package init(accessKeyID: String, secretAccessKey: String, sessionToken: String? = nil, expiration: Date? = nil) {
         self.accessKeyID = accessKeyID
         self.secretAccessKey = secretAccessKey
         self.sessionToken = sessionToken
@@ -20,22 +20,22 @@ public struct AWSCredentials: Sendable, Equatable {
 }
 
 /// A request as it will go on the wire, in the parts SigV4 signs.
-public struct SignableRequest: Sendable {
+package struct SignableRequest: Sendable {
     /// `"PUT"`, `"GET"`, …
-    public var method: String
+    package var method: String
     /// The `Host` header the HTTP client will send: `"127.0.0.1:8333"` (with the port when not the default).
-    public var host: String
+    package var host: String
     /// The path exactly as sent, already percent-encoded once (see `S3PathEncoding`). Signed
     /// verbatim: S3 paths are not normalised (no `//` or `.` folding) and not encoded again.
-    public var path: String
+    package var path: String
     /// Query parameters, not encoded: the signer encodes (RFC 3986 unreserved) and sorts them.
-    public var query: [(String, String)]
+    package var query: [(String, String)]
     /// Extra headers to sign (e.g. content-md5, content-type, range); names in any case.
-    public var headers: [(String, String)]
+    package var headers: [(String, String)]
     /// Hex SHA-256 of the body, or `"UNSIGNED-PAYLOAD"`.
-    public var payloadHash: String
+    package var payloadHash: String
 
-    public init(
+    package init(
         method: String, host: String, path: String, query: [(String, String)],
         headers: [(String, String)], payloadHash: String
     ) {
@@ -49,25 +49,25 @@ public struct SignableRequest: Sendable {
 }
 
 /// Everything a signature is made of, for tests and for explaining a `SignatureDoesNotMatch`.
-public struct SigV4Signing: Sendable, Equatable {
+package struct SigV4Signing: Sendable, Equatable {
     /// `yyyyMMdd'T'HHmmss'Z'`, the value of `x-amz-date`.
-    public var amzDate: String
+    package var amzDate: String
     /// `date/region/service/aws4_request`.
-    public var credentialScope: String
-    public var canonicalRequest: String
+    package var credentialScope: String
+    package var canonicalRequest: String
     /// Lower-case header names, sorted, `;`-separated.
-    public var signedHeaders: String
-    public var stringToSign: String
+    package var signedHeaders: String
+    package var stringToSign: String
     /// Hex HMAC-SHA256 of the string to sign under the signing key.
-    public var signature: String
+    package var signature: String
     let accessKeyID: String
 
     /// The `Authorization` header value, parts separated by `", "` as the AWS SDKs send it.
-    public var authorization: String { authorization(separator: ", ") }
+    package var authorization: String { authorization(separator: ", ") }
 
     /// The `Authorization` header value with the given separator between its parts
     /// (the S3 documentation prints `","`; servers accept both).
-    public func authorization(separator: String) -> String {
+    package func authorization(separator: String) -> String {
         "AWS4-HMAC-SHA256 Credential=\(accessKeyID)/\(credentialScope)"
             + "\(separator)SignedHeaders=\(signedHeaders)\(separator)Signature=\(signature)"
     }
@@ -80,12 +80,12 @@ public struct SigV4Signing: Sendable, Equatable {
 /// service it signs exactly `host`, `x-amz-date`, the session token if any, and the given headers.
 /// The path is always signed as given (the S3 rule); callers for other services must pass
 /// an already-normalised path.
-public struct SigV4Signer: Sendable {
+package struct SigV4Signer: Sendable {
     let credentials: AWSCredentials
-    public let region: String
-    public let service: String
+    package let region: String
+    package let service: String
 
-    public init(credentials: AWSCredentials, region: String, service: String = "s3") {
+    package init(credentials: AWSCredentials, region: String, service: String = "s3") {
         self.credentials = credentials
         self.region = region
         self.service = service
@@ -94,14 +94,14 @@ public struct SigV4Signer: Sendable {
     /// Headers to add to the request: `host` is not returned (the HTTP client sets it) but is
     /// signed; returns `x-amz-date`, `x-amz-content-sha256` (service s3 only),
     /// `x-amz-security-token` (if a session token), and `authorization`.
-    public func signedHeaders(for request: SignableRequest, date: Date) -> [(String, String)] {
+    package func signedHeaders(for request: SignableRequest, date: Date) -> [(String, String)] {
         let signing = sign(request, date: date)
         return addedHeaders(payloadHash: request.payloadHash, amzDate: signing.amzDate)
             + [("authorization", signing.authorization)]
     }
 
     /// All the intermediate strings of signing `request` at `date`.
-    public func sign(_ request: SignableRequest, date: Date) -> SigV4Signing {
+    package func sign(_ request: SignableRequest, date: Date) -> SigV4Signing {
         let amzDate = Self.amzDate(date)
         let added = addedHeaders(payloadHash: request.payloadHash, amzDate: amzDate)
         let owned = Set(added.map { $0.0 } + ["host", "authorization"])
@@ -120,7 +120,7 @@ public struct SigV4Signer: Sendable {
 
     /// The canonical request and its signed-headers list. `headers` is the full set to sign,
     /// host and x-amz-* included.
-    public static func canonicalRequest(
+    package static func canonicalRequest(
         method: String, path: String, query: [(String, String)],
         headers: [(String, String)], payloadHash: String
     ) -> (canonicalRequest: String, signedHeaders: String) {
@@ -132,13 +132,13 @@ public struct SigV4Signer: Sendable {
     }
 
     /// `k=v&…`, keys and values encoded (RFC 3986 unreserved kept), sorted by key then value.
-    public static func canonicalQuery(_ query: [(String, String)]) -> String {
+    package static func canonicalQuery(_ query: [(String, String)]) -> String {
         encodedSortedQuery(query).map { "\($0.0)=\($0.1)" }.joined(separator: "&")
     }
 
     /// The query's keys and values encoded (RFC 3986 unreserved kept) and sorted by key, then
     /// value, byte-wise: the order SigV4 signs them in, and the order requests send them in.
-    public static func encodedSortedQuery(_ query: [(String, String)]) -> [(String, String)] {
+    package static func encodedSortedQuery(_ query: [(String, String)]) -> [(String, String)] {
         query
             .map { (S3PathEncoding.encodeQueryComponent($0.0), S3PathEncoding.encodeQueryComponent($0.1)) }
             .sorted { lhs, rhs in
@@ -150,7 +150,7 @@ public struct SigV4Signer: Sendable {
 
     /// One `name:value\n` line per header (names lower-cased and sorted, values trimmed with inner
     /// runs of blanks collapsed, repeated names joined with `,`), and the signed-headers list.
-    public static func canonicalHeaders(_ headers: [(String, String)]) -> (canonical: String, signed: String) {
+    package static func canonicalHeaders(_ headers: [(String, String)]) -> (canonical: String, signed: String) {
         var values: [String: [String]] = [:]
         for (name, value) in headers {
             values[name.lowercased(), default: []].append(trimAll(value))
@@ -161,14 +161,14 @@ public struct SigV4Signer: Sendable {
     }
 
     /// `AWS4-HMAC-SHA256`, the date, the scope and the hex SHA-256 of the canonical request.
-    public func stringToSign(canonicalRequest: String, date: Date) -> String {
+    package func stringToSign(canonicalRequest: String, date: Date) -> String {
         let hash = Hex.encode(SHA256.hash(data: Array(canonicalRequest.utf8)))
         return ["AWS4-HMAC-SHA256", Self.amzDate(date), credentialScope(date: date), hash]
             .joined(separator: "\n")
     }
 
     /// HMAC chain `AWS4`+secret → date → region → service → `aws4_request`.
-    public func signingKey(date: Date) -> SymmetricKey {
+    package func signingKey(date: Date) -> SymmetricKey {
         var key = SymmetricKey(data: Array("AWS4\(credentials.secretAccessKey)".utf8))
         for part in [String(Self.amzDate(date).prefix(8)), region, service, "aws4_request"] {
             key = SymmetricKey(data: Array(HMAC<SHA256>.authenticationCode(for: Array(part.utf8), using: key)))
@@ -177,17 +177,17 @@ public struct SigV4Signer: Sendable {
     }
 
     /// Hex HMAC-SHA256 of the string to sign under the signing key of `date`.
-    public func signature(stringToSign: String, date: Date) -> String {
+    package func signature(stringToSign: String, date: Date) -> String {
         Hex.encode(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: signingKey(date: date)))
     }
 
     /// `yyyyMMdd/region/service/aws4_request`.
-    public func credentialScope(date: Date) -> String {
+    package func credentialScope(date: Date) -> String {
         "\(Self.amzDate(date).prefix(8))/\(region)/\(service)/aws4_request"
     }
 
     /// `yyyyMMdd'T'HHmmss'Z'` in UTC, computed without a (non-Sendable) formatter.
-    public static func amzDate(_ date: Date) -> String {
+    package static func amzDate(_ date: Date) -> String {
         Timestamp.basicISO8601(seconds: Int64(date.timeIntervalSince1970.rounded(.down)))
     }
 
@@ -205,14 +205,14 @@ public struct SigV4Signer: Sendable {
 
 /// S3 key and query encoding: every UTF-8 byte except `A-Z a-z 0-9 - . _ ~` is
 /// percent-encoded with upper-case hex; `encodePath` also keeps `/`.
-public enum S3PathEncoding {
+package enum S3PathEncoding {
     /// Encodes an object key or path for the request line, keeping `/` (so `"a b/c+d"` → `"a%20b/c%2Bd"`).
-    public static func encodePath(_ key: String) -> String {
+    package static func encodePath(_ key: String) -> String {
         encode(key, keepingSlash: true)
     }
 
     /// Encodes a query key or value (`/` is encoded too).
-    public static func encodeQueryComponent(_ s: String) -> String {
+    package static func encodeQueryComponent(_ s: String) -> String {
         encode(s, keepingSlash: false)
     }
 

@@ -6,18 +6,18 @@ import TelemetryCore
 
 /// How requests reach the store: directly or through an HTTP proxy (`ProxyEnvironment`), and
 /// which certificate authorities TLS trusts (`TrustedAuthorities`).
-public struct StoreConnection: Sendable {
+package struct StoreConnection: Sendable {
     /// nil: direct.
-    public let proxy: HTTPProxy?
-    public let trust: TrustedAuthorities
+    package let proxy: HTTPProxy?
+    package let trust: TrustedAuthorities
 
     /// Reads the proxy and CA settings for `endpoint`; each problem is a one-line error.
-    public init(endpoint: S3Endpoint, caBundle: String?, environment: [String: String], audience: SettingsAudience) throws {
+    package init(endpoint: S3Endpoint, caBundle: String?, environment: [String: String], audience: SettingsAudience) throws {
         try self.init(url: endpoint.url, caBundle: caBundle, environment: environment, audience: audience)
     }
 
     /// The same for any service URL (STS's, for the team's credentials).
-    public init(url: URL, caBundle: String?, environment: [String: String], audience: SettingsAudience) throws {
+    package init(url: URL, caBundle: String?, environment: [String: String], audience: SettingsAudience) throws {
         let host = (url.host ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         proxy = try ProxyEnvironment.proxy(
             scheme: url.scheme ?? "https", host: host,
@@ -26,7 +26,7 @@ public struct StoreConnection: Sendable {
     }
 
     /// Direct, trusting the system's store.
-    public static var direct: StoreConnection { StoreConnection(proxy: nil, trust: .system()) }
+    package static var direct: StoreConnection { StoreConnection(proxy: nil, trust: .system()) }
 
     init(proxy: HTTPProxy?, trust: TrustedAuthorities) {
         self.proxy = proxy
@@ -34,11 +34,11 @@ public struct StoreConnection: Sendable {
     }
 
     /// `direct` or `through proxy http://***@host:port (HTTPS_PROXY)`.
-    public var routeDescription: String { proxy.map { "through proxy \($0)" } ?? "direct" }
+    package var routeDescription: String { proxy.map { "through proxy \($0)" } ?? "direct" }
 
     /// The HTTP client for this connection: one per distinct connection in the process,
     /// configured as `S3Client.defaultHTTPClient` and, like it, never shut down.
-    public func httpClient() -> HTTPClient {
+    package func httpClient() -> HTTPClient {
         let key = "\(proxy.map { "\($0.host)|\($0.port)|\($0.username ?? "")|\($0.password ?? "")" } ?? "direct")|\(trust.description)"
         return Self.clients.withLockedValue { clients in
             if let client = clients[key] { return client }

@@ -12,13 +12,13 @@ import TelemetryRules
 /// looked for where common distributions keep it (the release binary is static: no path is
 /// compiled in). A file or folder given is read here, bounded, and must hold PEM certificates:
 /// each problem is one line naming the setting.
-public struct TrustedAuthorities: Sendable {
+package struct TrustedAuthorities: Sendable {
     /// What the TLS configuration trusts.
     let roots: NIOSSLTrustRoots
     /// Trusted as well (the folders of `SSL_CERT_DIR`).
     var additional: [NIOSSLAdditionalTrustRoots] = []
     /// `ca_bundle /path (12 certificates)`, `system store /etc/ssl/certs/ca-certificates.crt`.
-    public private(set) var description: String
+    package private(set) var description: String
 
     init(roots: NIOSSLTrustRoots, description: String) {
         self.roots = roots
@@ -26,10 +26,10 @@ public struct TrustedAuthorities: Sendable {
     }
 
     /// The most a CA file may hold (a distribution's whole bundle is about 200 KiB).
-    public static let maxFileBytes = 8 << 20
+    package static let maxFileBytes = 8 << 20
     /// The most files read from a CA folder, and the most bytes in all.
-    public static let maxFolderFiles = 4096
-    public static let maxFolderBytes = 32 << 20
+    package static let maxFolderFiles = 4096
+    package static let maxFolderBytes = 32 << 20
 
     /// Where distributions keep the system's bundle (those of Go's `crypto/x509`).
     static let systemBundles = [
@@ -41,7 +41,7 @@ public struct TrustedAuthorities: Sendable {
         "/etc/ssl/cert.pem",  // Alpine, macOS
     ]
 
-    public static func resolve(
+    package static func resolve(
         caBundle: String?, environment: [String: String], audience: SettingsAudience
     ) throws -> TrustedAuthorities {
         if let caBundle, !caBundle.isEmpty { return try file(caBundle, named: "ca_bundle") }

@@ -4,21 +4,21 @@ import TelemetryCore
 /// Where and as whom to upload: the validated endpoint, the credentials and how requests get
 /// there (proxy, trusted CAs), resolved from `TelemetrySettings` and the environment. Every
 /// problem is a one-line error naming the setting.
-public struct UploadTarget: Sendable {
-    public let endpoint: S3Endpoint
+package struct UploadTarget: Sendable {
+    package let endpoint: S3Endpoint
     /// Fixed keys (the uploader's, always), or the team's credential chain's source.
-    public let credentials: any AWSCredentialsProvider
+    package let credentials: any AWSCredentialsProvider
     /// Where the credentials came from, for `doctor --role` (`keys from AWS_ACCESS_KEY_ID`…).
-    public let credentialSource: String
-    public let connection: StoreConnection
+    package let credentialSource: String
+    package let connection: StoreConnection
     /// Where the objects go under the bucket (the normalised prefix and the key layout).
-    public let layout: PartitionLayout
+    package let layout: PartitionLayout
 
     /// `role`: whose key this command needs, named when there is none (`report` reads with the
     /// reader's key, `retention` and `compact` need the operator's, `flush` the uploader's).
     /// `environment`: where the proxy and CA variables are read (the uploader's are the client
     /// side's, which never reads `AWS_CA_BUNDLE`).
-    public init(settings: TelemetrySettings, role: AccessPolicy.Role = .uploader, environment: [String: String]) throws {
+    package init(settings: TelemetrySettings, role: AccessPolicy.Role = .uploader, environment: [String: String]) throws {
         guard let accessKeyID = settings.accessKeyID, !accessKeyID.isEmpty,
             let secret = settings.secretAccessKey, !secret.isEmpty
         else {
@@ -40,7 +40,7 @@ public struct UploadTarget: Sendable {
     }
 
     /// The team's commands: credentials from `AWSCredentialChain` (`source` names it).
-    public init(
+    package init(
         settings: TelemetrySettings, role: AccessPolicy.Role, environment: [String: String], credentials: any AWSCredentialsProvider,
         source: String
     ) throws {
@@ -60,7 +60,7 @@ public struct UploadTarget: Sendable {
     }
 
     /// A client for this target; `requestTimeout` bounds each request.
-    public func client(requestTimeout: TimeInterval = 30, clock: @escaping @Sendable () -> Date = Date.init) -> S3Client {
+    package func client(requestTimeout: TimeInterval = 30, clock: @escaping @Sendable () -> Date = Date.init) -> S3Client {
         S3Client(endpoint: endpoint, credentials: credentials, connection: connection, requestTimeout: requestTimeout, clock: clock)
     }
 }

@@ -7,14 +7,14 @@ import TelemetryStore
 /// its fixed bytes to its own key with `If-None-Match: *`, as batches are sent, retried like
 /// them; a 412 means an earlier attempt landed. Once the store holds it, the record is saved as
 /// landed (with the time). Needs no permission but PutObject under `<prefix>erasures/v1/`.
-public struct ErasureUploader: Sendable {
-    public let home: TelemetryHome
-    public let target: UploadTarget
-    public let policy: RetryPolicy
-    public let log: TelemetryLog
-    public let deadline: Date
+package struct ErasureUploader: Sendable {
+    package let home: TelemetryHome
+    package let target: UploadTarget
+    package let policy: RetryPolicy
+    package let log: TelemetryLog
+    package let deadline: Date
 
-    public init(home: TelemetryHome, target: UploadTarget, policy: RetryPolicy = RetryPolicy(), log: TelemetryLog, deadline: Date) {
+    package init(home: TelemetryHome, target: UploadTarget, policy: RetryPolicy = RetryPolicy(), log: TelemetryLog, deadline: Date) {
         self.home = home
         self.target = target
         self.policy = policy
@@ -23,7 +23,7 @@ public struct ErasureUploader: Sendable {
     }
 
     /// What one run did.
-    public enum Outcome: Sendable, Equatable {
+    package enum Outcome: Sendable, Equatable {
         /// No request, or one that landed earlier.
         case nothingPending
         /// Stored now (`alreadyStored`: the store had it from an attempt whose answer was lost).
@@ -32,7 +32,7 @@ public struct ErasureUploader: Sendable {
         case failed(String, fatal: Bool)
     }
 
-    public func run() async -> Outcome {
+    package func run() async -> Outcome {
         let record: ErasureRecord
         do {
             guard let loaded = try ErasureRecord.load(home: home), loaded.isPending else { return .nothingPending }

@@ -6,7 +6,7 @@ import TelemetryStore
 /// One flusher at a time: an exclusive `flock` on `flush.lock` in the telemetry home. The
 /// kernel releases it when the holder ends, even by `kill -9` or its own hard deadline, so a
 /// flusher that died never blocks the next one.
-public final class FlushLock {
+package final class FlushLock {
     private let fd: Int32
 
     private init(fd: Int32) {
@@ -14,7 +14,7 @@ public final class FlushLock {
     }
 
     /// The lock, or nil at once when another flusher holds it.
-    public static func acquire(home: TelemetryHome) throws -> FlushLock? {
+    package static func acquire(home: TelemetryHome) throws -> FlushLock? {
         try home.ensureExists()
         let fd: Int32
         switch SafeFile.openRegular(home.flushLockPath, flags: O_CREAT | O_RDWR) {
@@ -30,7 +30,7 @@ public final class FlushLock {
 
     /// The lock, waiting for another flusher to let go of it until `deadline`; nil if it still
     /// holds it then.
-    public static func acquire(home: TelemetryHome, waitingUntil deadline: Date) async throws -> FlushLock? {
+    package static func acquire(home: TelemetryHome, waitingUntil deadline: Date) async throws -> FlushLock? {
         while true {
             if let lock = try acquire(home: home) { return lock }
             if Date() >= deadline { return nil }

@@ -7,17 +7,17 @@ import TelemetryStore
 /// a flusher killed at any point re-sends the same key with the same bytes. Every PUT carries
 /// `If-None-Match: *` (write-once), and a 412 to the flusher's own sealed key means an earlier
 /// attempt landed: the batch counts as stored. It needs no permission but PutObject.
-public struct Flusher: Sendable {
-    public let spool: Spool
-    public let target: UploadTarget
-    public let limits: BatchLimits
-    public let policy: RetryPolicy
-    public let log: TelemetryLog
+package struct Flusher: Sendable {
+    package let spool: Spool
+    package let target: UploadTarget
+    package let limits: BatchLimits
+    package let policy: RetryPolicy
+    package let log: TelemetryLog
     /// Stop starting new requests after this moment; no request outlives it.
-    public let deadline: Date
-    public let clock: @Sendable () -> Date
+    package let deadline: Date
+    package let clock: @Sendable () -> Date
 
-    public init(
+    package init(
         spool: Spool, target: UploadTarget, limits: BatchLimits, policy: RetryPolicy = RetryPolicy(),
         log: TelemetryLog, deadline: Date, clock: @escaping @Sendable () -> Date = Date.init
     ) {
@@ -31,25 +31,25 @@ public struct Flusher: Sendable {
     }
 
     /// What one run did.
-    public struct Outcome: Sendable {
-        public var batches = 0
-        public var events = 0
-        public var bytes = 0
-        public var puts = 0
+    package struct Outcome: Sendable {
+        package var batches = 0
+        package var events = 0
+        package var bytes = 0
+        package var puts = 0
         /// Batches the store already held (412 to the conditional PUT): an earlier answer was lost.
-        public var alreadyStored = 0
+        package var alreadyStored = 0
         /// The clock offset in force at the end (seconds; 0: none).
-        public var clockOffset: TimeInterval = 0
+        package var clockOffset: TimeInterval = 0
         /// Why the run stopped early, as one line; nil when everything pending was sent.
-        public var failure: String?
+        package var failure: String?
         /// Whether the failure was a store's 4xx that retrying will not fix.
-        public var fatal = false
+        package var fatal = false
     }
 
     /// The header that reports events dropped at the spool's cap with the next upload.
-    public static let droppedHeader = "x-amz-meta-cfdev-dropped-events"
+    package static let droppedHeader = "x-amz-meta-cfdev-dropped-events"
 
-    public func run() async -> Outcome {
+    package func run() async -> Outcome {
         var outcome = Outcome()
         let startedMs = Int64(clock().timeIntervalSince1970 * 1000)
         let client = target.client(requestTimeout: requestTimeout(), clock: clock)

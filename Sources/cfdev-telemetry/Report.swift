@@ -161,14 +161,14 @@ struct Report: AsyncParsableCommand {
 }
 
 extension PeriodGranularity: ExpressibleByArgument {
-    public init?(argument: String) {
+    package init?(argument: String) {
         self.init(rawValue: argument.lowercased())
     }
 }
 
 extension ReportFormat: ExpressibleByArgument {
     /// `md` (or `markdown`), `csv`, `json`, `html`, in any case.
-    public init?(argument: String) {
+    package init?(argument: String) {
         let lower = argument.lowercased()
         self.init(rawValue: lower == "markdown" ? "md" : lower)
     }

@@ -5,10 +5,10 @@ import Glibc
 
 /// Runs real child processes for tests: with pipes (not a terminal), or on a pseudo
 /// terminal (stdin, stdout and stderr all a real pty, as when a person types `cf …`).
-public enum ChildRunner {
+package enum ChildRunner {
     /// Runs `path` with pipes for stdin/stdout/stderr (so it is not interactive), started
     /// the way a shell starts a command: empty signal mask, default signal dispositions.
-    public static func run(
+    package static func run(
         _ path: String, _ arguments: [String], environment: [String: String],
         stdin: Data = Data(), timeout: Double = 60
     ) throws -> ProcessResult {
@@ -66,7 +66,7 @@ public enum ChildRunner {
 
     /// Starts `path` like a shell would, with stdin, stdout and stderr on /dev/null, and
     /// does not wait for it: for tests that kill or poll the child themselves.
-    public static func spawnQuietly(_ path: String, _ arguments: [String], environment: [String: String]) throws -> pid_t {
+    package static func spawnQuietly(_ path: String, _ arguments: [String], environment: [String: String]) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -78,7 +78,7 @@ public enum ChildRunner {
 
     /// Starts `path` without waiting, its stdout and stderr appended to the files named (they
     /// may be the same), so that a test can watch what it says while it runs.
-    public static func spawnWritingTo(
+    package static func spawnWritingTo(
         stdout: String, stderr: String, _ path: String, _ arguments: [String], environment: [String: String],
         newProcessGroup: Bool = false
     ) throws -> pid_t {
@@ -95,7 +95,7 @@ public enum ChildRunner {
     /// (test threads block signals, which children would otherwise inherit).
     /// `newProcessGroup`: the child leads a process group of its own (pgid == pid), so that
     /// everything it forks can be signalled at once (`kill(-pid, …)`).
-    public static func spawnLikeAShell(
+    package static func spawnLikeAShell(
         _ path: String, _ arguments: [String], environment: [String: String],
         actions: inout posix_spawn_file_actions_t, newProcessGroup: Bool = false
     ) throws -> pid_t {
@@ -127,7 +127,7 @@ public enum ChildRunner {
 
     /// Runs `path` on a new pseudo terminal: `input` is typed into it (after `inputDelay`
     /// seconds), and everything the terminal showed is returned as `stdout`.
-    public static func runOnTerminal(
+    package static func runOnTerminal(
         _ path: String, _ arguments: [String], environment: [String: String],
         input: String = "", inputDelay: Double = 0, timeout: Double = 60
     ) throws -> ProcessResult {
@@ -184,7 +184,7 @@ public enum ChildRunner {
 
 /// Runs blocking work (child processes, boto3) on its own thread, so that the tests' 2-core
 /// cooperative pool stays free for the others.
-public func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+package func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
         let thread = Thread {
             do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }

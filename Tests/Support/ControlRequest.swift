@@ -6,10 +6,10 @@ import TelemetryStore
 
 /// A plain HTTP request to a test helper's control endpoint (moto's IAM and `/moto-api`, the
 /// fault proxy's `/__fault__/…`), over `S3Client.defaultHTTPClient`.
-public enum ControlRequest {
+package enum ControlRequest {
     /// Sends `method url` and returns the body of a 200 OK answer; any other status throws an
     /// error naming `what`, with the status and the answer.
-    public static func send(
+    package static func send(
         _ method: String, _ url: String, headers: [(String, String)] = [], body: Data? = nil, what: String,
         timeoutSeconds: Int64 = 30
     ) async throws -> Data {

@@ -4,15 +4,15 @@ import TelemetryStore
 /// `credential_stand_in.py` on a loopback port: the instance metadata, container and STS
 /// endpoints answering as `mode` says (`ok`, `expired`, `huge`, `malformed`, `stall`), with
 /// `keys` as the credentials it gives. `stop()` kills it.
-public final class CredentialStandIn: Sendable {
-    public let port: Int
+package final class CredentialStandIn: Sendable {
+    package let port: Int
     private let process: ProcessGroup
     private let directory: URL
 
-    public static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("credential_stand_in.py").path
+    package static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("credential_stand_in.py").path
 
     /// `keys.sessionToken`: nil gives "stand-in-session"; empty gives none (long-term keys).
-    public static func start(_ mode: String, keys: AWSCredentials, authorization: String? = nil) async throws -> CredentialStandIn {
+    package static func start(_ mode: String, keys: AWSCredentials, authorization: String? = nil) async throws -> CredentialStandIn {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("stand-in-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let process = try ProcessGroup(
@@ -29,14 +29,14 @@ public final class CredentialStandIn: Sendable {
     }
 
     /// `http://127.0.0.1:PORT`.
-    public var url: String { "http://127.0.0.1:\(port)" }
+    package var url: String { "http://127.0.0.1:\(port)" }
 
     /// The requests seen so far: `METHOD PATH token=… authorization=…`.
-    public func requests() -> [String] {
+    package func requests() -> [String] {
         process.logTail(lines: .max).split(separator: "\n").filter { $0.hasPrefix("REQUEST ") }.map { String($0.dropFirst(8)) }
     }
 
-    public func stop() {
+    package func stop() {
         process.kill()
         try? FileManager.default.removeItem(at: directory)
     }

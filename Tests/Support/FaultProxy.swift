@@ -4,30 +4,30 @@ import Foundation
 /// scripted action (pass, 503 SlowDown, 500, 429, drop before/after forwarding, stall, delay,
 /// clock-skew check…; see the script's docstring) and logs what happened to each.
 /// `try await FaultProxy.with(server) { proxy in … }` stops it whatever the body does.
-public final class FaultProxy: Sendable {
+package final class FaultProxy: Sendable {
     /// One request as the proxy saw it.
-    public struct Entry: Decodable, Sendable {
-        public var n: Int
-        public var method: String
+    package struct Entry: Decodable, Sendable {
+        package var n: Int
+        package var method: String
         /// The raw request target (path and query, percent-encoded as sent).
-        public var path: String
-        public var action: String
+        package var path: String
+        package var action: String
         /// What was answered (or what the server answered, for drop-after / stall-after); nil if nothing.
-        public var status: Int?
+        package var status: Int?
         /// Hex MD5 of the request body.
-        public var md5: String
+        package var md5: String
         /// Whether the action ran to its end (false when the client went away mid-way).
-        public var done: Bool
+        package var done: Bool
         /// The request's `If-None-Match` header, if any.
-        public var ifNoneMatch: String?
+        package var ifNoneMatch: String?
         /// The request line and headers as received (Latin-1).
-        public var head: String
+        package var head: String
         /// For streamed answers (`big200`, `body-drip`): body bytes written before the client went away.
-        public var sent: Int?
+        package var sent: Int?
         /// For streamed answers: what the real server answered to the forwarded request.
-        public var upstreamStatus: Int?
+        package var upstreamStatus: Int?
         /// For streamed answers: true once streaming stopped (the client went away, or all was sent).
-        public var ended: Bool?
+        package var ended: Bool?
 
         enum CodingKeys: String, CodingKey {
             case n, method, path, action, status, md5, done, sent, ended, head
@@ -38,18 +38,18 @@ public final class FaultProxy: Sendable {
 
     private struct Log: Decodable { var requests: [Entry] }
 
-    public let port: Int
+    package let port: Int
     private let process: ProcessGroup
     private let directory: URL
 
     /// `http://127.0.0.1:PORT`: the endpoint to give the flusher.
-    public var url: String { "http://127.0.0.1:\(port)" }
+    package var url: String { "http://127.0.0.1:\(port)" }
 
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("fault_proxy.py")
 
     /// Starts a proxy to `server`, runs `body`, stops the proxy.
-    public static func with<T>(_ server: S3TestServer, _ body: (FaultProxy) async throws -> T) async throws -> T {
+    package static func with<T>(_ server: S3TestServer, _ body: (FaultProxy) async throws -> T) async throws -> T {
         let proxy = try await FaultProxy(upstreamPort: server.url.port!)
         defer { proxy.stop() }
         return try await body(proxy)
@@ -75,23 +75,23 @@ public final class FaultProxy: Sendable {
 
     /// Replaces the script (and clears the log): `actions` for the next requests whose method is
     /// in `methods`, in order, then `fallback` for the rest.
-    public func script(_ actions: [String], default fallback: String = "pass", methods: [String] = ["PUT"]) async throws {
+    package func script(_ actions: [String], default fallback: String = "pass", methods: [String] = ["PUT"]) async throws {
         let body = try JSONSerialization.data(withJSONObject: ["actions": actions, "default": fallback, "methods": methods])
         _ = try await control("POST", "/__fault__/script", body: body)
     }
 
     /// Lets the requests the `hold` action keeps go on to the server.
-    public func release() async throws {
+    package func release() async throws {
         _ = try await control("POST", "/__fault__/release", body: Data("{}".utf8))
     }
 
     /// Every request since the last `script`, in arrival order.
-    public func log() async throws -> [Entry] {
+    package func log() async throws -> [Entry] {
         try JSONDecoder().decode(Log.self, from: try await control("GET", "/__fault__/log")).requests
     }
 
     /// Waits (bounded) until `predicate` holds for the log; returns the log then.
-    public func waitForLog(timeout: TimeInterval = 20, _ predicate: ([Entry]) -> Bool) async throws -> [Entry] {
+    package func waitForLog(timeout: TimeInterval = 20, _ predicate: ([Entry]) -> Bool) async throws -> [Entry] {
         let deadline = Date().addingTimeInterval(timeout)
         var entries = try await log()
         while !predicate(entries) && Date() < deadline {
@@ -101,7 +101,7 @@ public final class FaultProxy: Sendable {
         return entries
     }
 
-    public func stop() {
+    package func stop() {
         process.kill()
         try? FileManager.default.removeItem(at: directory)
     }

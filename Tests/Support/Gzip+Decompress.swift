@@ -8,7 +8,7 @@ import Foundation
 extension Gzip {
     /// Inflates gzip data (one member or several concatenated, as `gzip -dc` does; zlib-wrapped
     /// data is accepted too). Throws `GzipError` on anything damaged or incomplete.
-    public static func decompress(_ data: Data) throws -> Data {
+    package static func decompress(_ data: Data) throws -> Data {
         let input = [UInt8](data)
         guard !input.isEmpty else { throw GzipError.truncated }
         var stream = z_stream()

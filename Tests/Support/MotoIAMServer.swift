@@ -8,24 +8,24 @@ import TelemetryStore
 /// STS serves AssumeRole (trust policies checked) and AssumeRoleWithWebIdentity (unsigned). The
 /// first calls (unchecked) make an admin user allowed everything, whose keys make the bucket,
 /// roles and users of a test. `stop()` kills the server's process group.
-public final class MotoIAMServer: Sendable {
+package final class MotoIAMServer: Sendable {
     /// `http://127.0.0.1:PORT`: S3, IAM and STS.
-    public let url: URL
-    public let admin: AWSCredentials
-    public let bucket: String
-    public let region = "us-east-1"
+    package let url: URL
+    package let admin: AWSCredentials
+    package let bucket: String
+    package let region = "us-east-1"
     private let process: ProcessGroup
     private let directory: URL
 
     /// The launcher beside this file.
-    public static let launcher = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("moto_iam_server.py").path
+    package static let launcher = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("moto_iam_server.py").path
 
     /// A role anyone may assume, with a web identity token too.
-    public static let openTrust =
+    package static let openTrust =
         #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":["sts:AssumeRole","sts:AssumeRoleWithWebIdentity"]}]}"#
 
     /// Starts the server (≤ 180 s), makes the admin and the bucket.
-    public static func start(bucket: String = "telemetry-iam") async throws -> MotoIAMServer {
+    package static func start(bucket: String = "telemetry-iam") async throws -> MotoIAMServer {
         guard S3TestServer.isInstalled(.moto) else { throw ProcessGroupError(message: "moto_server not found on PATH") }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("moto-iam-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -71,23 +71,23 @@ public final class MotoIAMServer: Sendable {
     }
 
     /// Kills the server and removes its directory. Idempotent.
-    public func stop() {
+    package func stop() {
         process.kill()
         try? FileManager.default.removeItem(at: directory)
     }
 
     /// The server's log so far (last lines).
-    public func logTail(lines: Int = 40) -> String { process.logTail(lines: lines) }
+    package func logTail(lines: Int = 40) -> String { process.logTail(lines: lines) }
 
     static let allowAll = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#
 
     /// An S3 client of this server's bucket (or another) with `credentials` (fixed or a provider).
-    public func client(_ credentials: any AWSCredentialsProvider, bucket: String? = nil) throws -> S3Client {
+    package func client(_ credentials: any AWSCredentialsProvider, bucket: String? = nil) throws -> S3Client {
         S3Client(endpoint: try S3Endpoint(url: url, bucket: bucket ?? self.bucket, region: region), credentials: credentials)
     }
 
     /// A role with `policy` (a JSON policy document) that anyone may assume; its ARN.
-    public func createRole(_ name: String, policy: String, trust: String = MotoIAMServer.openTrust) async throws -> String {
+    package func createRole(_ name: String, policy: String, trust: String = MotoIAMServer.openTrust) async throws -> String {
         let answer = try await iam(["Action": "CreateRole", "RoleName": name, "AssumeRolePolicyDocument": trust])
         _ = try await iam(["Action": "PutRolePolicy", "RoleName": name, "PolicyName": name, "PolicyDocument": policy])
         guard let arn = Self.find(answer, "Arn")?.text else { throw ProcessGroupError(message: "moto CreateRole: no Arn") }
@@ -95,7 +95,7 @@ public final class MotoIAMServer: Sendable {
     }
 
     /// A user with `policy` (nil: none) and its access key.
-    public func createUser(_ name: String, policy: String?) async throws -> AWSCredentials {
+    package func createUser(_ name: String, policy: String?) async throws -> AWSCredentials {
         _ = try await iam(["Action": "CreateUser", "UserName": name])
         let key = try await iam(["Action": "CreateAccessKey", "UserName": name])
         if let policy {
@@ -108,12 +108,12 @@ public final class MotoIAMServer: Sendable {
     }
 
     /// An IAM call signed with the admin's keys.
-    public func iam(_ parameters: [String: String]) async throws -> S3XMLElement {
+    package func iam(_ parameters: [String: String]) async throws -> S3XMLElement {
         try await Self.iam(url, parameters, as: admin)
     }
 
     /// Temporary credentials of `roleARN`, assumed with `credentials` (STS AssumeRole, signed).
-    public func assumeRole(_ roleARN: String, as credentials: AWSCredentials) async throws -> AWSCredentials {
+    package func assumeRole(_ roleARN: String, as credentials: AWSCredentials) async throws -> AWSCredentials {
         let answer = try await Self.post(
             url, ["Action": "AssumeRole", "Version": "2011-06-15", "RoleArn": roleARN, "RoleSessionName": "test-session"], as: credentials,
             service: "sts")

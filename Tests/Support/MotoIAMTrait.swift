@@ -2,10 +2,10 @@ import Testing
 
 extension MotoIAMServer {
     /// The server of the enclosing `.motoIAMServer` suite.
-    @TaskLocal public static var current: MotoIAMServer?
+    @TaskLocal package static var current: MotoIAMServer?
 
     /// The current suite's server; fails the test when none is in scope.
-    public static func requireCurrent() throws -> MotoIAMServer {
+    package static func requireCurrent() throws -> MotoIAMServer {
         guard let current else { throw ProcessGroupError(message: "no moto IAM server in scope: add .motoIAMServer to the suite") }
         return current
     }
@@ -13,10 +13,10 @@ extension MotoIAMServer {
 
 /// A suite trait that starts one `MotoIAMServer` for the whole suite (its tests share it, each
 /// with its own roles, users and key prefix) and stops it after the suite.
-public struct MotoIAMTrait: SuiteTrait, TestScoping {
-    public var isRecursive: Bool { false }
+package struct MotoIAMTrait: SuiteTrait, TestScoping {
+    package var isRecursive: Bool { false }
 
-    public func provideScope(
+    package func provideScope(
         for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
     ) async throws {
         let server = try await MotoIAMServer.start()
@@ -27,5 +27,5 @@ public struct MotoIAMTrait: SuiteTrait, TestScoping {
 
 extension Trait where Self == MotoIAMTrait {
     /// Runs the suite against one moto with IAM enforced, on loopback.
-    public static var motoIAMServer: Self { MotoIAMTrait() }
+    package static var motoIAMServer: Self { MotoIAMTrait() }
 }

@@ -6,15 +6,15 @@ import Glibc
 
 /// A child started like a shell starts a command, but in its own process group (pgid == pid),
 /// stdout and stderr to a log file, so that `kill()` takes down everything it forked.
-public final class ProcessGroup: @unchecked Sendable {
-    public let pid: pid_t
-    public let logFile: URL
+package final class ProcessGroup: @unchecked Sendable {
+    package let pid: pid_t
+    package let logFile: URL
     private let lock = NSLock()
     private var exitStatus: Int32?
 
     /// Looks `executable` up in PATH unless it contains a `/`. `environment` is this process's
     /// environment with these changes: a nil value removes the variable.
-    public init(executable: String, arguments: [String], environment: [String: String?] = [:], logFile: URL) throws {
+    package init(executable: String, arguments: [String], environment: [String: String?] = [:], logFile: URL) throws {
         guard let path = executable.contains("/") ? executable : Self.executablePath(executable) else {
             throw ProcessGroupError(message: "cannot start \(executable): not found on PATH")
         }
@@ -30,7 +30,7 @@ public final class ProcessGroup: @unchecked Sendable {
     }
 
     /// Where `name` is on PATH, if it is.
-    public static func executablePath(_ name: String) -> String? {
+    package static func executablePath(_ name: String) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
         for directory in path.split(separator: ":") {
             let candidate = "\(directory)/\(name)"
@@ -40,7 +40,7 @@ public final class ProcessGroup: @unchecked Sendable {
     }
 
     /// Whether the leader is still running (reaps it if it ended).
-    public var isRunning: Bool {
+    package var isRunning: Bool {
         lock.withLock {
             guard exitStatus == nil else { return false }
             var status: Int32 = 0
@@ -57,7 +57,7 @@ public final class ProcessGroup: @unchecked Sendable {
     }
 
     /// SIGKILL to the whole group, then reaps the leader. Idempotent.
-    public func kill() {
+    package func kill() {
         _ = signalGroup(pid, SIGKILL)
         lock.withLock {
             guard exitStatus == nil else { return }
@@ -70,7 +70,7 @@ public final class ProcessGroup: @unchecked Sendable {
     /// Waits (at most `timeout` seconds) for a `PORT N` line in the log, as the test scripts
     /// print once they listen on a port the kernel chose; kills the group and throws, naming
     /// `what` and the log's tail, when none comes.
-    public func announcedPort(_ what: String, timeout: TimeInterval = 15) async throws -> Int {
+    package func announcedPort(_ what: String, timeout: TimeInterval = 15) async throws -> Int {
         let deadline = Date().addingTimeInterval(timeout)
         // The log is read once more after each wait, the deadline checked only then (on a loaded
         // machine a wait of 50 ms can last far longer).
@@ -88,7 +88,7 @@ public final class ProcessGroup: @unchecked Sendable {
     }
 
     /// The last `lines` lines of the log, for failure messages.
-    public func logTail(lines: Int = 20) -> String {
+    package func logTail(lines: Int = 20) -> String {
         let text = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
         return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
     }
@@ -98,18 +98,18 @@ public final class ProcessGroup: @unchecked Sendable {
 private func signalGroup(_ pgid: pid_t, _ signal: Int32) -> Int32 { kill(-pgid, signal) }
 
 /// What the test harness (servers, proxies, sockets) says when it cannot do its part.
-public struct ProcessGroupError: Error, CustomStringConvertible {
-    public var message: String
-    public var description: String { message }
+package struct ProcessGroupError: Error, CustomStringConvertible {
+    package var message: String
+    package var description: String { message }
 
-    public init(message: String) { self.message = message }
+    package init(message: String) { self.message = message }
 }
 
 /// TCP sockets on 127.0.0.1, close-on-exec (a child another test spawns meanwhile does not
 /// inherit them, and so cannot keep a port bound after the test closed it).
-public enum LoopbackSocket {
+package enum LoopbackSocket {
     /// A socket bound to a port the kernel chose, listening when `backlog` is given.
-    public static func bound(listening backlog: Int32? = nil) throws -> (fd: Int32, port: Int) {
+    package static func bound(listening backlog: Int32? = nil) throws -> (fd: Int32, port: Int) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw ProcessGroupError(message: "socket(): \(String(cString: strerror(errno)))") }
         var address = loopback(port: 0)
@@ -129,7 +129,7 @@ public enum LoopbackSocket {
     }
 
     /// Whether something accepts connections on `port`.
-    public static func canConnect(port: Int) -> Bool {
+    package static func canConnect(port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
@@ -153,12 +153,12 @@ public enum LoopbackSocket {
 /// Free TCP ports on 127.0.0.1, chosen by the kernel; the sockets are held until `release()`, and
 /// a port is never handed out twice in this process (the kernel would readily give a just-released
 /// port to the next allocation, before the server meant to have it has bound it).
-public struct FreePorts {
-    public let ports: [Int]
+package struct FreePorts {
+    package let ports: [Int]
     private let sockets: [Int32]
     private static let issued = LockedPorts()
 
-    public init(count: Int) throws {
+    package init(count: Int) throws {
         var ports: [Int] = []
         var sockets: [Int32] = []
         var rejected: [Int32] = []
@@ -183,14 +183,14 @@ public struct FreePorts {
 
     /// One port, released at once: for a server started right away, or an endpoint where
     /// nothing listens.
-    public static func one() throws -> Int {
+    package static func one() throws -> Int {
         let free = try FreePorts(count: 1)
         free.release()
         return free.ports[0]
     }
 
     /// Closes the placeholder sockets: call right before starting the server.
-    public func release() { sockets.forEach { close($0) } }
+    package func release() { sockets.forEach { close($0) } }
 }
 
 /// The ports `FreePorts` has handed out in this process.

@@ -1,9 +1,9 @@
 /// What a finished child process left: its status and output.
-public struct ProcessResult: Sendable {
+package struct ProcessResult: Sendable {
     /// Exit code, or 128 + signal when it died of one.
-    public var status: Int32
+    package var status: Int32
     /// The signal that ended it, if any.
-    public var signal: Int32?
-    public var stdout: String
-    public var stderr: String
+    package var signal: Int32?
+    package var stdout: String
+    package var stderr: String
 }

@@ -2,8 +2,8 @@ import Foundation
 
 /// Finds the built `cf` shim and `cfdev-telemetry` executables for tests that run them as
 /// real child processes: `CFDEV_TELEMETRY_BIN_DIR`, else beside the test bundle.
-public enum ProductLocator {
-    public static var binDirectory: String {
+package enum ProductLocator {
+    package static var binDirectory: String {
         if let dir = ProcessInfo.processInfo.environment["CFDEV_TELEMETRY_BIN_DIR"], !dir.isEmpty { return dir }
         var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
         for _ in 0..<4 {
@@ -14,11 +14,11 @@ public enum ProductLocator {
             .deletingLastPathComponent().appendingPathComponent(".build/debug").path
     }
 
-    public static var shim: String { binDirectory + "/cf" }
-    public static var cli: String { binDirectory + "/cfdev-telemetry" }
+    package static var shim: String { binDirectory + "/cf" }
+    package static var cli: String { binDirectory + "/cfdev-telemetry" }
 
     /// The repository's `Fixtures/` folder.
-    public static var fixtures: String {
+    package static var fixtures: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Fixtures").path
     }

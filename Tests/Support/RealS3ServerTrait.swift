@@ -2,10 +2,10 @@ import Testing
 
 extension S3TestServer {
     /// The server of the enclosing `.realS3Server(kind)` suite.
-    @TaskLocal public static var current: S3TestServer?
+    @TaskLocal package static var current: S3TestServer?
 
     /// The current suite's server; fails the test when none is in scope.
-    public static func requireCurrent() throws -> S3TestServer {
+    package static func requireCurrent() throws -> S3TestServer {
         guard let current else {
             throw ProcessGroupError(message: "no S3 server in scope: add .realS3Server(kind) to the suite")
         }
@@ -16,13 +16,13 @@ extension S3TestServer {
 /// A suite trait that starts one real S3 server of `kind` for the whole suite, exposes it as
 /// `S3TestServer.current` to its tests, and stops it after the suite (the tests share it, so
 /// each uses its own key prefix).
-public struct RealS3ServerTrait: SuiteTrait, TestScoping {
-    public let kind: S3ServerKind
+package struct RealS3ServerTrait: SuiteTrait, TestScoping {
+    package let kind: S3ServerKind
     /// See `S3TestServer.start`.
-    public let motoChecksSignatures: Bool
-    public var isRecursive: Bool { false }
+    package let motoChecksSignatures: Bool
+    package var isRecursive: Bool { false }
 
-    public func provideScope(
+    package func provideScope(
         for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
     ) async throws {
         try await S3TestServer.with(kind, motoChecksSignatures: motoChecksSignatures) { server in
@@ -34,7 +34,7 @@ public struct RealS3ServerTrait: SuiteTrait, TestScoping {
 extension Trait where Self == RealS3ServerTrait {
     /// Runs the suite against one real server of `kind`, started on loopback for it
     /// (`motoChecksSignatures`: see `S3TestServer.start`).
-    public static func realS3Server(_ kind: S3ServerKind, motoChecksSignatures: Bool = true) -> Self {
+    package static func realS3Server(_ kind: S3ServerKind, motoChecksSignatures: Bool = true) -> Self {
         RealS3ServerTrait(kind: kind, motoChecksSignatures: motoChecksSignatures)
     }
 }

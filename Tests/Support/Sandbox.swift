@@ -4,13 +4,13 @@ import TelemetryCore
 /// A private world for one test: a temporary HOME with its own telemetry home, CF CLI
 /// config, machine ID, and a stand-in for the real `cf` (a shell script that logs its
 /// arguments, copies stdin to a file if asked, and exits with `FAKE_CF_EXIT`).
-public final class Sandbox: @unchecked Sendable {
-    public let root: String
-    public let binDir: String
-    public let shimDir: String
-    public let machineIDFile: String
+package final class Sandbox: @unchecked Sendable {
+    package let root: String
+    package let binDir: String
+    package let shimDir: String
+    package let machineIDFile: String
 
-    public init(machineID: String = "0123456789abcdef0123456789abcdef", target: String? = "https://api.dev.cfdev.sh") throws {
+    package init(machineID: String = "0123456789abcdef0123456789abcdef", target: String? = "https://api.dev.cfdev.sh") throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("cfdev-telemetry-tests")
         try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
         root = base.appendingPathComponent(UUID().uuidString.prefix(8).lowercased()).path
@@ -32,18 +32,18 @@ public final class Sandbox: @unchecked Sendable {
         rmdir((root as NSString).deletingLastPathComponent)
     }
 
-    public var home: String { root + "/home" }
-    public var telemetryHome: TelemetryHome { TelemetryHome(directory: home + "/.cfdev/telemetry") }
-    public var fakeCFLog: String { root + "/fake-cf.log" }
+    package var home: String { root + "/home" }
+    package var telemetryHome: TelemetryHome { TelemetryHome(directory: home + "/.cfdev/telemetry") }
+    package var fakeCFLog: String { root + "/fake-cf.log" }
 
     /// Writes an executable with a close-on-exec descriptor, so that a child another test
     /// spawns meanwhile cannot hold it open for writing (which makes `exec` fail, ETXTBSY).
-    public static func writeExecutable(_ path: String, _ text: String) throws {
+    package static func writeExecutable(_ path: String, _ text: String) throws {
         try writeExecutable(path, bytes: Array(text.utf8))
     }
 
     /// The same for bytes (a copy of a binary).
-    public static func writeExecutable(_ path: String, bytes: [UInt8]) throws {
+    package static func writeExecutable(_ path: String, bytes: [UInt8]) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
         guard fd >= 0 else { throw POSIXError(.EACCES) }
         let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
@@ -52,18 +52,18 @@ public final class Sandbox: @unchecked Sendable {
     }
 
     /// Points the CF CLI config at `target`.
-    public func setTarget(_ target: String) throws {
+    package func setTarget(_ target: String) throws {
         try "{\"ConfigVersion\":3,\"Target\":\"\(target)\",\"APIVersion\":\"3.100.0\"}"
             .write(toFile: home + "/.cf/config.json", atomically: true, encoding: .utf8)
     }
 
     /// Saves a consent state as the user's answer would.
-    public func setConsent(_ state: ConsentState) throws {
+    package func setConsent(_ state: ConsentState) throws {
         try ConsentStore(home: telemetryHome).save(state)
     }
 
     /// The environment of a user shell: PATH with the shim first, then the real `cf`.
-    public func environment(_ extra: [String: String] = [:]) -> [String: String] {
+    package func environment(_ extra: [String: String] = [:]) -> [String: String] {
         var env: [String: String] = [
             "HOME": home,
             "PATH": "\(shimDir):\(binDir):/usr/bin:/bin",
@@ -81,7 +81,7 @@ public final class Sandbox: @unchecked Sendable {
     }
 
     /// Runs `cf ARGS` through the shim on a real terminal.
-    public func cfOnTerminal(
+    package func cfOnTerminal(
         _ arguments: [String], env extra: [String: String] = [:], input: String = "",
         inputDelay: Double = 0
     ) throws -> ProcessResult {
@@ -89,17 +89,17 @@ public final class Sandbox: @unchecked Sendable {
     }
 
     /// Runs `cf ARGS` through the shim with pipes (not interactive).
-    public func cfWithPipes(_ arguments: [String], env extra: [String: String] = [:], stdin: Data = Data()) throws -> ProcessResult {
+    package func cfWithPipes(_ arguments: [String], env extra: [String: String] = [:], stdin: Data = Data()) throws -> ProcessResult {
         try ChildRunner.run(shimDir + "/cf", arguments, environment: environment(extra), stdin: stdin)
     }
 
     /// Runs `cfdev-telemetry ARGS`.
-    public func cli(_ arguments: [String], env extra: [String: String] = [:]) throws -> ProcessResult {
+    package func cli(_ arguments: [String], env extra: [String: String] = [:]) throws -> ProcessResult {
         try ChildRunner.run(ProductLocator.cli, arguments, environment: environment(extra))
     }
 
     /// Waits (bounded) until at least `count` events are pending, for background recording.
-    public func waitForPendingEvents(_ count: Int, timeout: Double = 15) throws -> [[String: Any]] {
+    package func waitForPendingEvents(_ count: Int, timeout: Double = 15) throws -> [[String: Any]] {
         let deadline = Date().addingTimeInterval(timeout)
         var events = try pendingEvents()
         while events.count < count && Date() < deadline {
@@ -110,7 +110,7 @@ public final class Sandbox: @unchecked Sendable {
     }
 
     /// The pending envelopes, parsed from `cfdev-telemetry show --json`.
-    public func pendingEvents() throws -> [[String: Any]] {
+    package func pendingEvents() throws -> [[String: Any]] {
         let result = try cli(["show", "--json"])
         return result.stdout.split(separator: "\n").compactMap {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
@@ -118,7 +118,7 @@ public final class Sandbox: @unchecked Sendable {
     }
 
     /// Every byte of every file in the telemetry home (database, WAL, log…), for leak checks.
-    public func telemetryFilesContents() -> Data {
+    package func telemetryFilesContents() -> Data {
         var all = Data()
         let dir = telemetryHome.directory
         for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] {

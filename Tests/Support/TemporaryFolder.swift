@@ -2,10 +2,10 @@ import Foundation
 
 /// A folder under the temporary directory that is deleted, with everything in it, when the
 /// last reference to it goes (a test suite's instance, say): tests leave nothing behind.
-public final class TemporaryFolder: @unchecked Sendable {
-    public let path: String
+package final class TemporaryFolder: @unchecked Sendable {
+    package let path: String
 
-    public init(_ prefix: String) {
+    package init(_ prefix: String) {
         path = FileManager.default.temporaryDirectory.appendingPathComponent(prefix + "-" + UUID().uuidString.prefix(8).lowercased()).path
     }
 

@@ -16,45 +16,45 @@ import TelemetryCore
 /// credentials are fetched once here, so a broken source fails before any work, and temporary
 /// ones are fetched again before they expire (`RefreshingCredentials`). The client side's
 /// uploads never come here.
-public struct AWSCredentialChain: Sendable {
+package struct AWSCredentialChain: Sendable {
     /// The source found: credentials for the S3 client, a description for `doctor`, and the
     /// profile's region (used when no region is set otherwise).
-    public struct Resolved: Sendable {
-        public let provider: any AWSCredentialsProvider
-        public let source: String
-        public let region: String?
+    package struct Resolved: Sendable {
+        package let provider: any AWSCredentialsProvider
+        package let source: String
+        package let region: String?
     }
 
     /// Keys from the environment or the settings, and where they came from (`AWS_ACCESS_KEY_ID`).
-    public var keys: (credentials: AWSCredentials, origin: String)?
+    package var keys: (credentials: AWSCredentials, origin: String)?
     /// `--profile`.
-    public var profileFlag: String?
+    package var profileFlag: String?
     /// A region set by a flag, variable or settings file (nil: the profile's, else us-east-1).
-    public var region: String?
-    public var environment: [String: String]
+    package var region: String?
+    package var environment: [String: String]
     /// The settings' `ca_bundle`, trusted for STS too.
-    public var caBundle: String?
+    package var caBundle: String?
     /// Plain HTTP to STS at a non-loopback host (`allow_http`).
-    public var allowHTTP = false
-    public var clock: @Sendable () -> Date = Date.init
+    package var allowHTTP = false
+    package var clock: @Sendable () -> Date = Date.init
     /// Time limits: STS, and the container and metadata endpoints (short, as the SDKs').
-    public var stsTimeout: TimeInterval = 15
-    public var localEndpointTimeout: TimeInterval = 2
+    package var stsTimeout: TimeInterval = 15
+    package var localEndpointTimeout: TimeInterval = 2
     /// The longest a `credential_process` may run.
-    public var processTimeout: TimeInterval = 60
+    package var processTimeout: TimeInterval = 60
 
-    public init(environment: [String: String]) {
+    package init(environment: [String: String]) {
         self.environment = environment
     }
 
     /// The source named when no source is configured.
-    public static let nothingFound = "no AWS credentials found"
+    package static let nothingFound = "no AWS credentials found"
 
     /// The most a web identity token file may hold.
     static let maxTokenBytes = 64 << 10
 
     /// The first configured source, its credentials fetched once.
-    public func resolve() async throws -> Resolved {
+    package func resolve() async throws -> Resolved {
         if profileFlag == nil, let keys {
             return Resolved(provider: keys.credentials, source: "keys from \(keys.origin)", region: nil)
         }

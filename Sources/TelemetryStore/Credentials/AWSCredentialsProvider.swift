@@ -3,27 +3,27 @@ import Foundation
 /// Where a signed request's credentials come from: fixed keys, or a source of temporary
 /// credentials (STS, a credential process, a container or instance role) fetched again before
 /// they expire (`RefreshingCredentials`).
-public protocol AWSCredentialsProvider: Sendable {
+package protocol AWSCredentialsProvider: Sendable {
     /// Credentials good for the next request; a failure is one line naming the source.
     func credentials() async throws -> AWSCredentials
 }
 
 extension AWSCredentials: AWSCredentialsProvider {
     /// Fixed keys are their own source.
-    public func credentials() async throws -> AWSCredentials { self }
+    package func credentials() async throws -> AWSCredentials { self }
 }
 
 /// A credential source that failed: one line naming the source and what went wrong
 /// (`credential_process for profile "ci": printed more than 64 KiB`).
-public struct CredentialSourceError: Error, CustomStringConvertible, Equatable {
+package struct CredentialSourceError: Error, CustomStringConvertible, Equatable {
     /// The source, as `AWSCredentialChain` names it.
-    public let source: String
-    public let problem: String
+    package let source: String
+    package let problem: String
 
-    public init(_ source: String, _ problem: String) {
+    package init(_ source: String, _ problem: String) {
         self.source = source
         self.problem = problem
     }
 
-    public var description: String { "\(source): \(problem)" }
+    package var description: String { "\(source): \(problem)" }
 }

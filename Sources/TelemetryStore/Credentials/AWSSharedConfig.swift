@@ -6,18 +6,18 @@ import TelemetryCore
 /// not a profile), or the files named by `AWS_SHARED_CREDENTIALS_FILE` and `AWS_CONFIG_FILE`.
 /// Each is read bounded (`maxFileBytes`); a missing file is an empty one. A profile's settings
 /// are its config-file section with its credentials-file section on top.
-public struct AWSSharedConfig: Sendable {
+package struct AWSSharedConfig: Sendable {
     /// The most either file may hold.
-    public static let maxFileBytes = 1 << 20
+    package static let maxFileBytes = 1 << 20
 
-    public let credentialsPath: String
-    public let configPath: String
+    package let credentialsPath: String
+    package let configPath: String
     let credentialsSections: [String: [String: String]]
     let configSections: [String: [String: String]]
 
     /// Reads both files; a file that is there but unreadable, not a regular file or too large
     /// is a one-line error naming it.
-    public init(environment: [String: String]) throws {
+    package init(environment: [String: String]) throws {
         let home = environment["HOME"] ?? NSHomeDirectory()
         func path(_ variable: String, _ fallback: String) -> String {
             guard let value = environment[variable], !value.isEmpty else { return home + "/.aws/" + fallback }
@@ -30,7 +30,7 @@ public struct AWSSharedConfig: Sendable {
     }
 
     /// The settings of profile `name` (keys lower-cased), or nil when neither file has it.
-    public func profile(_ name: String) -> AWSProfile? {
+    package func profile(_ name: String) -> AWSProfile? {
         let configName = name == "default" ? "default" : "profile " + name
         let fromConfig = configSections[configName]
         let fromCredentials = credentialsSections[name]
@@ -41,7 +41,7 @@ public struct AWSSharedConfig: Sendable {
 
     /// Why profile `name` was not found, in one line (naming both files, and the config
     /// file's `[name]` that should be `[profile name]`).
-    public func missingProfile(_ name: String) -> String {
+    package func missingProfile(_ name: String) -> String {
         var text = "profile \"\(DisplayText.sanitized(name, limit: 60))\" is in neither \(DisplayText.sanitized(credentialsPath)) nor \(DisplayText.sanitized(configPath))"
         if name != "default" && configSections[name] != nil {
             text += " (the config file has [\(DisplayText.sanitized(name, limit: 60))]: there it must be written [profile \(DisplayText.sanitized(name, limit: 60))])"
@@ -86,18 +86,18 @@ public struct AWSSharedConfig: Sendable {
 
 /// One profile's settings (`region`, `aws_access_key_id`, `role_arn`, `source_profile`,
 /// `credential_process`, `web_identity_token_file`, …), keys lower-cased.
-public struct AWSProfile: Sendable, Equatable {
-    public let name: String
-    public let settings: [String: String]
+package struct AWSProfile: Sendable, Equatable {
+    package let name: String
+    package let settings: [String: String]
     /// Whether the keys come from the credentials file (named as the source).
     let credentialsFileHasKeys: Bool
 
     /// A setting's value, nil when absent or empty.
-    public subscript(_ key: String) -> String? {
+    package subscript(_ key: String) -> String? {
         guard let value = settings[key], !value.isEmpty else { return nil }
         return value
     }
 
     /// `profile "ci"`.
-    public var label: String { "profile \"\(DisplayText.sanitized(name, limit: 60))\"" }
+    package var label: String { "profile \"\(DisplayText.sanitized(name, limit: 60))\"" }
 }

@@ -6,23 +6,23 @@ import TelemetryCore
 /// compaction never signs with expired keys. Concurrent callers share one fetch. A refresh that
 /// fails while the credentials in hand have time left keeps them and tries again later.
 /// Credentials already expired when they arrive are refused, naming the source.
-public actor RefreshingCredentials: AWSCredentialsProvider {
+package actor RefreshingCredentials: AWSCredentialsProvider {
     /// The source, as named in errors and by `doctor`.
-    public nonisolated let source: String
+    package nonisolated let source: String
     /// The most time before expiry at which credentials are fetched again.
-    public static let maxMargin: TimeInterval = 300
+    package static let maxMargin: TimeInterval = 300
     /// After a failed refresh, the credentials in hand are used this long before the next try
     /// (while they have more than this left; otherwise the failure is thrown).
-    public static let retryAfterFailure: TimeInterval = 30
+    package static let retryAfterFailure: TimeInterval = 30
     private let fetch: @Sendable () async throws -> AWSCredentials
     private let clock: @Sendable () -> Date
     private var current: AWSCredentials?
     private var refreshAt: Date?
     private var inFlight: Task<AWSCredentials, any Error>?
     /// How many times credentials were fetched.
-    public private(set) var fetches = 0
+    package private(set) var fetches = 0
 
-    public init(
+    package init(
         source: String, clock: @escaping @Sendable () -> Date = Date.init,
         fetch: @escaping @Sendable () async throws -> AWSCredentials
     ) {
@@ -31,7 +31,7 @@ public actor RefreshingCredentials: AWSCredentialsProvider {
         self.fetch = fetch
     }
 
-    public func credentials() async throws -> AWSCredentials {
+    package func credentials() async throws -> AWSCredentials {
         if let current, refreshAt.map({ clock() < $0 }) ?? true { return current }
         if let inFlight { return try await inFlight.value }
         let task = Task { try await fetch() }
