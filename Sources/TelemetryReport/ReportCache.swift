@@ -23,7 +23,7 @@ import TelemetryRules
 /// that. A key file that is not 32 bytes, or that others could read, is replaced by a new key
 /// (every row is then read again); one that is a link, not a regular file or another user's is
 /// a one-line error.
-package final class ReportCache: @unchecked Sendable {
+package final class ReportCache: Sendable {
     /// Bumped whenever what a partial holds, or how a line is judged, or the table, changes: an
     /// older cache is then emptied, since its partials would not be what a cold run reads.
     /// 2: rows carry a MAC. 3: partials carry erased events; rows carry the erasure variant.
@@ -37,7 +37,9 @@ package final class ReportCache: @unchecked Sendable {
     /// new request is honoured by cached days too, and an erased event is never served again.
     let variant: String
     private let queue: DatabaseQueue
-    private let key: SymmetricKey
+    /// The MAC key's bytes (swift-crypto's `SymmetricKey` is not `Sendable`; one is made per use).
+    private let keyBytes: [UInt8]
+    private var key: SymmetricKey { SymmetricKey(data: keyBytes) }
 
     /// The key file of the cache at `path`.
     package static func keyPath(cache path: String) -> String { path + ".key" }
@@ -57,7 +59,7 @@ package final class ReportCache: @unchecked Sendable {
         self.source = source
         self.variant = variant
         try Self.prepareFile(path)
-        key = try Self.loadKey(Self.keyPath(cache: path))
+        keyBytes = try Self.loadKey(Self.keyPath(cache: path)).withUnsafeBytes { Array($0) }
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         // A cache a cold run rebuilds: write-ahead logging with NORMAL sync never damages it on
