@@ -194,16 +194,17 @@ package final class ReportCache: Sendable {
                 throw ReportError.cache("the report cache folder \(folder) is not a directory")
             }
         }
-        let fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            let reason = errno == ELOOP ? "it is a symbolic link" : String(cString: strerror(errno))
-            throw ReportError.cache("cannot open the report cache \(path): \(reason)")
+        let fd: Int32
+        switch SafeFile.openRegular(path, flags: O_RDWR | O_CREAT, mode: 0o600) {
+        case .success(let opened): fd = opened
+        case .failure(let problem) where problem.code == EINVAL:
+            throw ReportError.cache("the report cache \(path) is not a regular file")
+        case .failure(let problem):
+            throw ReportError.cache("cannot open the report cache \(path): \(problem.code == ELOOP ? "it " : "")\(problem.reason)")
         }
         defer { close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
-            throw ReportError.cache("the report cache \(path) is not a regular file")
-        }
+        guard fstat(fd, &info) == 0 else { throw ReportError.cache("cannot open the report cache \(path): \(SafeFile.describe(errno))") }
         guard info.st_uid == geteuid() else {
             throw ReportError.cache("the report cache \(path) belongs to another user")
         }
@@ -224,15 +225,9 @@ package final class ReportCache: Sendable {
                 var info = stat()
                 guard fstat(fd, &info) == 0 else { throw refuse(SafeFile.describe(errno)) }
                 guard info.st_uid == geteuid() else { throw refuse("it belongs to another user") }
-                var bytes = [UInt8](repeating: 0, count: 33)
-                var count = 0
-                while count < bytes.count {
-                    let got = bytes[count...].withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-                    if got < 0 && errno == EINTR { continue }
-                    guard got > 0 else { break }
-                    count += got
+                if case .contents(let bytes) = SafeFile.read(descriptor: fd, limit: 32), bytes.count == 32, info.st_mode & 0o077 == 0 {
+                    return SymmetricKey(data: bytes)
                 }
-                if count == 32 && info.st_mode & 0o077 == 0 { return SymmetricKey(data: bytes[0..<32]) }
                 // Not a key, or one others could read: a new key (every row is read again).
                 if unlink(keyPath) != 0 && errno != ENOENT { throw refuse(SafeFile.describe(errno)) }
             case .failure(let problem) where problem.code == ENOENT:
