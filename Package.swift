@@ -89,12 +89,12 @@ let package = Package(
         .testTarget(
             name: "TelemetryTestSupport",
             dependencies: [
-                "CZlib", "TelemetryCore", "TelemetryStore",
+                "CZlib", "TelemetryRules", "TelemetryCore", "TelemetryStore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Tests/Support",
-            exclude: ["fault_proxy.py", "moto_iam_server.py", "credential_stand_in.py"]
+            exclude: ["fault_proxy.py", "moto_iam_server.py", "credential_stand_in.py", "s3read.py"]
         ),
         .testTarget(name: "TelemetryRulesTests", dependencies: ["TelemetryRules"]),
         .testTarget(name: "ShimFrontTests", dependencies: ["ShimFront"]),
@@ -109,7 +109,13 @@ let package = Package(
                 "TelemetryRules", "TelemetryStore", "TelemetryUpload", "TelemetryCore", "TelemetryTestSupport", "cfdev-telemetry",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            exclude: ["Support/s3read.py", "Support/hostile_proxy.py", "Support/test_ca.py"]
+            exclude: ["Support/hostile_proxy.py", "Support/test_ca.py"]
+        ),
+        // The command-line suites that are not about uploading: settings, doctor and off, the
+        // shipped defaults' trust, the user's own AWS settings left alone.
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["TelemetryStore", "TelemetryCore", "TelemetryTestSupport", "cfdev-telemetry"]
         ),
         .testTarget(
             name: "ReportTests", dependencies: ["TelemetryReport", "TelemetryStore", "TelemetryCore", "TelemetryTestSupport", "cfdev-telemetry"]

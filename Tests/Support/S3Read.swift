@@ -1,37 +1,36 @@
 import Foundation
-import TelemetryTestSupport
 
 /// Runs `Support/s3read.py` (boto3) against a test server: an independent view of what landed.
-enum S3Read {
+package enum S3Read {
     /// One object as boto3 read it.
-    struct Object: Decodable, Sendable {
-        var key: String
-        var size: Int
-        var etag: String
-        var md5: String?
-        var base64: String?
+    package struct Object: Decodable, Sendable {
+        package var key: String
+        package var size: Int
+        package var etag: String
+        package var md5: String?
+        package var base64: String?
         /// NDJSON lines of the gunzipped body, when it was gzip.
-        var lines: [String]?
+        package var lines: [String]?
 
-        var bytes: Data? { base64.flatMap { Data(base64Encoded: $0) } }
+        package var bytes: Data? { base64.flatMap { Data(base64Encoded: $0) } }
     }
 
     private struct Listing: Decodable { var objects: [Object] }
 
-    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("s3read.py")
+    package static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("s3read.py")
 
     /// Every object under `prefix` (all pages), without bodies.
-    static func list(_ server: S3TestServer, prefix: String = "") throws -> [Object] {
+    package static func list(_ server: S3TestServer, prefix: String = "") throws -> [Object] {
         try JSONDecoder().decode(Listing.self, from: run(server, ["list", "--prefix", prefix])).objects
     }
 
     /// One object with its bytes.
-    static func get(_ server: S3TestServer, key: String) throws -> Object {
+    package static func get(_ server: S3TestServer, key: String) throws -> Object {
         try JSONDecoder().decode(Object.self, from: run(server, ["get", key]))
     }
 
     /// Every object under `prefix` with its bytes and lines.
-    static func dump(_ server: S3TestServer, prefix: String = "") throws -> [Object] {
+    package static func dump(_ server: S3TestServer, prefix: String = "") throws -> [Object] {
         try JSONDecoder().decode(Listing.self, from: run(server, ["dump", "--prefix", prefix])).objects
     }
 

@@ -1,5 +1,4 @@
 import Foundation
-import TelemetryTestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -7,24 +6,24 @@ import Glibc
 
 /// A one-shot HTTP/1.1 listener on 127.0.0.1 that records the first request's raw head and body
 /// and answers with a fixed response: shows exactly what the client put on the wire.
-final class WireCapture: @unchecked Sendable {
-    struct Request: Sendable {
-        var requestLine: String
+package final class WireCapture: @unchecked Sendable {
+    package struct Request: Sendable {
+        package var requestLine: String
         /// Header names lower-cased, in order.
-        var headers: [(String, String)]
-        var body: Data
+        package var headers: [(String, String)]
+        package var body: Data
 
-        func header(_ name: String) -> String? { headers.first { $0.0 == name.lowercased() }?.1 }
+        package func header(_ name: String) -> String? { headers.first { $0.0 == name.lowercased() }?.1 }
     }
 
-    let port: Int
+    package let port: Int
     private let listener: Int32
     private let lock = NSLock()
     private var captured: Request?
     private let done = DispatchSemaphore(value: 0)
 
     /// `response` is sent verbatim after the request was read.
-    init(response: String) throws {
+    package init(response: String) throws {
         let (fd, port) = try LoopbackSocket.bound(listening: 4)
         listener = fd
         self.port = port
@@ -33,7 +32,7 @@ final class WireCapture: @unchecked Sendable {
     }
 
     /// The captured request, waiting up to `timeout` seconds for it.
-    func request(timeout: TimeInterval = 10) -> Request? {
+    package func request(timeout: TimeInterval = 10) -> Request? {
         _ = done.wait(timeout: .now() + timeout)
         return lock.withLock { captured }
     }

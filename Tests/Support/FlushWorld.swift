@@ -1,7 +1,6 @@
 import Foundation
 import TelemetryCore
 import TelemetryRules
-import TelemetryTestSupport
 import TelemetryStore
 import Testing
 
@@ -12,18 +11,18 @@ import Glibc
 /// One user's machine (a sandboxed HOME with consent on) pointed at a real test server, directly
 /// or through a fault proxy, under its own key prefix: runs `cfdev-telemetry flush`, the `cf`
 /// shim on a terminal, and fills the spool in-process for volume.
-struct FlushWorld: Sendable {
-    let sandbox: Sandbox
-    let server: S3TestServer
-    let prefix: String
+package struct FlushWorld: Sendable {
+    package let sandbox: Sandbox
+    package let server: S3TestServer
+    package let prefix: String
     /// The endpoint the flusher talks to: the server, or a proxy in front of it.
-    let endpoint: String
+    package let endpoint: String
     /// Environment for the CLI and the shim: credentials, endpoint, bucket, prefix. Shims started
     /// with it launch `/bin/true` instead of a background flush unless a test says otherwise, so
     /// that only the flushes a test runs itself touch the store.
-    let environment: [String: String]
+    package let environment: [String: String]
 
-    init(
+    package init(
         server: S3TestServer, prefix: String, endpoint: String? = nil, machineID: String = FlushWorld.randomMachineID(),
         extra: [String: String] = [:]
     ) throws {
@@ -38,25 +37,25 @@ struct FlushWorld: Sendable {
         try sandbox.setConsent(.on)
     }
 
-    static func randomMachineID() -> String {
+    package static func randomMachineID() -> String {
         (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
     }
 
     /// A fresh key prefix under `base` for one test on a shared server.
-    static func uniquePrefix(_ base: String) -> String {
+    package static func uniquePrefix(_ base: String) -> String {
         "\(base)\(UUID().uuidString.prefix(8).lowercased())/"
     }
 
     // MARK: Running the products
 
     /// `cfdev-telemetry flush ARGS` with pipes; run off the cooperative pool.
-    func flush(_ arguments: [String] = [], env extra: [String: String] = [:], timeout: Double = 120) async throws
+    package func flush(_ arguments: [String] = [], env extra: [String: String] = [:], timeout: Double = 120) async throws
         -> ProcessResult
     {
         try await cli(["flush"] + arguments, env: extra, timeout: timeout)
     }
 
-    func cli(_ arguments: [String], env extra: [String: String] = [:], timeout: Double = 120) async throws
+    package func cli(_ arguments: [String], env extra: [String: String] = [:], timeout: Double = 120) async throws
         -> ProcessResult
     {
         let environment = sandbox.environment(self.environment.merging(extra) { _, new in new })
@@ -66,31 +65,31 @@ struct FlushWorld: Sendable {
     }
 
     /// `status --json`, parsed.
-    func status() async throws -> [String: Any] {
+    package func status() async throws -> [String: Any] {
         let result = try await cli(["status", "--json"])
         let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
         return try #require(object as? [String: Any], "status --json: \(result.stdout) \(result.stderr)")
     }
 
     /// Pending events, from `status --json`.
-    func pending() async throws -> Int {
+    package func pending() async throws -> Int {
         try #require(try await status()["pending"] as? Int)
     }
 
     /// How the shim records a run.
-    enum Recording: String, Sendable, CaseIterable, CustomStringConvertible {
+    package enum Recording: String, Sendable, CaseIterable, CustomStringConvertible {
         /// The default: the front runs the real `cf`, then a detached `cfdev-telemetry __record`
         /// records (and starts a flush when due) after the shim has returned.
         case detached
         /// `CFDEV_TELEMETRY_DEBUG=1`: recorded in the foreground, each envelope echoed on the terminal.
         case foreground
-        var description: String { rawValue }
+        package var description: String { rawValue }
     }
 
     /// Runs `cf ARGS` through the shim on a real terminal. In `.foreground` mode returns the
     /// event IDs the shim says it recorded (its debug lines on the terminal); in `.detached`
     /// mode none are known yet (see `waitForPending`).
-    func shim(_ arguments: [String], env extra: [String: String] = [:], recording: Recording = .foreground) async throws
+    package func shim(_ arguments: [String], env extra: [String: String] = [:], recording: Recording = .foreground) async throws
         -> (ProcessResult, [String])
     {
         var environment = self.environment
@@ -103,7 +102,7 @@ struct FlushWorld: Sendable {
 
     /// Waits (bounded) until `count` events are pending; returns the last count seen.
     @discardableResult
-    func waitForPending(_ count: Int, timeout: TimeInterval = 30) async throws -> Int {
+    package func waitForPending(_ count: Int, timeout: TimeInterval = 30) async throws -> Int {
         let deadline = Date().addingTimeInterval(timeout)
         var pending = try await self.pending()
         while pending != count && Date() < deadline {
@@ -114,13 +113,13 @@ struct FlushWorld: Sendable {
     }
 
     /// The pending events' IDs, from `cfdev-telemetry show --json`.
-    func pendingIDs() async throws -> [String] {
+    package func pendingIDs() async throws -> [String] {
         let sandbox = self.sandbox
         return try await offPool { try sandbox.pendingEvents().compactMap { $0["event_id"] as? String } }
     }
 
     /// Event IDs in `cfdev-telemetry: recorded {…}` debug lines.
-    static func recordedIDs(in output: String) -> [String] {
+    package static func recordedIDs(in output: String) -> [String] {
         output.split(whereSeparator: \.isNewline).compactMap { line -> String? in
             guard let range = line.range(of: "cfdev-telemetry: recorded ") else { return nil }
             let json = line[range.upperBound...].trimmingCharacters(in: .whitespacesAndNewlines)
@@ -132,7 +131,7 @@ struct FlushWorld: Sendable {
     /// Records `count` events in-process (the shim's own `Recorder`), spread over `days` UTC days
     /// ending today, oldest first; returns their event IDs.
     @discardableResult
-    func fill(_ count: Int, days: Int = 1, cap: Int = 1_000_000) throws -> [String] {
+    package func fill(_ count: Int, days: Int = 1, cap: Int = 1_000_000) throws -> [String] {
         guard count > 0 else { return [] }
         let env = sandbox.environment(environment)
         let home = sandbox.telemetryHome
@@ -156,13 +155,13 @@ struct FlushWorld: Sendable {
     }
 
     /// Starts `cfdev-telemetry flush ARGS` without waiting: stdio on /dev/null.
-    func startFlusher(_ arguments: [String] = [], env extra: [String: String] = [:]) throws -> ChildPID {
+    package func startFlusher(_ arguments: [String] = [], env extra: [String: String] = [:]) throws -> ChildPID {
         let environment = sandbox.environment(self.environment.merging(extra) { _, new in new })
         return try ChildPID.spawn(ProductLocator.cli, ["flush"] + arguments, environment: environment)
     }
 
     /// A flush by hand started without waiting, what it prints going to files in the sandbox.
-    func startWatchedFlush(_ arguments: [String] = []) throws -> WatchedChild {
+    package func startWatchedFlush(_ arguments: [String] = []) throws -> WatchedChild {
         let environment = sandbox.environment(self.environment)
         let name = UUID().uuidString.prefix(8).lowercased()
         let stdout = sandbox.root + "/flush-\(name).out"
@@ -175,14 +174,14 @@ struct FlushWorld: Sendable {
     // MARK: Reading back
 
     /// Every object under this world's prefix, with bytes and lines (boto3).
-    func landed() async throws -> [S3Read.Object] {
+    package func landed() async throws -> [S3Read.Object] {
         let server = self.server
         let prefix = self.prefix
         return try await offPool { try S3Read.dump(server, prefix: prefix) }
     }
 
     /// Object keys under this world's prefix (boto3), without bodies.
-    func listed() async throws -> [S3Read.Object] {
+    package func listed() async throws -> [S3Read.Object] {
         let server = self.server
         let prefix = self.prefix
         return try await offPool { try S3Read.list(server, prefix: prefix) }
@@ -190,13 +189,13 @@ struct FlushWorld: Sendable {
 }
 
 /// What landed under a prefix, checked the way the team reading the bucket depends on it.
-enum Landed {
+package enum Landed {
     /// Checks every object under `prefix`: the key layout `<prefix>events/v1/dt=YYYY-MM-DD/<id>.ndjson.gz`,
     /// ETag == MD5 of the bytes, a gzip without timestamp, one UTC day per object (the key's), at
     /// most `maxBatchEvents` events each; and that the event IDs in the bucket are exactly
     /// `expected`, each once. Returns the objects.
     @discardableResult
-    static func verify(
+    package static func verify(
         _ objects: [S3Read.Object], prefix: String, expected: Set<String>, maxBatchEvents: Int? = nil,
         sourceLocation: SourceLocation = #_sourceLocation
     ) -> [S3Read.Object] {
@@ -251,7 +250,7 @@ enum Landed {
     }
 
     /// The object key a proxy log path (`/bucket/percent-encoded-key`) names.
-    static func key(ofPath path: String, bucket: String) -> String? {
+    package static func key(ofPath path: String, bucket: String) -> String? {
         let stripped = path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? path
         guard stripped.hasPrefix("/\(bucket)/") else { return nil }
         return String(stripped.dropFirst(bucket.count + 2)).removingPercentEncoding
@@ -259,15 +258,15 @@ enum Landed {
 }
 
 /// A child process started without waiting, for `kill -9` tests.
-struct ChildPID: Sendable {
-    let pid: pid_t
+package struct ChildPID: Sendable {
+    package let pid: pid_t
 
-    static func spawn(_ path: String, _ arguments: [String], environment: [String: String]) throws -> ChildPID {
+    package static func spawn(_ path: String, _ arguments: [String], environment: [String: String]) throws -> ChildPID {
         ChildPID(pid: try ChildRunner.spawnQuietly(path, arguments, environment: environment))
     }
 
     /// The exit status if it ended (reaped), nil if still running.
-    func poll() -> Int32? {
+    package func poll() -> Int32? {
         var status: Int32 = 0
         let result = waitpid(pid, &status, WNOHANG)
         return result == pid ? status : nil
@@ -276,7 +275,7 @@ struct ChildPID: Sendable {
     /// `kill -9` and reap; returns whether it was still running. Never signals a pid that was
     /// already reaped (it may belong to another process by now: pid_max is small here).
     @discardableResult
-    func kill9() -> Bool {
+    package func kill9() -> Bool {
         var probe: Int32 = 0
         let result = waitpid(pid, &probe, WNOHANG)
         if result == pid || result < 0 { return false }
@@ -287,7 +286,7 @@ struct ChildPID: Sendable {
     }
 
     /// Waits (bounded) for the end; kills it past `timeout`. Returns the wait status.
-    func wait(timeout: Double) async -> Int32? {
+    package func wait(timeout: Double) async -> Int32? {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if let status = poll() { return status }
@@ -299,16 +298,16 @@ struct ChildPID: Sendable {
 }
 
 /// A child whose stdout and stderr go to files a test reads while it runs.
-struct WatchedChild: Sendable {
-    let child: ChildPID
-    let stdoutPath: String
-    let stderrPath: String
+package struct WatchedChild: Sendable {
+    package let child: ChildPID
+    package let stdoutPath: String
+    package let stderrPath: String
 
-    var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
-    var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+    package var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
+    package var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
 
     /// Waits (bounded) until its stdout contains `text`; returns whether it did.
-    func waitForOutput(_ text: String, timeout: Double) async -> Bool {
+    package func waitForOutput(_ text: String, timeout: Double) async -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if stdout.contains(text) { return true }
@@ -320,18 +319,18 @@ struct WatchedChild: Sendable {
 }
 
 /// Whether `faketime` (libfaketime) can run the flusher with a shifted clock.
-let faketimePath: String? = ["/usr/bin/faketime", "/usr/local/bin/faketime"].first {
+package let faketimePath: String? = ["/usr/bin/faketime", "/usr/local/bin/faketime"].first {
     FileManager.default.isExecutableFile(atPath: $0)
 }
 
 extension Prerequisite {
     /// libfaketime's `faketime`.
-    static let faketime = Prerequisite(missing: "faketime is not installed (apt-get install faketime)") { faketimePath != nil }
+    package static let faketime = Prerequisite(missing: "faketime is not installed (apt-get install faketime)") { faketimePath != nil }
 }
 
 extension ProcessResult {
     /// Non-empty lines of stderr.
-    var errorLines: [String] {
+    package var errorLines: [String] {
         stderr.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
     }
 }
