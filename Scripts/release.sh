@@ -28,7 +28,7 @@ for arg in "$@"; do
   esac
 done
 
-version=$(sed -n 's/^ *public static let version = "\([^"]*\)".*/\1/p' Sources/TelemetryCore/BuildInfo.swift)
+version=$(sed -n 's/^ *[a-z]* *static let version = "\([^"]*\)".*/\1/p' Sources/TelemetryCore/BuildInfo.swift)
 [ -n "$version" ] || { echo "release.sh: no version found in Sources/TelemetryCore/BuildInfo.swift" >&2; exit 1; }
 arch=$(uname -m)
 name="cfdev-telemetry-$version-linux-$arch"

@@ -28,7 +28,7 @@ for arg in "$@"; do
     *) archive="$arg" ;;
   esac
 done
-version=$(sed -n 's/^ *public static let version = "\([^"]*\)".*/\1/p' Sources/TelemetryCore/BuildInfo.swift)
+version=$(sed -n 's/^ *[a-z]* *static let version = "\([^"]*\)".*/\1/p' Sources/TelemetryCore/BuildInfo.swift)
 name="cfdev-telemetry-$version-linux-$(uname -m)"
 archive="${archive:-$root/dist/$name.tar.gz}"
 [ -f "$archive" ] || { echo "test-release.sh: $archive not found; run Scripts/release.sh first" >&2; exit 1; }
