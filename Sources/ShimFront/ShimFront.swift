@@ -60,9 +60,9 @@ package enum ShimFront {
             EnvironmentSwitches.isInteractive(), TelemetryOverride.current(processEnvironment) == nil
         else { return .passThrough }
         switch FrontGate.savedConsent() {
-        case .off: return .passThrough
-        case .unknown: return isDevStart ? .foreground : .passThrough
-        case .on: return EnvironmentSwitches.wantsForeground(processEnvironment) ? .foreground : .background
+        case .off?: return .passThrough
+        case nil: return isDevStart ? .foreground : .passThrough
+        case .on?: return EnvironmentSwitches.wantsForeground(processEnvironment) ? .foreground : .background
         }
     }
 
