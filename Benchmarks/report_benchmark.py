@@ -337,15 +337,7 @@ def main():
         print(f"  boto3 rows equal the report's: {python_rows == report_rows} ({len(report_rows)} published rows)")
 
         local = os.path.join(tmp, "local")
-        paginator = s3.get_paginator("list_objects_v2")
-        keys = [o["Key"] for page in paginator.paginate(Bucket=BUCKET, Prefix="events/") for o in page.get("Contents", [])]
-
-        def download(key):
-            path = os.path.join(local, key)
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            s3.download_file(BUCKET, key, path)
-        with concurrent.futures.ThreadPoolExecutor(16) as pool:
-            list(pool.map(download, keys))
+        download_all(s3, local)
         t = time.perf_counter()
         duck = subprocess.run([sys.executable, os.path.join(ROOT, "Fixtures/report/duckdb_report.py"), local,
                                first.isoformat(), last.isoformat(), "month", "5"], capture_output=True, text=True)
