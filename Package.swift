@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(
             name: "TelemetryTestSupport",
             dependencies: [
-                "CZlib", "TelemetryRules", "TelemetryCore", "TelemetryStore",
+                "CZlib", "Platform", "TelemetryRules", "TelemetryCore", "TelemetryStore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
@@ -102,11 +102,11 @@ let package = Package(
             name: "TelemetryCoreTests",
             dependencies: ["TelemetryRules", "ShimFront", "TelemetryCore", "TelemetryTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        .testTarget(name: "ShimTests", dependencies: ["TelemetryRules", "TelemetryCore", "TelemetryTestSupport", "cfdev-telemetry"]),
+        .testTarget(name: "ShimTests", dependencies: ["Platform", "TelemetryRules", "TelemetryCore", "TelemetryTestSupport", "cfdev-telemetry"]),
         .testTarget(
             name: "UploadTests",
             dependencies: [
-                "TelemetryRules", "TelemetryStore", "TelemetryUpload", "TelemetryCore", "TelemetryTestSupport", "cfdev-telemetry",
+                "Platform", "TelemetryRules", "TelemetryStore", "TelemetryUpload", "TelemetryCore", "TelemetryTestSupport", "cfdev-telemetry",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             exclude: ["Support/hostile_proxy.py", "Support/test_ca.py"]
@@ -115,10 +115,10 @@ let package = Package(
         // shipped defaults' trust, the user's own AWS settings left alone.
         .testTarget(
             name: "CLITests",
-            dependencies: ["TelemetryStore", "TelemetryCore", "TelemetryTestSupport", "cfdev-telemetry"]
+            dependencies: ["Platform", "TelemetryStore", "TelemetryCore", "TelemetryTestSupport", "cfdev-telemetry"]
         ),
         .testTarget(
-            name: "ReportTests", dependencies: ["TelemetryReport", "TelemetryStore", "TelemetryCore", "TelemetryTestSupport", "cfdev-telemetry"]
+            name: "ReportTests", dependencies: ["Platform", "TelemetryReport", "TelemetryStore", "TelemetryCore", "TelemetryTestSupport", "cfdev-telemetry"]
         ),
     ]
 )

@@ -9,7 +9,8 @@ or when the build order changes. This reads the manifest (`swift package dump-pa
 every target's sources, and fails, naming file and line, on an `import` of a module the
 target does not declare: one of its target dependencies, a product it names (a product's
 module has the product's name in every package used here), or the toolchain's own modules.
-A source file that imports the C library itself (not through Platform) fails too.
+A file, of the sources or the tests, that imports the C library itself (not through Platform)
+fails too: Platform is where the platforms' differences are spelled once.
 It also fails on a declared library dependency that none of the target's files imports (an
 executable dependency is there to be built first, for the tests that run it).
 """
@@ -24,7 +25,7 @@ TOOLCHAIN = {
     "Foundation", "FoundationEssentials", "FoundationNetworking", "Glibc", "Darwin", "Dispatch",
     "Testing", "XCTest", "Synchronization", "_Concurrency", "Android", "Musl", "WinSDK",
 }
-# The C library: named by the Platform module alone (tests may name it themselves).
+# The C library: named by the Platform module alone.
 C_LIBRARY = {"Glibc", "Darwin", "Musl", "Android"}
 IMPORT = re.compile(
     r"^\s*(?:@[A-Za-z_]+(?:\([^)]*\))?\s+)*import\s+"
@@ -67,7 +68,7 @@ def main() -> int:
                             continue
                         module = match.group(1)
                         used.add(module)
-                        if module in C_LIBRARY and target["type"] != "test" and name != "Platform":
+                        if module in C_LIBRARY and name != "Platform":
                             shown = os.path.relpath(path, root)
                             problems.append(f"{shown}:{number}: {name} imports {module}: import Platform, the one place that names the C library")
                         elif module not in declared and module not in TOOLCHAIN and module != name:

@@ -44,7 +44,7 @@ package enum ChildProcess {
             previousActions[signal] = old
         }
 
-        var attributes = posix_spawnattr_t()
+        var attributes = SpawnAttributes.empty()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
         var defaults = sigset_t()

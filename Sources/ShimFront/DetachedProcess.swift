@@ -11,7 +11,7 @@ package enum DetachedProcess {
     package static func spawn(path: String, arguments: CommandLineBytes, input: [UInt8]? = nil) throws -> pid_t {
         let pathBytes = Array(path.utf8)
         guard access(path, X_OK) == 0 else { throw ChildProcessError.spawnFailed(path: path, errno: ENOENT) }
-        var actions = posix_spawn_file_actions_t()
+        var actions = SpawnFileActions.empty()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         var inputFD: Int32 = -1
@@ -25,7 +25,7 @@ package enum DetachedProcess {
         for fd: Int32 in [1, 2] {
             posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", O_WRONLY, 0)
         }
-        var attributes = posix_spawnattr_t()
+        var attributes = SpawnAttributes.empty()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
         var defaults = sigset_t()

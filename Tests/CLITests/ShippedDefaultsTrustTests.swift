@@ -3,9 +3,7 @@ import TelemetryCore
 import TelemetryTestSupport
 import Testing
 
-#if canImport(Glibc)
-import Glibc
-#endif
+import Platform
 
 /// Shipped defaults name where every upload goes: a `defaults.json` that another local user could
 /// have written (the file or a folder above it writable by others, or owned by someone else) is

@@ -4,9 +4,7 @@ import TelemetryRules
 import TelemetryTestSupport
 import Testing
 
-#if canImport(Glibc)
-import Glibc
-#endif
+import Platform
 
 private let asRoot = Prerequisite(missing: "the managed policy must be root's: these tests need root") { geteuid() == 0 }
 private let privateEtc = Prerequisite(missing: "a private /etc needs root and util-linux's unshare") {
@@ -62,6 +60,7 @@ struct ManagedPolicyFileTests {
     }
 }
 
+#if os(Linux)  // a mount namespace (util-linux's unshare) with a tmpfs /etc
 /// The products under a private `/etc` (a mount namespace) holding `managed.json`.
 @Suite("a machine whose administrator turned telemetry off", .requires(privateEtc))
 struct ManagedMachineTests {
@@ -136,3 +135,4 @@ struct ManagedMachineTests {
         #expect(try sandbox.pendingEvents().count == 2)
     }
 }
+#endif

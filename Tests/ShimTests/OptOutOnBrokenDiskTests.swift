@@ -3,6 +3,7 @@ import Testing
 import TelemetryCore
 import TelemetryTestSupport
 
+#if os(Linux)  // tmpfs mounts
 /// A home on a read-only or full file system (a small tmpfs mounted for the test): `status`
 /// and `show` still work, and `off` either takes effect or says in one plain line what
 /// failed and how to stop telemetry anyway.
@@ -113,3 +114,4 @@ final class TmpfsMount {
         return process.terminationStatus == 0
     }
 }
+#endif

@@ -66,6 +66,7 @@ struct ShimCommandLineTests {
         #expect(events.map { $0["event"] as? String } == ["start_begin", "start_end"])
     }
 
+    #if os(Linux)  // reads every process's /proc/PID/cmdline
     @Test func theDetachedRecorderNeverShowsTheCommandLineInItsArgv() throws {
         let sandbox = try Sandbox()
         try sandbox.setConsent(.on)
@@ -91,6 +92,7 @@ struct ShimCommandLineTests {
         #expect(events.map { $0["event"] as? String } == ["stop", "user_created"])
         #expect(!sandbox.telemetryFilesContents().contains(Data(secret.utf8)))
     }
+    #endif
 
     @Test func aHugeCommandLineRunsAndIsStillRecorded() throws {
         let sandbox = try Sandbox()
@@ -105,6 +107,7 @@ struct ShimCommandLineTests {
         #expect(events.map { $0["event"] as? String } == ["app_created", "error"])
     }
 
+    #if os(Linux)
     /// Every process's `/proc/PID/cmdline`, NULs shown as spaces; with `environmentContaining`,
     /// only those whose environment holds that entry.
     static func commandLines(environmentContaining entry: String? = nil) -> [String] {
@@ -117,6 +120,7 @@ struct ShimCommandLineTests {
             return String(decoding: bytes.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
         }
     }
+    #endif
 }
 
 /// Another process holding the spool's write lock (`BEGIN IMMEDIATE`) until released (it

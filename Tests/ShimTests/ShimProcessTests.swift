@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 import Testing
 import TelemetryCore
 import TelemetryTestSupport
@@ -27,7 +28,7 @@ struct ShimProcessTests {
     @Test func sigtermToTheShimIsForwardedToTheChild() throws {
         let sandbox = try Sandbox()
         try sandbox.setConsent(.on)
-        var actions = posix_spawn_file_actions_t()
+        var actions = SpawnFileActions.empty()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         let pid = try ChildRunner.spawnLikeAShell(

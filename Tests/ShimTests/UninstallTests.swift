@@ -302,6 +302,7 @@ struct UninstallTests {
         #expect(Self.exists(sandbox.telemetryHome.consentPath))
     }
 
+    #if os(Linux)  // tmpfs and bind mounts
     /// A file system mounted on a folder inside the home is never entered: its files survive
     /// (they were deleted, then the mount point failed with "NSCocoaErrorDomain error 512").
     @Test(.requires(Prerequisite(missing: "mounting a tmpfs needs root") { TmpfsMount.available }))
@@ -363,6 +364,7 @@ struct UninstallTests {
         #expect(try String(contentsOfFile: mount.path + "/log", encoding: .utf8) == "theirs")
         #expect(!Self.exists(sandbox.telemetryHome.consentPath))
     }
+    #endif
 
     /// `CFDEV_HOME=.` means `./telemetry` for every command: purge deletes what the product
     /// made there, names the folder by its full path, and leaves a `telemetry` folder that is

@@ -1,7 +1,5 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
+import Platform
 
 /// Runs real child processes for tests: with pipes (not a terminal), or on a pseudo
 /// terminal (stdin, stdout and stderr all a real pty, as when a person types `cf …`).
@@ -17,7 +15,7 @@ package enum ChildRunner {
             _ = fcntl(pipe.fileHandleForReading.fileDescriptor, F_SETFD, FD_CLOEXEC)
             _ = fcntl(pipe.fileHandleForWriting.fileDescriptor, F_SETFD, FD_CLOEXEC)
         }
-        var actions = posix_spawn_file_actions_t()
+        var actions = SpawnFileActions.empty()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, input.fileHandleForReading.fileDescriptor, 0)
@@ -67,7 +65,7 @@ package enum ChildRunner {
     /// Starts `path` like a shell would, with stdin, stdout and stderr on /dev/null, and
     /// does not wait for it: for tests that kill or poll the child themselves.
     package static func spawnQuietly(_ path: String, _ arguments: [String], environment: [String: String]) throws -> pid_t {
-        var actions = posix_spawn_file_actions_t()
+        var actions = SpawnFileActions.empty()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
@@ -82,7 +80,7 @@ package enum ChildRunner {
         stdout: String, stderr: String, _ path: String, _ arguments: [String], environment: [String: String],
         newProcessGroup: Bool = false
     ) throws -> pid_t {
-        var actions = posix_spawn_file_actions_t()
+        var actions = SpawnFileActions.empty()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
@@ -97,9 +95,9 @@ package enum ChildRunner {
     /// everything it forks can be signalled at once (`kill(-pid, …)`).
     package static func spawnLikeAShell(
         _ path: String, _ arguments: [String], environment: [String: String],
-        actions: inout posix_spawn_file_actions_t, newProcessGroup: Bool = false
+        actions: inout SpawnFileActions, newProcessGroup: Bool = false
     ) throws -> pid_t {
-        var attributes = posix_spawnattr_t()
+        var attributes = SpawnAttributes.empty()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
         var empty = sigset_t()
@@ -136,7 +134,7 @@ package enum ChildRunner {
         // Not inherited by children other tests spawn meanwhile.
         _ = fcntl(master, F_SETFD, FD_CLOEXEC)
         _ = fcntl(slave, F_SETFD, FD_CLOEXEC)
-        var actions = posix_spawn_file_actions_t()
+        var actions = SpawnFileActions.empty()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         for fd: Int32 in [0, 1, 2] { posix_spawn_file_actions_adddup2(&actions, slave, fd) }

@@ -4,9 +4,7 @@ import TelemetryRules
 import TelemetryStore
 import Testing
 
-#if canImport(Glibc)
-import Glibc
-#endif
+import Platform
 
 /// One user's machine (a sandboxed HOME with consent on) pointed at a real test server, directly
 /// or through a fault proxy, under its own key prefix: runs `cfdev-telemetry flush`, the `cf`

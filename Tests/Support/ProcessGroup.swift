@@ -1,8 +1,6 @@
 import Foundation
 
-#if canImport(Glibc)
-import Glibc
-#endif
+import Platform
 
 /// A child started like a shell starts a command, but in its own process group (pgid == pid),
 /// stdout and stderr to a log file, so that `kill()` takes down everything it forked.
@@ -47,7 +45,7 @@ package final class ProcessGroup: @unchecked Sendable {
             let result = waitpid(pid, &status, WNOHANG)
             // ECHILD: something else in this process reaped it (Foundation's Process waits
             // for children too); it is running while its pid still answers.
-            if result < 0 && errno == ECHILD { return Glibc.kill(pid, 0) == 0 }
+            if result < 0 && errno == ECHILD { return systemKill(pid, 0) == 0 }
             if result == pid || result < 0 {
                 exitStatus = status
                 return false
@@ -110,7 +108,7 @@ package struct ProcessGroupError: Error, CustomStringConvertible {
 package enum LoopbackSocket {
     /// A socket bound to a port the kernel chose, listening when `backlog` is given.
     package static func bound(listening backlog: Int32? = nil) throws -> (fd: Int32, port: Int) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = closeOnExecStreamSocket()
         guard fd >= 0 else { throw ProcessGroupError(message: "socket(): \(String(cString: strerror(errno)))") }
         var address = loopback(port: 0)
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
@@ -130,7 +128,7 @@ package enum LoopbackSocket {
 
     /// Whether something accepts connections on `port`.
     package static func canConnect(port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = closeOnExecStreamSocket()
         guard fd >= 0 else { return false }
         defer { close(fd) }
         var address = loopback(port: port)

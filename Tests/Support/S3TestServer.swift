@@ -2,9 +2,7 @@ import Foundation
 import TelemetryCore
 import TelemetryStore
 
-#if canImport(Glibc)
-import Glibc
-#endif
+import Platform
 
 /// The S3-compatible servers the tests run for real, on loopback.
 package enum S3ServerKind: String, CaseIterable, Sendable, CustomStringConvertible {

@@ -3,9 +3,7 @@ import TelemetryCore
 import TelemetryRules
 import Testing
 
-#if canImport(Glibc)
-import Glibc
-#endif
+import Platform
 
 /// The binaries copied into a fresh `<prefix>/bin` with `<prefix>/etc/cfdev-telemetry/defaults.json`,
 /// and a user (sandboxed HOME, consent on) whose environment says nothing about uploads.

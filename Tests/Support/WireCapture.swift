@@ -1,8 +1,6 @@
 import Foundation
 
-#if canImport(Glibc)
-import Glibc
-#endif
+import Platform
 
 /// A one-shot HTTP/1.1 listener on 127.0.0.1 that records the first request's raw head and body
 /// and answers with a fixed response: shows exactly what the client put on the wire.

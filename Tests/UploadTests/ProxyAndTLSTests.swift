@@ -3,9 +3,7 @@ import TelemetryCore
 import TelemetryTestSupport
 import Testing
 
-#if canImport(Glibc)
-import Glibc
-#endif
+import Platform
 
 /// This machine's name resolving to loopback: the endpoint a proxy is used for (never loopback).
 private let proxiedHost = Prerequisite(missing: "this machine's host name does not resolve to a loopback address") {

@@ -4,9 +4,7 @@ import TelemetryTestSupport
 import TelemetryStore
 import Testing
 
-#if canImport(Glibc)
-import Glibc
-#endif
+import Platform
 
 /// The S3 client's pure parts (endpoint rules, request targets, XML, dates, classification) and
 /// its transport failures, without an S3 server.

@@ -28,13 +28,13 @@ struct CredentialProcess: Sendable {
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { throw CredentialSourceError(source, "cannot make a pipe (\(String(cString: strerror(errno))))") }
         _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
-        var actions = posix_spawn_file_actions_t()
+        var actions = SpawnFileActions.empty()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
         posix_spawn_file_actions_addclose(&actions, fds[1])
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        var attributes = posix_spawnattr_t()
+        var attributes = SpawnAttributes.empty()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))

@@ -1,9 +1,7 @@
 import Foundation
 import TelemetryTestSupport
 
-#if canImport(Glibc)
-import Glibc
-#endif
+import Platform
 
 /// A child process left running while a test goes on (a hostile server, a command to kill
 /// midway), its output to /dev/null; `stop(signal)` signals it and reaps it.

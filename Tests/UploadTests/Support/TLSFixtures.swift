@@ -1,9 +1,7 @@
 import Foundation
 import TelemetryTestSupport
 
-#if canImport(Glibc)
-import Glibc
-#endif
+import Platform
 
 /// A throw-away certificate authority and a server certificate it signed (test_ca.py), with a
 /// second CA that signed nothing here and a folder holding only the first, as `SSL_CERT_DIR` wants.
