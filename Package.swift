@@ -62,8 +62,9 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
-        // The client's upload: the flusher that drains the spool into the store, one at a time
-        // (the flush lock), with the store's clock offset remembered.
+        // The client's upload: the flush's policy (what may be sent, the lock, the deadline, the
+        // erasure request first; outcomes returned, nothing printed), the flusher that drains the
+        // spool into the store, one at a time (the flush lock), with the store's clock offset remembered.
         .target(name: "TelemetryUpload", dependencies: ["TelemetryRules", "TelemetryCore", "TelemetryStore"]),
         // The team's side: aggregate the bucket into published statistics.
         .target(

@@ -31,7 +31,7 @@ package struct Flusher: Sendable {
     }
 
     /// What one run did.
-    package struct Outcome: Sendable {
+    package struct Outcome: Sendable, Equatable {
         package var batches = 0
         package var events = 0
         package var bytes = 0

@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
 import TelemetryCore
-import TelemetryRules
-import TelemetryStore
 import TelemetryUpload
 
 /// `cfdev-telemetry flush`: upload what is pending now.
@@ -45,137 +43,76 @@ struct Flush: AsyncParsableCommand {
     func run() async throws {
         let started = Date()
         let context = Context()
-        // A pending erasure request ("forget me") is sent whatever the consent or an override
-        // says: it is the one upload that removes data, and holds only the anonymous ID.
-        let erasurePending = ((try? ErasureRecord.load(home: context.home)) ?? nil)?.isPending == true
-        var eventsAllowed = true
-        if let override = TelemetryOverride.current({ context.environment[$0] }) {
-            guard erasurePending else {
-                say("Nothing sent: \(override.cause).")
-                return
-            }
-            eventsAllowed = false
-        }
-        // No telemetry folder: nothing was ever recorded here, and a flush must not create one
-        // (a background flush that outlives its home would plant it again).
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: context.home.directory, isDirectory: &isFolder), isFolder.boolValue else {
-            say("Nothing to send: there is no telemetry folder (\(DisplayText.sanitized(context.home.directory))).")
-            return
-        }
-        if !final && ConsentStore(home: context.home).state() != .on {
-            guard erasurePending else {
-                say("Nothing sent: telemetry is not on (turn it on with `cfdev-telemetry on`).")
-                return
-            }
-            eventsAllowed = false
-        }
-        let resolved: ResolvedSettings
-        do {
-            resolved = try context.resolvedSettings(upload: upload, audience: .client, quiet: background)
-        } catch {
-            // In the background nobody sees stderr: the log says why nothing was sent.
-            context.log.write("flush: nothing sent: \(error)")
-            throw error
-        }
-        var settings = resolved.settings
-        if let maxBatchEvents { settings.maxBatchEvents = maxBatchEvents }
-        let runSeconds = timeout ?? settings.flushTimeoutSeconds
-        let spool = try Spool.open(home: context.home, log: context.log)
-        let scope = try FlushScope(spool: spool)
-        let lock = try await acquireLock(context, started: started, runSeconds: runSeconds, settings: settings, scope: scope, spool: spool)
-        guard let lock else { return }
-        defer { withExtendedLifetime(lock) {} }
-        // With --timeout the whole command is bounded by it; otherwise the run by the setting.
-        let deadline = timeout != nil ? started.addingTimeInterval(runSeconds) : Date().addingTimeInterval(runSeconds)
-        HardDeadline.arm(at: deadline, log: context.log, background: background)
+        let flush = FlushRun(
+            home: context.home, environment: context.environment, log: context.log,
+            options: FlushRun.Options(background: background, final: final, timeout: timeout, maxBatchEvents: maxBatchEvents, started: started))
+        let outcome = try await flush.run(
+            settings: { try context.resolvedSettings(upload: upload, audience: .client, quiet: background).settings },
+            armDeadline: { HardDeadline.arm(at: $0, log: context.log, background: background) },
+            progress: show)
+        try finish(outcome, log: context.log)
+    }
 
-        let target: UploadTarget
-        do {
-            target = try UploadTarget(settings: settings, environment: context.environment)
-        } catch {
-            try? spool.setMeta(.lastError, Timestamp.iso8601(milliseconds: WallClock.nowMilliseconds()) + " \(error)")
-            context.log.write("flush: \(error)")
-            throw error
+    /// Shows what the run reports while it runs.
+    func show(_ progress: FlushProgress) {
+        switch progress {
+        case .waitingForAnotherFlush(let seconds):
+            say("Another flush is running; waiting up to \(seconds) s for it to finish, then sending what is left.")
+        case .erasureSent(let record, let bucket, let key):
+            say("Sent the erasure request made at \(record.request.requestedAt) to \(storeLocation(bucket: bucket, key: key)).")
+        case .erasureFailed(let why):
+            if !background { printError("Error: the erasure request could not be sent: \(why) (it stays pending and is sent by the next flush)") }
         }
-        let erasureFailure = erasurePending ? await sendErasure(context, target: target, deadline: deadline) : nil
-        guard eventsAllowed else {
-            if erasureFailure != nil { throw ExitCode.failure }
+    }
+
+    /// Says how the run ended, and exits 1 unless every event pending at the start (and the
+    /// erasure request) was sent or nothing was to be.
+    func finish(_ outcome: FlushRunOutcome, log: TelemetryLog) throws {
+        switch outcome {
+        case .nothingSent(.override(let override)):
+            say("Nothing sent: \(override.cause).")
+        case .nothingSent(.noTelemetryFolder(let directory)):
+            say("Nothing to send: there is no telemetry folder (\(DisplayText.sanitized(directory))).")
+        case .nothingSent(.telemetryNotOn):
+            say("Nothing sent: telemetry is not on (turn it on with `cfdev-telemetry on`).")
+        case .anotherFlushRunning:
+            say("Another flush is running; nothing to do.")
+        case .otherFlushSentIt:
+            say("Nothing left to send: the other flush sent it.")
+        case .anotherFlushStillRunning(let seconds, let unsent):
+            printError("Error: another flush was still running after \(seconds) s; \(unsent) event\(unsent == 1 ? "" : "s") not sent yet (try again later)")
+            throw ExitCode.failure
+        case .erasureOnly(let erasureFailed):
+            if erasureFailed { throw ExitCode.failure }
             say("No events sent: telemetry is off.")
-            return
-        }
-        let flusher = Flusher(
-            spool: spool, target: target,
-            limits: BatchLimits(maxEvents: settings.maxBatchEvents, maxBytes: settings.maxBatchBytes),
-            log: context.log, deadline: deadline)
-        let outcome = await flusher.run()
-        let pending = (try? spool.pendingCount()) ?? 0
-        let unsent = (try? scope.unsent(in: spool)) ?? pending
-        let destination = "s3://\(DisplayText.sanitized(settings.bucket))/\(DisplayText.sanitized(target.layout.eventsRoot))"
-        if let failure = outcome.failure {
-            context.log.write("flush stopped: \(failure); \(pending) pending")
+        case .uploadFailed(let why, let flushed, let pending):
             if !background {
                 // One line (the store's code and message first), as scripts and cron mail expect.
-                printError("Error: upload failed: \(failure) (uploaded \(outcome.events) events before that; \(pending) stay pending and will be retried)")
+                printError(
+                    "Error: upload failed: \(why) (uploaded \(flushed.events) events before that; \(pending) stay pending and will be retried)")
             }
             throw ExitCode.failure
+        case .uploaded(let summary):
+            try finishUpload(summary, log: log)
         }
+    }
+
+    /// The line about what was uploaded; exits 1 when events pending at the start are still
+    /// unsent (said in the log after that line) or the erasure request failed.
+    func finishUpload(_ summary: FlushUploadSummary, log: TelemetryLog) throws {
+        let flushed = summary.flushed
         let stored =
-            outcome.alreadyStored > 0
-            ? " (\(outcome.alreadyStored) of them already in the store from an earlier attempt)" : ""
+            flushed.alreadyStored > 0
+            ? " (\(flushed.alreadyStored) of them already in the store from an earlier attempt)" : ""
         say(
-            "Uploaded \(outcome.events) event\(outcome.events == 1 ? "" : "s") in \(outcome.batches) object\(outcome.batches == 1 ? "" : "s") (\(outcome.bytes) bytes) to \(destination)\(stored); \(pending) pending."
+            "Uploaded \(flushed.events) event\(flushed.events == 1 ? "" : "s") in \(flushed.batches) object\(flushed.batches == 1 ? "" : "s") (\(flushed.bytes) bytes) to \(storeLocation(bucket: summary.bucket, key: summary.eventsRoot))\(stored); \(summary.pending) pending."
         )
-        if unsent > 0 {
-            context.log.write("flush: \(unsent) events pending at the start are still unsent")
-            if !background { printError("Error: \(unsent) of the events pending when this flush started are still unsent") }
+        if summary.unsentFromStart > 0 {
+            log.write("flush: \(summary.unsentFromStart) events pending at the start are still unsent")
+            if !background { printError("Error: \(summary.unsentFromStart) of the events pending when this flush started are still unsent") }
             throw ExitCode.failure
         }
-        if erasureFailure != nil { throw ExitCode.failure }
-    }
-
-    /// Sends the pending erasure request (before any event); returns why it failed, if it did
-    /// (said on stderr unless in the background; it stays pending for the next flush).
-    func sendErasure(_ context: Context, target: UploadTarget, deadline: Date) async -> String? {
-        switch await ErasureUploader(home: context.home, target: target, log: context.log, deadline: deadline).run() {
-        case .nothingPending:
-            return nil
-        case .landed(let record, let key, _):
-            say("Sent the erasure request made at \(record.request.requestedAt) to s3://\(DisplayText.sanitized(target.endpoint.bucket))/\(DisplayText.sanitized(key)).")
-            return nil
-        case .failed(let why, _):
-            context.log.write("flush: the erasure request stays pending: \(why)")
-            if !background { printError("Error: the erasure request could not be sent: \(why) (it stays pending and is sent by the next flush)") }
-            return why
-        }
-    }
-
-    /// The flush lock. In the background, nil at once when another flush holds it. By hand,
-    /// waits for the other (bounded: the other's own run limit, or --timeout) and says so;
-    /// fails when it is still held then.
-    func acquireLock(
-        _ context: Context, started: Date, runSeconds: Double, settings: TelemetrySettings, scope: FlushScope, spool: Spool
-    ) async throws -> FlushLock? {
-        if let lock = try FlushLock.acquire(home: context.home) { return lock }
-        if background {
-            say("Another flush is running; nothing to do.")
-            return nil
-        }
-        let waitUntil =
-            timeout != nil
-            ? started.addingTimeInterval(runSeconds)
-            : started.addingTimeInterval(settings.flushTimeoutSeconds + HardDeadline.grace + 5)
-        let seconds = max(0, Int(waitUntil.timeIntervalSinceNow.rounded(.up)))
-        say("Another flush is running; waiting up to \(seconds) s for it to finish, then sending what is left.")
-        if let lock = try await FlushLock.acquire(home: context.home, waitingUntil: waitUntil) { return lock }
-        let unsent = (try? scope.unsent(in: spool)) ?? 0
-        if unsent == 0 {
-            say("Nothing left to send: the other flush sent it.")
-            return nil
-        }
-        context.log.write("flush: another flush still held the lock after \(seconds) s; \(unsent) unsent")
-        printError("Error: another flush was still running after \(seconds) s; \(unsent) event\(unsent == 1 ? "" : "s") not sent yet (try again later)")
-        throw ExitCode.failure
+        if summary.erasureFailed { throw ExitCode.failure }
     }
 
     /// A progress line: to the log in the background, else to stdout at once (a file or pipe

@@ -55,7 +55,7 @@ struct Forget: AsyncParsableCommand {
         let result = await ErasureUploader(home: context.home, target: target, log: context.log, deadline: deadline).run()
         switch result {
         case .landed(let record, let key, _):
-            print(ForgetConfirmation.landedLine(record, location: "s3://\(DisplayText.sanitized(target.endpoint.bucket))/\(DisplayText.sanitized(key))"))
+            print(ForgetConfirmation.landedLine(record, location: storeLocation(bucket: target.endpoint.bucket, key: key)))
         case .nothingPending:
             break
         case .failed(let why, _):
