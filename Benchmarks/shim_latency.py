@@ -2,9 +2,10 @@
 """Start-up cost of the `cf` shim, measured against the bare stand-in `cf`.
 
 Runs, alternating, a few hundred times each: the bare stand-in, an untracked command
-through the shim (`cf apps`), and a tracked command through the shim (`cf dev stop`,
+through the shim (`cf apps`), a tracked command through the shim (`cf dev stop`,
 recorded into a real spool, consent on, on a real pseudo terminal so that it counts as
-interactive). Prints the median and p90 wall time of each and the shim's added cost.
+interactive), and the same tracked command for a user who turned telemetry off (the shim
+still looks up the command in the catalog and checks for a pending erasure request). Prints the median and p90 wall time of each and the shim's added cost.
 
 Usage: Benchmarks/shim_latency.py [--runs N] [--bin DIR]
 DIR defaults to .build/release (build it with
@@ -51,25 +52,32 @@ def main():
             "CFDEV_TELEMETRY_MAX_PENDING": "1000000",
         }
         subprocess.run([cli, "on"], env=env, check=True, stdout=subprocess.DEVNULL)
+        # A second user, who said no.
+        home_off = os.path.join(root, "home-off")
+        os.makedirs(os.path.join(home_off, ".cf"))
+        shutil.copy(os.path.join(home, ".cf", "config.json"), os.path.join(home_off, ".cf", "config.json"))
+        env_off = dict(env, HOME=home_off)
+        subprocess.run([cli, "off"], env=env_off, check=True, stdout=subprocess.DEVNULL)
 
         master, slave = pty.openpty()
-        def timed(argv):
+        def timed(argv, environment=env):
             start = time.perf_counter_ns()
-            subprocess.run(argv, env=env, stdin=slave, stdout=slave, stderr=slave, check=False)
+            subprocess.run(argv, env=environment, stdin=slave, stdout=slave, stderr=slave, check=False)
             return (time.perf_counter_ns() - start) / 1e6
 
         cases = {
-            "bare stand-in cf": [os.path.join(real, "cf"), "dev", "stop"],
-            "untracked via shim (cf apps)": [os.path.join(shims, "cf"), "apps"],
-            "tracked via shim (cf dev stop)": [os.path.join(shims, "cf"), "dev", "stop"],
+            "bare stand-in cf": ([os.path.join(real, "cf"), "dev", "stop"], env),
+            "untracked via shim (cf apps)": ([os.path.join(shims, "cf"), "apps"], env),
+            "tracked via shim (cf dev stop)": ([os.path.join(shims, "cf"), "dev", "stop"], env),
+            "cf dev stop, telemetry off": ([os.path.join(shims, "cf"), "dev", "stop"], env_off),
         }
-        for argv in cases.values():  # warm-up: page cache, spool creation
+        for argv, environment in cases.values():  # warm-up: page cache, spool creation
             for _ in range(5):
-                timed(argv)
+                timed(argv, environment)
         samples = {name: [] for name in cases}
         for _ in range(args.runs):
-            for name, argv in cases.items():
-                samples[name].append(timed(argv))
+            for name, (argv, environment) in cases.items():
+                samples[name].append(timed(argv, environment))
                 # Let the detached recorder of a tracked run finish outside the clock, so
                 # its CPU time does not land on the next case's measurement.
                 time.sleep(args.settle / 1000)
