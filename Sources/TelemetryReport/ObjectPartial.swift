@@ -193,8 +193,8 @@ struct ObjectPartialBuilder {
     mutating func add(line bytes: UnsafeRawBufferPointer) {
         partial.lines += 1
         let entries = partial.entries.count
-        if let fields = EnvelopeScanner.scanRaw(bytes), fields.ascii {
-            addPlain(fields)
+        if let scanned = EnvelopeScanner.scanRaw(bytes), scanned.ascii {
+            addPlain(scanned.fields)
         } else {
             switch parser.check(bytes: bytes) {
             case .failure(let error):
