@@ -46,10 +46,12 @@ package struct Compactor: Sendable {
         package var written = 0
         package var deleted = 0
         package var events = 0
-        /// Copies, rejected lines and trailing junk left out.
+        /// Copies of an event left out (within and across objects, an erased event's included).
         package var duplicatesDropped = 0
         /// Events left out because an erasure request names them.
         package var erased = 0
+        /// Lines the report rejects, left out (by `LineRejection`: too long ones included); lines of
+        /// a gzip member that did not end are dropped uncounted, as the report drops them.
         package var linesDropped = 0
         /// Objects not readable as a whole, left in place.
         package var keptUnreadable = 0
