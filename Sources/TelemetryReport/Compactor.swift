@@ -6,16 +6,17 @@ import TelemetryStore
 /// Rewrites each day's objects into as few as possible: one per day, split only when its NDJSON
 /// passes `maxObjectBytes`. Only envelopes the report would count are kept, each event once (the
 /// first copy in key order, the one the report counts): each object is read by the report's own
-/// reading (`ObjectPartial.readKeepingLines`), which also gives each counted line as stored. The new objects are written write-once
-/// (`If-None-Match: *`) under keys no client writes (`compacted-…`; clients' batch IDs start with
-/// a digit), and the originals are deleted only after every new object of the day is stored. So at
-/// any moment, a `kill -9` included, the partition holds the originals, the new objects, or both,
-/// and the report (which de-duplicates by event ID) publishes the same rows from each. Objects the
-/// report rejects as a whole (not gzip, damaged, too large) are left in place, or with
-/// `moveRejected` copied write-once under `PartitionLayout.rejectedRoot` and then deleted, so
-/// that reports stop paying for them (one larger than `limits.maxCompressedBytes` is never
-/// fetched, so it stays). With `erasures`, the events of machines that asked to be forgotten are
-/// left out of the new objects: compacting a range is the erasure sweep.
+/// reading (`ObjectPartial.readKeepingLines`), which also gives each counted line as stored. The
+/// new objects are written write-once (`If-None-Match: *`) under keys no client writes
+/// (`compacted-…`; clients' batch IDs start with a digit), and the originals are deleted only
+/// after every new object of the day is stored. So at any moment, a `kill -9` included, the
+/// partition holds the originals, the new objects, or both, and the report (which de-duplicates
+/// by event ID) publishes the same rows from each. Objects the report rejects as a whole (not
+/// gzip, damaged, too large) are left in place, or with `moveRejected` copied write-once under
+/// `PartitionLayout.rejectedRoot` and then deleted, so that reports stop paying for them (one
+/// larger than `limits.maxCompressedBytes` is never fetched, so it stays). With `erasures`, the
+/// events of machines that asked to be forgotten are left out of the new objects: compacting a
+/// range is the erasure sweep.
 package struct Compactor: Sendable {
     package let client: S3Client
     package let layout: PartitionLayout
