@@ -5,16 +5,18 @@ import TelemetryStore
 
 /// Rewrites each day's objects into as few as possible: one per day, split only when its NDJSON
 /// passes `maxObjectBytes`. Only envelopes the report would count are kept, each event once (the
-/// first copy in key order, the one the report counts). The new objects are written write-once
-/// (`If-None-Match: *`) under keys no client writes (`compacted-…`; clients' batch IDs start with
-/// a digit), and the originals are deleted only after every new object of the day is stored. So at
-/// any moment, a `kill -9` included, the partition holds the originals, the new objects, or both,
-/// and the report (which de-duplicates by event ID) publishes the same rows from each. Objects the
-/// report rejects as a whole (not gzip, damaged, too large) are left in place, or with
-/// `moveRejected` copied write-once under `PartitionLayout.rejectedRoot` and then deleted, so
-/// that reports stop paying for them (one larger than `limits.maxCompressedBytes` is never
-/// fetched, so it stays). With `erasures`, the events of machines that asked to be forgotten are
-/// left out of the new objects: compacting a range is the erasure sweep.
+/// first copy in key order, the one the report counts): each object is read by the report's own
+/// reading (`ObjectPartial.readKeepingLines`), which also gives each counted line as stored. The
+/// new objects are written write-once (`If-None-Match: *`) under keys no client writes
+/// (`compacted-…`; clients' batch IDs start with a digit), and the originals are deleted only
+/// after every new object of the day is stored. So at any moment, a `kill -9` included, the
+/// partition holds the originals, the new objects, or both, and the report (which de-duplicates
+/// by event ID) publishes the same rows from each. Objects the report rejects as a whole (not
+/// gzip, damaged, too large) are left in place, or with `moveRejected` copied write-once under
+/// `PartitionLayout.rejectedRoot` and then deleted, so that reports stop paying for them (one
+/// larger than `limits.maxCompressedBytes` is never fetched, so it stays). With `erasures`, the
+/// events of machines that asked to be forgotten are left out of the new objects: compacting a
+/// range is the erasure sweep.
 package struct Compactor: Sendable {
     package let client: S3Client
     package let layout: PartitionLayout
@@ -45,10 +47,12 @@ package struct Compactor: Sendable {
         package var written = 0
         package var deleted = 0
         package var events = 0
-        /// Copies, rejected lines and trailing junk left out.
+        /// Copies of an event left out (within and across objects, an erased event's included).
         package var duplicatesDropped = 0
         /// Events left out because an erasure request names them.
         package var erased = 0
+        /// Lines the report rejects, left out (by `LineRejection`: too long ones included); lines of
+        /// a gzip member that did not end are dropped uncounted, as the report drops them.
         package var linesDropped = 0
         /// Objects not readable as a whole, left in place.
         package var keptUnreadable = 0
@@ -70,7 +74,6 @@ package struct Compactor: Sendable {
         var writer = CompactedWriter(maxObjectBytes: maxObjectBytes)
         var toDelete: [String] = []
         var seen: Set<UInt64> = []
-        let parser = EnvelopeLineParser()
         var tasks: [(PartitionListing.Object, Task<Data?, any Error>)] = []
         var next = 0
         let objects = listing.objects
@@ -91,54 +94,38 @@ package struct Compactor: Sendable {
             guard !tasks.isEmpty else { break }
             let (object, task) = tasks.removeFirst()
             guard let body = try await task.value else { continue }  // deleted meanwhile
-            var kept: [(hash: UInt64, line: Data, erased: Bool)] = []
-            var mark = 0
-            var lines = 0, markLines = 0
-            let ending = GzipLineDecoder(limits: limits.forObject(object.key, layout: layout)).decode(
-                body,
-                line: { bytes in
-                    lines += 1
-                    let line = Data(bytes)
-                    guard case .success(let event) = parser.check(line),
-                        abs(event.day.daysSinceEpoch - day.daysSinceEpoch) <= 1
-                    else { return }
-                    let erased = !erasures.isEmpty && erasures.erases(anonymousID: event.anonymousID, timestamp: event.timestamp)
-                    kept.append((ObjectPartial.eventHash(event.eventID), line, erased))
-                },
-                longLine: { lines += 1 },
-                memberEnd: {
-                    mark = kept.count
-                    markLines = lines
-                })
-            switch ending {
-            case .notGzip, .damaged, .tooLarge:
+            // Which lines count is the report's own rule (`ObjectPartialBuilder`), applied to the
+            // same bytes; it keeps each counted line as stored.
+            let (partial, lines) = ObjectPartial.readKeepingLines(
+                body, partition: day, limits: limits.forObject(object.key, layout: layout), erasures: erasures)
+            if partial.rejection != nil {
                 if moveRejected, let target = layout.rejectedKey(for: object.key) {
                     moves.append((object.key, target, body))
                 } else {
                     result.keptUnreadable += 1
                 }
                 continue
-            case .trailingJunk:
-                kept.removeSubrange(mark...)
-                lines = markLines
-            case .complete:
-                break
             }
-            var used = 0
-            for (hash, line, erased) in kept {
-                guard seen.insert(hash).inserted else {
+            // Across the day's objects, as the report merges them (`UsageAggregator.merge`): the
+            // first copy of an event in key order is the one counted, and an erased event's
+            // later copies are copies.
+            for (index, entry) in partial.entries.enumerated() {
+                guard seen.insert(entry.eventHash).inserted else {
                     result.duplicatesDropped += 1
                     continue
                 }
-                if erased {
-                    result.erased += 1
-                    continue
-                }
-                used += 1
-                if let full = try writer.append(line) { uploads.append((newKey(day: day), full)) }
+                result.events += 1
+                if let full = try writer.append(lines[index]) { uploads.append((newKey(day: day), full)) }
             }
-            result.linesDropped += lines - kept.count
-            result.events += used
+            for hash in partial.erased {
+                if seen.insert(hash).inserted {
+                    result.erased += 1
+                } else {
+                    result.duplicatesDropped += 1
+                }
+            }
+            result.duplicatesDropped += partial.duplicates
+            result.linesDropped += partial.rejectedLines.values.reduce(0, +)
             toDelete.append(object.key)
         }
         if alreadyCompact && result.erased == 0 && moves.isEmpty {
@@ -219,7 +206,7 @@ struct CompactedWriter {
     }
 
     /// Adds a line; returns a finished object when the line would not fit in the current one.
-    mutating func append(_ line: Data) throws -> Data? {
+    mutating func append(_ line: some Collection<UInt8>) throws -> Data? {
         var full: Data?
         if !buffer.isEmpty && buffer.count + line.count + 1 > maxObjectBytes {
             full = try Gzip.compress(buffer)

@@ -8,53 +8,47 @@ import Foundation
 /// caller asks `JSONDecoder`, which then decides the line and why it is rejected. It never
 /// rejects anything itself, so the report's rejection reasons are `JSONDecoder`'s.
 enum EnvelopeScanner {
-    /// The envelope fields the report reads (`data` is never read); also what `JSONDecoder`
-    /// decodes a line into.
-    struct Fields: Equatable, Decodable {
-        enum CodingKeys: String, CodingKey {
-            case schema
-            case eventID = "event_id"
-            case event, timestamp
-            case anonymousID = "anonymous_id"
-            case os, build
-        }
-
+    /// The envelope fields the report reads (`data` is never read), each string as `Text`: the
+    /// one record of them, as strings (`Fields`) or as byte ranges into the line (`RawFields`).
+    struct EnvelopeFields<Text> {
         var schema: Int
-        var eventID: String
-        var event: String
-        var timestamp: String
-        var anonymousID: String
-        var os: String
-        var build: String
+        var eventID: Text
+        var event: Text
+        var timestamp: Text
+        var anonymousID: Text
+        var os: Text
+        var build: Text
+
+        /// The same fields with each string transformed; nil when one of them gives nil.
+        func map<Other>(_ transform: (Text) -> Other?) -> EnvelopeFields<Other>? {
+            guard let eventID = transform(eventID), let event = transform(event), let timestamp = transform(timestamp),
+                let anonymousID = transform(anonymousID), let os = transform(os), let build = transform(build)
+            else { return nil }
+            return EnvelopeFields<Other>(
+                schema: schema, eventID: eventID, event: event, timestamp: timestamp, anonymousID: anonymousID, os: os, build: build)
+        }
     }
+
+    /// The fields as strings: what `scan` gives and `JSONDecoder` decodes a line into.
+    typealias Fields = EnvelopeFields<String>
+
+    /// The fields of a plain line as byte ranges into the line (nothing copied): what the
+    /// report's hot path reads.
+    typealias RawFields = EnvelopeFields<UnsafeRawBufferPointer>
 
     /// Nesting allowed in values the envelope does not read (`data`).
     static let maxDepth = 16
 
-    /// The seven fields of a plain line as byte ranges into the line (nothing copied): what the
-    /// report's hot path reads. `ascii` tells whether the six strings are all ASCII; when one is
-    /// not, it is not yet known to be UTF-8 (`scan` checks that).
-    struct RawFields {
-        var schema: Int
-        var eventID: UnsafeRawBufferPointer
-        var event: UnsafeRawBufferPointer
-        var timestamp: UnsafeRawBufferPointer
-        var anonymousID: UnsafeRawBufferPointer
-        var os: UnsafeRawBufferPointer
-        var build: UnsafeRawBufferPointer
-        var ascii: Bool
-    }
-
+    /// The plain case's fields as strings (the walk of `scanRaw`, then each string checked to be
+    /// UTF-8); nil for any other line.
     static func scan(_ line: UnsafeRawBufferPointer) -> Fields? {
-        guard let raw = scanRaw(line) else { return nil }
-        guard let eventID = Reader.text(raw.eventID), let event = Reader.text(raw.event), let timestamp = Reader.text(raw.timestamp),
-            let anonymousID = Reader.text(raw.anonymousID), let os = Reader.text(raw.os), let build = Reader.text(raw.build)
-        else { return nil }
-        return Fields(schema: raw.schema, eventID: eventID, event: event, timestamp: timestamp, anonymousID: anonymousID, os: os, build: build)
+        scanRaw(line)?.fields.map(Reader.text)
     }
 
-    /// The plain case's fields without making strings; nil for any other line (as `scan`).
-    static func scanRaw(_ line: UnsafeRawBufferPointer) -> RawFields? {
+    /// The plain case's fields without making strings, and whether the six strings are all ASCII
+    /// (when one is not, it is not yet known to be UTF-8: `scan` checks that); nil for any other
+    /// line (as `scan`).
+    static func scanRaw(_ line: UnsafeRawBufferPointer) -> (fields: RawFields, ascii: Bool)? {
         var reader = Reader(bytes: line)
         return reader.envelope()
     }
@@ -101,12 +95,12 @@ enum EnvelopeScanner {
             return true
         }
 
-        mutating func envelope() -> RawFields? {
+        mutating func envelope() -> (fields: RawFields, ascii: Bool)? {
             skipBlanks()
             guard take(UInt8(ascii: "{")) else { return nil }
             let none = UnsafeRawBufferPointer(start: nil, count: 0)
-            var fields = RawFields(
-                schema: 0, eventID: none, event: none, timestamp: none, anonymousID: none, os: none, build: none, ascii: true)
+            var fields = RawFields(schema: 0, eventID: none, event: none, timestamp: none, anonymousID: none, os: none, build: none)
+            var ascii = true
             var seen = 0
             repeat {
                 skipBlanks()
@@ -122,7 +116,7 @@ enum EnvelopeScanner {
                         fields.schema = value
                     } else {
                         guard let raw = plainString(asciiOnly: false) else { return nil }
-                        if fields.ascii && !Self.isASCII(raw) { fields.ascii = false }
+                        if ascii && !Self.isASCII(raw) { ascii = false }
                         switch key {
                         case .eventID: fields.eventID = raw
                         case .event: fields.event = raw
@@ -141,7 +135,7 @@ enum EnvelopeScanner {
             guard take(UInt8(ascii: "}")) else { return nil }
             skipBlanks()
             guard at == bytes.count, seen == (1 << Key.allCases.count) - 1 else { return nil }
-            return fields
+            return (fields, ascii)
         }
 
         /// Whether every byte is below 0x80 (eight at a time).
@@ -204,30 +198,25 @@ enum EnvelopeScanner {
             case UInt8(ascii: "\""):
                 guard let raw = plainString(asciiOnly: false) else { return false }
                 return Self.isASCII(raw) || Self.text(raw) != nil
-            case UInt8(ascii: "{"):
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                // An object's members or an array's elements: a member is a name, `:` and a value.
+                let object = byte == UInt8(ascii: "{")
+                let close = object ? UInt8(ascii: "}") : UInt8(ascii: "]")
                 at += 1
                 skipBlanks()
-                if take(UInt8(ascii: "}")) { return true }
+                if take(close) { return true }
                 repeat {
                     skipBlanks()
-                    guard plainString(asciiOnly: true) != nil else { return false }
-                    skipBlanks()
-                    guard take(UInt8(ascii: ":")) else { return false }
-                    skipBlanks()
+                    if object {
+                        guard plainString(asciiOnly: true) != nil else { return false }
+                        skipBlanks()
+                        guard take(UInt8(ascii: ":")) else { return false }
+                        skipBlanks()
+                    }
                     guard skipValue(depth: depth + 1) else { return false }
                     skipBlanks()
                 } while take(UInt8(ascii: ","))
-                return take(UInt8(ascii: "}"))
-            case UInt8(ascii: "["):
-                at += 1
-                skipBlanks()
-                if take(UInt8(ascii: "]")) { return true }
-                repeat {
-                    skipBlanks()
-                    guard skipValue(depth: depth + 1) else { return false }
-                    skipBlanks()
-                } while take(UInt8(ascii: ","))
-                return take(UInt8(ascii: "]"))
+                return take(close)
             case UInt8(ascii: "t"): return literal("true")
             case UInt8(ascii: "f"): return literal("false")
             case UInt8(ascii: "n"): return literal("null")
@@ -261,5 +250,17 @@ enum EnvelopeScanner {
             }
             return true
         }
+    }
+}
+
+extension EnvelopeScanner.EnvelopeFields: Equatable where Text: Equatable {}
+
+extension EnvelopeScanner.EnvelopeFields: Decodable where Text: Decodable {
+    enum CodingKeys: String, CodingKey {
+        case schema
+        case eventID = "event_id"
+        case event, timestamp
+        case anonymousID = "anonymous_id"
+        case os, build
     }
 }

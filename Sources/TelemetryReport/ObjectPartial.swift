@@ -67,17 +67,33 @@ package struct ObjectPartial: Sendable, Equatable {
     /// Reads the gzip NDJSON `body` of an object of partition `day`, within `limits`; events
     /// `erasures` names go to `erased`.
     package static func read(_ body: Data, partition day: CivilDate, limits: ObjectLimits, erasures: ErasureSet = ErasureSet()) -> ObjectPartial {
-        guard body.count <= limits.maxCompressedBytes else { return .rejected(.tooLarge, storedBytes: body.count) }
-        var builder = ObjectPartialBuilder(partition: day, erasures: erasures)
+        read(body, partition: day, limits: limits, erasures: erasures, keepingLines: false).partial
+    }
+
+    /// The same, with the line of each entry as stored (`lines[i]` is `entries[i]`'s): what
+    /// compaction writes, so that it keeps exactly the lines a report counts, by the same rules.
+    static func readKeepingLines(
+        _ body: Data, partition day: CivilDate, limits: ObjectLimits, erasures: ErasureSet = ErasureSet()
+    ) -> (partial: ObjectPartial, lines: EntryLines) {
+        let result = read(body, partition: day, limits: limits, erasures: erasures, keepingLines: true)
+        return (result.partial, result.lines ?? EntryLines())
+    }
+
+    private static func read(
+        _ body: Data, partition day: CivilDate, limits: ObjectLimits, erasures: ErasureSet, keepingLines: Bool
+    ) -> (partial: ObjectPartial, lines: EntryLines?) {
+        guard body.count <= limits.maxCompressedBytes else { return (.rejected(.tooLarge, storedBytes: body.count), nil) }
+        var builder = ObjectPartialBuilder(partition: day, erasures: erasures, keepingLines: keepingLines)
         let ending = GzipLineDecoder(limits: limits).decode(
             body, line: { builder.add(line: $0) }, longLine: { builder.reject(.tooLong) }, memberEnd: { builder.checkpoint() })
         var partial: ObjectPartial
+        var lines: EntryLines?
         switch ending {
         case .complete:
-            partial = builder.finish()
+            (partial, lines) = (builder.finish(), builder.lines)
         case .trailingJunk:
             builder.rollback()
-            partial = builder.finish()
+            (partial, lines) = (builder.finish(), builder.lines)
             partial.hasTrailingJunk = true
         case .notGzip:
             partial = .rejected(.notGzip, storedBytes: 0)
@@ -87,7 +103,7 @@ package struct ObjectPartial: Sendable, Equatable {
             partial = .rejected(.tooLarge, storedBytes: 0)
         }
         partial.storedBytes = body.count
-        return partial
+        return (partial, lines)
     }
 
     /// Reads already decompressed NDJSON (for callers that hold plain text).
@@ -123,14 +139,43 @@ package struct ObjectPartial: Sendable, Equatable {
     }
 }
 
+/// The bytes of the lines behind an object's entries, in order (compaction writes them).
+struct EntryLines {
+    private var bytes: [UInt8] = []
+    /// Where each line ends in `bytes`.
+    private var ends: [Int] = []
+
+    var count: Int { ends.count }
+
+    subscript(index: Int) -> ArraySlice<UInt8> {
+        bytes[(index == 0 ? 0 : ends[index - 1])..<ends[index]]
+    }
+
+    mutating func append(_ line: UnsafeRawBufferPointer) {
+        bytes.append(contentsOf: line)
+        ends.append(bytes.count)
+    }
+
+    /// Drops every line after the first `count`.
+    mutating func keepFirst(_ count: Int) {
+        guard count < ends.count else { return }
+        bytes.removeSubrange((count == 0 ? 0 : ends[count - 1])...)
+        ends.removeSubrange(count...)
+    }
+}
+
 /// Accumulates one object's lines into an `ObjectPartial`; `checkpoint()` marks the end of a
 /// gzip member, `rollback()` drops what came after the last mark (a member that did not end).
 /// A plain ASCII line (nearly every line) is judged on its bytes (`PlainEnvelope`), with no
 /// string made per line; any other line goes through `EnvelopeLineParser`, which decides it the
-/// same way.
+/// same way. This is the one rule of which lines count, for the report and for compaction alike:
+/// built `keepingLines`, it also keeps the line of each entry (`lines`), dropped with the entry
+/// on a rollback.
 struct ObjectPartialBuilder {
     let partition: CivilDate
     let erasures: ErasureSet
+    /// The line of each entry of `partial.entries`, when kept.
+    private(set) var lines: EntryLines?
     private var partial = ObjectPartial()
     private var labelIndex = LabelTable()
     private var seen = EventHashSet()
@@ -139,23 +184,26 @@ struct ObjectPartialBuilder {
     private let parser = EnvelopeLineParser()
     private var days = PlainEnvelope.DayCache()
 
-    init(partition: CivilDate, erasures: ErasureSet = ErasureSet()) {
+    init(partition: CivilDate, erasures: ErasureSet = ErasureSet(), keepingLines: Bool = false) {
         self.partition = partition
         self.erasures = erasures
+        if keepingLines { lines = EntryLines() }
     }
 
     mutating func add(line bytes: UnsafeRawBufferPointer) {
         partial.lines += 1
-        if let fields = EnvelopeScanner.scanRaw(bytes), fields.ascii {
-            addPlain(fields)
-            return
+        let entries = partial.entries.count
+        if let scanned = EnvelopeScanner.scanRaw(bytes), scanned.ascii {
+            addPlain(scanned.fields)
+        } else {
+            switch parser.check(bytes: bytes) {
+            case .failure(let error):
+                partial.rejectedLines[error.reason, default: 0] += 1
+            case .success(let event):
+                add(event)
+            }
         }
-        switch parser.check(bytes: bytes) {
-        case .failure(let error):
-            partial.rejectedLines[error.reason, default: 0] += 1
-        case .success(let event):
-            add(event)
-        }
+        if partial.entries.count != entries { lines?.append(bytes) }
     }
 
     mutating func reject(_ reason: LineRejection) {
@@ -269,6 +317,7 @@ struct ObjectPartialBuilder {
 
     mutating func rollback() {
         partial.entries.removeSubrange(mark.entries...)
+        lines?.keepFirst(mark.entries)
         partial.erased.removeSubrange(mark.erased...)
         seen = EventHashSet(capacity: partial.entries.count + partial.erased.count)
         for entry in partial.entries { _ = seen.insert(entry.eventHash) }

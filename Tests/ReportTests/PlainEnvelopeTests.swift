@@ -1,5 +1,6 @@
 import Foundation
 import TelemetryCore
+import TelemetryStore
 import Testing
 
 @testable import TelemetryReport
@@ -83,7 +84,7 @@ struct PlainEnvelopeTests {
     }
 
     @Test("objects of mutated lines are read as the string checks read them", arguments: [1, 2, 3, 4])
-    func agreesOnMutatedValues(seed: UInt64) {
+    func agreesOnMutatedValues(seed: UInt64) throws {
         var random = SeededRandom(seed: seed)
         let base: [String: String] = [
             "schema": "1", "event": "start_begin", "timestamp": "2026-03-10T12:34:56.789Z", "anonymous_id": EventFixtures.anonymousID(1),
@@ -109,6 +110,15 @@ struct PlainEnvelopeTests {
             #expect(read.labels == expected.labels, "object \(object)")
             #expect(read.rejectedLines == expected.rejectedLines, "object \(object)")
             #expect(read.duplicates == expected.duplicates && read.lines == expected.lines, "object \(object)")
+            // Compaction reads the same entries and keeps each one's line as it was.
+            let (kept, keptLines) = ObjectPartial.readKeepingLines(
+                try Gzip.compress(Data(lines.joined(separator: "\n").utf8)), partition: Self.partition, limits: .standard)
+            #expect(kept.entries == read.entries && keptLines.count == read.entries.count, "object \(object)")
+            for (index, entry) in kept.entries.enumerated() where index < keptLines.count {
+                let line = String(decoding: keptLines[index], as: UTF8.self)
+                #expect(lines.contains(line), "object \(object): \(line)")
+                #expect(EnvelopeLineParser().parse(Data(line.utf8)).map { ObjectPartial.eventHash($0.eventID) } == entry.eventHash)
+            }
             readAsEvents += expected.entries.count
         }
         #expect(readAsEvents > 1_000, "the mutations should leave many lines countable: \(readAsEvents)")
@@ -125,6 +135,10 @@ struct PlainEnvelopeTests {
         #expect(partial.entries.count == 5)
         #expect(partial.labels == ["stop", "linux 6.1", "1.0.0"])
         #expect(partial == Self.reference(first).withStoredBytes(partial.storedBytes).withTrailingJunk())
+        // Compaction's reading: the same partial, and the lines of the whole member only.
+        let (kept, lines) = ObjectPartial.readKeepingLines(whole + cut.prefix(cut.count - 12), partition: Self.partition, limits: .standard)
+        #expect(kept == partial)
+        #expect((0..<lines.count).map { String(decoding: lines[$0], as: UTF8.self) } == first)
     }
 
     static func gzip(_ text: String) throws -> Data {
