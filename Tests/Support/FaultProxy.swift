@@ -74,9 +74,14 @@ package final class FaultProxy: Sendable {
     }
 
     /// Replaces the script (and clears the log): `actions` for the next requests whose method is
-    /// in `methods`, in order, then `fallback` for the rest.
-    package func script(_ actions: [String], default fallback: String = "pass", methods: [String] = ["PUT"]) async throws {
-        let body = try JSONSerialization.data(withJSONObject: ["actions": actions, "default": fallback, "methods": methods])
+    /// in `methods`, in order, then `fallback` for the rest. With `objectsOnly`, listings (a
+    /// request with a query string) pass and take no action of the script, so that the actions
+    /// meet the object requests whatever order concurrent listings arrive in.
+    package func script(
+        _ actions: [String], default fallback: String = "pass", methods: [String] = ["PUT"], objectsOnly: Bool = false
+    ) async throws {
+        let body = try JSONSerialization.data(
+            withJSONObject: ["actions": actions, "default": fallback, "methods": methods, "objects_only": objectsOnly])
         _ = try await control("POST", "/__fault__/script", body: body)
     }
 

@@ -38,8 +38,11 @@ sequence of actions, one action per request whose method is in the script's `met
 After the script the `default` action applies. Control (never forwarded, never counted):
 
     POST /__fault__/release lets every `hold` go on (until the next script)
-    POST /__fault__/script  {"actions": [...], "default": "pass", "methods": ["PUT"]}
-                            replaces the script and clears the log
+    POST /__fault__/script  {"actions": [...], "default": "pass", "methods": ["PUT"],
+                             "objects_only": false}
+                            replaces the script and clears the log; with objects_only, a
+                            request with a query string (a listing) passes without taking
+                            an action of the script
     GET  /__fault__/log     {"requests": [{"n", "method", "path", "action", "status", "md5",
                                            "done", "head"}]}
 
@@ -58,7 +61,7 @@ import sys
 import time
 
 MAX_WAIT = 120.0
-state = {"actions": [], "default": "pass", "methods": ["PUT"], "log": [], "count": 0, "seen": set(), "released": None}
+state = {"actions": [], "default": "pass", "methods": ["PUT"], "objects_only": False, "log": [], "count": 0, "seen": set(), "released": None}
 
 
 def s3_error(status, reason, code, message, extra_headers=()):
@@ -191,6 +194,7 @@ async def control(writer, method, path, body):
         state["actions"] = list(script.get("actions", []))
         state["default"] = script.get("default", "pass")
         state["methods"] = script.get("methods", ["PUT"])
+        state["objects_only"] = bool(script.get("objects_only", False))
         state["log"] = []
         state["seen"] = set()
         state["released"] = asyncio.Event()
@@ -217,7 +221,7 @@ async def handle(reader, writer, upstream_port):
         if path.startswith("/__fault__/"):
             await control(writer, method, path, body)
             return
-        if method in state["methods"]:
+        if method in state["methods"] and not (state["objects_only"] and "?" in path):
             action = state["actions"].pop(0) if state["actions"] else state["default"]
         else:
             action = "pass"
