@@ -45,6 +45,13 @@ struct AtomTable {
         if added { count += 1 }
     }
 
+    /// Calls `body` with every atom's key and count, in no order.
+    func forEach(_ body: (UInt64, Int) -> Void) {
+        for slot in 0..<capacity where pairs[2 * slot] != 0 {
+            body(pairs[2 * slot] - 1, Int(Int64(bitPattern: pairs[2 * slot + 1])))
+        }
+    }
+
     /// Every atom, sorted by key: a machine's atoms together, machines in index order.
     func sorted() -> AtomList {
         var pairs: [(key: UInt64, count: Int)] = []
