@@ -63,11 +63,6 @@ extension UsageAggregator {
         let period = periods.index(granularity.key(for: span.first))
         var eventIndex = [Int32](repeating: -1, count: summary.labels.count)
         var osIndex = eventIndex, buildIndex = eventIndex
-        func resolve(_ local: UInt32, _ cache: inout [Int32], _ interner: inout Interner) -> Int32 {
-            let slot = Int(local)
-            if cache[slot] < 0 { cache[slot] = interner.index(summary.labels[slot]) }
-            return cache[slot]
-        }
         var combinationOf: [UInt64: Int32] = [:]
         for atom in summary.atoms {
             let triple = UInt64(atom.event) << 42 | UInt64(atom.os) << 21 | UInt64(atom.build)
@@ -75,9 +70,9 @@ extension UsageAggregator {
             if atom.event < 1 << 21, atom.os < 1 << 21, atom.build < 1 << 21, let known = combinationOf[triple] {
                 combination = known
             } else {
-                let event = resolve(atom.event, &eventIndex, &events)
-                let os = resolve(atom.os, &osIndex, &oses)
-                let build = resolve(atom.build, &buildIndex, &builds)
+                let event = events.index(atom.event, of: summary.labels, resolved: &eventIndex)
+                let os = oses.index(atom.os, of: summary.labels, resolved: &osIndex)
+                let build = builds.index(atom.build, of: summary.labels, resolved: &buildIndex)
                 combination = combinations.index(CellKey(event: event, os: os, build: build, period: period))
                 if atom.event < 1 << 21, atom.os < 1 << 21, atom.build < 1 << 21 { combinationOf[triple] = combination }
             }

@@ -59,18 +59,13 @@ package struct UsageAggregator {
         // (event, OS, build) of the object's labels resolved to its combination once.
         var eventIndex = [Int32](repeating: -1, count: partial.labels.count)
         var osIndex = eventIndex, buildIndex = eventIndex
-        func resolve(_ local: UInt32, _ cache: inout [Int32], _ interner: inout Interner) -> Int32 {
-            let slot = Int(local)
-            if cache[slot] < 0 { cache[slot] = interner.index(partial.labels[slot]) }
-            return cache[slot]
-        }
         var resolved = CombinationCache(labels: partial.labels.count)
         for entry in partial.entries {
             var combination = resolved[entry]
             if combination < 0 {
-                let event = resolve(entry.event, &eventIndex, &events)
-                let os = resolve(entry.os, &osIndex, &oses)
-                let build = resolve(entry.build, &buildIndex, &builds)
+                let event = events.index(entry.event, of: partial.labels, resolved: &eventIndex)
+                let os = oses.index(entry.os, of: partial.labels, resolved: &osIndex)
+                let build = builds.index(entry.build, of: partial.labels, resolved: &buildIndex)
                 combination = combinations.index(CellKey(event: event, os: os, build: build, period: partitionPeriod))
                 resolved[entry] = combination
             }
