@@ -21,6 +21,11 @@ struct AtomTable {
         UInt64(UInt32(bitPattern: machine)) << 32 | UInt64(UInt32(bitPattern: combination))
     }
 
+    /// Makes room for `count` atoms in all (no rehash until there are more).
+    mutating func reserve(_ count: Int) {
+        while count * 4 > capacity * 3 { grow() }
+    }
+
     /// Adds `amount` to the atom's count.
     mutating func add(_ key: UInt64, _ amount: Int = 1) {
         if (count + 1) * 4 > capacity * 3 { grow() }

@@ -268,11 +268,11 @@ package struct BucketReader: Sendable {
         {
             // A summary of the most rows it may have takes no more: the span is read object by
             // object and its summary written whole again.
-            guard let cache, var plan = SpanPlan(summaries: summaries.rows, span: span, listings: spanListings),
+            guard let cache, let plan = SpanPlan(summaries: summaries.rows, span: span, listings: spanListings),
                 plan.newBytes <= Int64(maxBytesInFlight) * 2, plan.newObjects.isEmpty || summaries.rows.count < ReportCache.maxSummaryRows - 1
             else { return false }
             let fetched = try await fetchNew(plan.newObjects, cache: cache)
-            guard let partials = fetched.partials, plan.admits(partials) else { return false }
+            guard let partials = fetched.partials, let repeats = plan.repeats(partials) else { return false }
             // The spans before are merged (and their summaries kept) first.
             while head < queue.count { try await mergeHead() }
             try finishRecording()
@@ -282,7 +282,7 @@ package struct BucketReader: Sendable {
             aggregator.startRecording(span)
             var saving: [CivilDate: [(key: String, etag: String, partial: ObjectPartial)]] = [:]
             for (new, partial) in zip(plan.newObjects, partials) {
-                if aggregator.partition != new.day { aggregator.enter(partition: new.day, seen: plan.takeSeen(new.day)) }
+                if aggregator.partition != new.day { aggregator.enter(partition: new.day, seen: repeats[new.day] ?? EventHashSet()) }
                 aggregator.merge(partial, partition: new.day)
                 aggregator.recordObject(key: new.object.key, etag: new.object.etag, day: new.day)
                 if !fetched.cached.contains(new.object.key) { saving[new.day, default: []].append((new.object.key, new.object.etag, partial)) }

@@ -14,7 +14,7 @@ extension ReportCache {
     static let summaryTable = """
         CREATE TABLE span_summaries (
           source TEXT NOT NULL, variant TEXT NOT NULL, first TEXT NOT NULL, last TEXT NOT NULL, seq INTEGER NOT NULL,
-          generation BLOB NOT NULL, summary BLOB NOT NULL, mac BLOB NOT NULL, PRIMARY KEY (source, variant, first, last, seq))
+          generation BLOB NOT NULL, mac BLOB NOT NULL, summary BLOB NOT NULL, UNIQUE (source, variant, first, last, seq))
         """
     /// Rows one summary may have; at this many, the next re-run reads the span object by object
     /// and writes one base row again.

@@ -27,7 +27,9 @@ package final class ReportCache: Sendable {
     /// Bumped whenever what a partial holds, or how a line is judged, or the table, changes: an
     /// older cache is then emptied, since its partials would not be what a cold run reads.
     /// 2: rows carry a MAC. 3: partials carry erased events; rows carry the erasure variant.
-    /// 4: partials coded a word at a time (the faster report). 5: span summaries (`SpanSummary`).
+    /// 4: partials coded a word at a time (the faster report). 5: span summaries (`SpanSummary`);
+    /// partials in a rowid table (a lookup in a WITHOUT ROWID table read every large partial it
+    /// compared its key with).
     static let formatVersion = 5
 
     package let path: String
@@ -79,7 +81,7 @@ package final class ReportCache: Sendable {
                         sql: """
                             CREATE TABLE object_partials (
                               source TEXT NOT NULL, day TEXT NOT NULL, key TEXT NOT NULL, etag TEXT NOT NULL,
-                              partial BLOB NOT NULL, mac BLOB NOT NULL, PRIMARY KEY (source, day, key)) WITHOUT ROWID
+                              mac BLOB NOT NULL, partial BLOB NOT NULL, UNIQUE (source, day, key))
                             """)
                     try db.execute(sql: Self.summaryTable)
                     try db.execute(sql: "PRAGMA user_version = \(Self.formatVersion)")

@@ -19,8 +19,8 @@ struct SpanPlan {
     private(set) var covered = 0
     /// The new objects' listed bytes.
     private(set) var newBytes: Int64 = 0
-    /// Per day with new objects: the events of its covered objects (`SpanSummary.dayEvents`).
-    private(set) var seen: [CivilDate: EventHashSet] = [:]
+    /// Per day with new objects: the events of its covered objects (each row's `SpanSummary.dayEvents`).
+    private var coveredEvents: [CivilDate: [[UInt64]]] = [:]
     /// Per day: the listing position of its last covered object.
     private var lastCovered: [CivilDate: Int] = [:]
 
@@ -51,32 +51,40 @@ struct SpanPlan {
             guard uncovered.isEmpty else { return nil }
         }
         for day in Set(newObjects.map(\.day)) {
-            let offset = span.offset(of: day)
-            let hashes = summaries.map { $0.dayEvents[offset] ?? [] }
-            var set = EventHashSet(capacity: hashes.reduce(0) { $0 + $1.count })
-            for list in hashes {
-                for hash in list { _ = set.insert(hash) }
-            }
-            seen[day] = set
+            coveredEvents[day] = summaries.compactMap { $0.dayEvents[span.offset(of: day)] }
         }
     }
 
-    /// Whether the new objects' partials (`partials[i]` of `newObjects[i]`) merged after the
-    /// summary count what a cold run counts: a cold run counts the first copy of an event in key
-    /// order, so a new object that shares an event with a covered object must come after every
-    /// covered object of its day (else the copy counted could differ).
-    func admits(_ partials: [ObjectPartial]) -> Bool {
-        for (new, partial) in zip(newObjects, partials) {
-            guard let last = lastCovered[new.day], new.position < last, let seen = seen[new.day] else { continue }
-            if partial.entries.contains(where: { seen.contains($0.eventHash) }) || partial.erased.contains(where: { seen.contains($0) }) {
-                return false
+    /// The events of the new objects (`partials[i]` of `newObjects[i]`) that their day's covered
+    /// objects hold already, by day: merged after the summary with these taken as seen, the new
+    /// objects count what they count in a cold run, where the first copy in key order counts. So
+    /// nil when a new object that holds such a copy comes before a covered object of its day (the
+    /// copy counted could differ).
+    func repeats(_ partials: [ObjectPartial]) -> [CivilDate: EventHashSet]? {
+        var objectsOfDay: [CivilDate: [Int]] = [:]
+        for (index, new) in newObjects.enumerated() { objectsOfDay[new.day, default: []].append(index) }
+        var repeats: [CivilDate: EventHashSet] = [:]
+        for (day, indices) in objectsOfDay {
+            // The day's new events, then a pass over its covered events (far more) against them.
+            var newEvents = EventHashSet()
+            for index in indices {
+                for entry in partials[index].entries { _ = newEvents.insert(entry.eventHash) }
+                for hash in partials[index].erased { _ = newEvents.insert(hash) }
             }
+            var found = EventHashSet()
+            for list in coveredEvents[day] ?? [] {
+                for hash in list where newEvents.contains(hash) { _ = found.insert(hash) }
+            }
+            if found.count > 0, let last = lastCovered[day] {
+                for index in indices where newObjects[index].position < last {
+                    let partial = partials[index]
+                    if partial.entries.contains(where: { found.contains($0.eventHash) }) || partial.erased.contains(where: { found.contains($0) }) {
+                        return nil
+                    }
+                }
+            }
+            repeats[day] = found
         }
-        return true
-    }
-
-    /// Hands the day's covered events over (to seed the aggregator's de-duplication).
-    mutating func takeSeen(_ day: CivilDate) -> EventHashSet {
-        seen.removeValue(forKey: day) ?? EventHashSet()
+        return repeats
     }
 }

@@ -64,6 +64,7 @@ extension UsageAggregator {
         var eventIndex = [Int32](repeating: -1, count: summary.labels.count)
         var osIndex = eventIndex, buildIndex = eventIndex
         var combinationOf: [UInt64: Int32] = [:]
+        atoms.reserve(atoms.count + summary.atoms.count)
         for atom in summary.atoms {
             let triple = UInt64(atom.event) << 42 | UInt64(atom.os) << 21 | UInt64(atom.build)
             let combination: Int32

@@ -115,8 +115,8 @@ package struct UsageAggregator {
         }
     }
 
-    /// Enters partition `day` with `events` already seen in it (the events of a summary's objects,
-    /// `SpanSummary.dayEvents`): a copy of one of them in an object merged next is a duplicate.
+    /// Enters partition `day` with `events` already seen in it (events of a summary's objects that
+    /// the objects merged next repeat, `SpanPlan.repeats`): a copy of one of them is a duplicate.
     mutating func enter(partition day: CivilDate, seen events: EventHashSet) {
         partition = day
         partitionPeriod = periods.index(granularity.key(for: day))
