@@ -60,10 +60,11 @@ extension ReportCache {
     }
 
     /// Keeps `summary` as the whole of `span`'s summary (a new generation; other rows of the span,
-    /// of any variant, are dropped).
-    func saveSummary(_ summary: SpanSummary, span: DaySpan) throws {
+    /// of any variant, are dropped). The summary is let go once encoded (it is as large as its row).
+    func saveSummary(_ summary: consuming SpanSummary, span: DaySpan) throws {
         let generation = Data((0..<16).map { _ in UInt8.random(in: 0...255) })
         let blob = SummaryCoding.encode(summary)
+        _ = consume summary
         let mac = Data(summaryMAC(span: span, seq: 0, generation: generation, summary: blob))
         try guarded {
             try queue.write { db in

@@ -7,6 +7,10 @@ enum SummaryCoding {
 
     static func encode(_ summary: SpanSummary) -> Data {
         var out = BinaryWriter()
+        // Sized at once: a span's summary is tens of megabytes.
+        let events = summary.dayEvents.values.reduce(0) { $0 + 8 + 8 * $1.count }
+        let texts = summary.labels.reduce(0) { $0 + 4 + $1.utf8.count } + summary.objects.reduce(0) { $0 + 12 + $1.key.utf8.count + $1.etag.utf8.count }
+        out.bytes.reserveCapacity(256 + events + texts + summary.atoms.count * atomSize)
         out.append(magic)
         let totals = summary.totals
         for value in [totals.objects, totals.bytes, totals.lines, totals.events, totals.duplicates, totals.objectsWithTrailingJunk, totals.misplaced, totals.erased] {
@@ -28,7 +32,11 @@ enum SummaryCoding {
         for (day, hashes) in summary.dayEvents.sorted(by: { $0.key < $1.key }) {
             out.u32(UInt32(day))
             out.u32(UInt32(hashes.count))
-            hashes.map(\.littleEndian).withUnsafeBytes { out.append(Array($0)) }
+            #if _endian(little)
+            hashes.withUnsafeBytes { out.bytes.append(contentsOf: $0) }
+            #else
+            for hash in hashes { out.u64(hash) }
+            #endif
         }
         out.u32(UInt32(summary.atoms.count))
         for atom in summary.atoms {
