@@ -4,7 +4,7 @@
     python3 Benchmarks/report_benchmark.py [--binary PATH] [--objects 6000] [--events 900000]
                                            [--machines 2000] [--days 60]
     python3 Benchmarks/report_benchmark.py --shape quarter [--days 40] [--events-per-day 100000]
-                                           [--machines 30000] [--runs 2]
+                                           [--machines 30000] [--runs 2] [--perf perf.data]
 
 The default shape (clients' objects): starts SeaweedFS on loopback, uploads OBJECTS gzip NDJSON
 objects holding EVENTS events of MACHINES machines over DAYS days, then in one run measures:
@@ -203,7 +203,8 @@ def quarter(a, s3, endpoint, tmp):
                CFDEV_TELEMETRY_ENDPOINT=endpoint, CFDEV_TELEMETRY_BUCKET=BUCKET, CFDEV_TELEMETRY_PREFIX="")
     report = [a.binary, "report", "--from", first.isoformat(), "--to", last.isoformat(), "--by", "month", "--format", "json"]
     local = os.path.join(tmp, "local")
-    download_all(s3, local)
+    if a.runs > 0:
+        download_all(s3, local)
     print(f"{'':24}{'wall s':>8}{'CPU s':>8}{'CPU us/event':>14}{'peak MiB':>10}   load")
     figures = []
     for run in range(a.runs):
@@ -220,9 +221,18 @@ def quarter(a, s3, endpoint, tmp):
     cold, rss_cold, cold_out = run_timed(report + ["--cache", cache], env)
     cold_cpu = LAST_CPU
     upload(s3, make_objects(60, 60 * 150, a.machines, a.days, first, rng, tag="new"))
+    if a.perf:
+        for suffix in ["", ".key"]:
+            shutil.copyfile(cache + suffix, cache + ".before" + suffix)
     warm, rss_warm, warm_out = run_timed(report + ["--cache", cache], env)
     warm_cpu = LAST_CPU
     _, _, fresh = run_timed(report + ["--no-cache"], env)
+    if a.perf:
+        # The same warm re-run again, from the cache as it was, under perf.
+        for suffix in ["", ".key"]:
+            shutil.copyfile(cache + ".before" + suffix, cache + suffix)
+        subprocess.run(["perf", "record", "-g", "-o", a.perf] + report + ["--cache", cache], env=env, check=True,
+                       stdout=subprocess.DEVNULL)
     print(f"report cold (filling the cache): {cold:.2f} s, CPU {cold_cpu:.2f} s, peak {rss_cold:.1f} MiB; "
           f"warm after 60 new objects: {warm:.2f} s, CPU {warm_cpu:.2f} s, peak {rss_warm:.1f} MiB; "
           f"warm/cold = {warm / cold:.3f} (target < 0.10); rows as a cold run's: {json.loads(warm_out) == json.loads(fresh)}")
@@ -295,7 +305,8 @@ def main():
     parser.add_argument("--days", type=int)
     parser.add_argument("--shape", choices=["clients", "quarter"], default="clients")
     parser.add_argument("--events-per-day", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=2, help="report/DuckDB side-by-side runs (quarter shape; 0: none)")
+    parser.add_argument("--perf", help="quarter shape: also record the warm re-run with `perf record -g` into this file")
     a = parser.parse_args()
     a.machines = a.machines or (30_000 if a.shape == "quarter" else 2000)
     a.days = a.days or (40 if a.shape == "quarter" else 60)

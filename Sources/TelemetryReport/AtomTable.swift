@@ -21,6 +21,11 @@ struct AtomTable {
         UInt64(UInt32(bitPattern: machine)) << 32 | UInt64(UInt32(bitPattern: combination))
     }
 
+    /// Makes room for `count` atoms in all (no rehash until there are more).
+    mutating func reserve(_ count: Int) {
+        while count * 4 > capacity * 3 { grow() }
+    }
+
     /// Adds `amount` to the atom's count.
     mutating func add(_ key: UInt64, _ amount: Int = 1) {
         if (count + 1) * 4 > capacity * 3 { grow() }
@@ -43,6 +48,13 @@ struct AtomTable {
             }
         }
         if added { count += 1 }
+    }
+
+    /// Calls `body` with every atom's key and count, in no order.
+    func forEach(_ body: (UInt64, Int) -> Void) {
+        for slot in 0..<capacity where pairs[2 * slot] != 0 {
+            body(pairs[2 * slot] - 1, Int(Int64(bitPattern: pairs[2 * slot + 1])))
+        }
     }
 
     /// Every atom, sorted by key: a machine's atoms together, machines in index order.

@@ -13,6 +13,11 @@ import TelemetryStore
 /// whole: copies of an event count once, so what a compacted object holds a second time is not
 /// counted twice. A day that stays inconsistent through `maxRereads` listings ends the read with
 /// one line.
+///
+/// With a cache, each span of days (a period, or the part of it the range covers) read object by
+/// object is also kept as a summary (`SpanSummary`); a re-run that finds a span's summary whose
+/// objects are all still listed with the same ETags merges it and reads only the span's new
+/// objects (`SpanPlan`), adding them to the summary as a delta row.
 package struct BucketReader: Sendable {
     package let client: S3Client
     package let layout: PartitionLayout
@@ -73,6 +78,15 @@ package struct BucketReader: Sendable {
         range: ReportRange, into aggregator: inout UsageAggregator, progress: (Progress) -> Void = { _ in }
     ) async throws {
         let days = (0..<range.dayCount).map { range.from.adding(days: $0) }
+        let spans = cache == nil ? [] : DaySpan.spans(of: range, granularity: aggregator.granularity)
+        var spanOfDay: [CivilDate: DaySpan] = [:]
+        for span in spans {
+            for offset in 0..<span.dayCount { spanOfDay[span.first.adding(days: offset)] = span }
+        }
+        // The span whose objects the aggregator records (read object by object), to keep as its summary.
+        var recording: DaySpan?
+        // Listings taken ahead of their day (a span's, to see whether its summary still holds).
+        var taken: [Int: PartitionListing.Result] = [:]
         var listings: [Int: Task<PartitionListing.Result, any Error>] = [:]
         var asideListings: [Int: Task<PartitionListing.Result, any Error>] = [:]
         var queue: [Item] = []
@@ -98,6 +112,29 @@ package struct BucketReader: Sendable {
         func remember(_ partial: ObjectPartial, of object: PartitionListing.Object, day: CivilDate) {
             guard cache != nil else { return }
             toSave[day, default: []].append((object.key, object.etag, partial))
+        }
+
+        // Before an object of `day` is merged object by object: records `day`'s span (keeping the
+        // span recorded before as its summary).
+        func beginMerge(of day: CivilDate) throws {
+            guard cache != nil, recording.map({ !$0.contains(day) }) ?? true else { return }
+            try finishRecording()
+            if let span = spanOfDay[day] {
+                aggregator.startRecording(span)
+                recording = span
+            }
+        }
+
+        func finishRecording() throws {
+            guard let cache, let span = recording else { return }
+            recording = nil
+            if let summary = aggregator.finishRecording() { try cache.saveSummary(summary, span: span) }
+        }
+
+        func merge(_ partial: ObjectPartial, of object: PartitionListing.Object, day: CivilDate) throws {
+            try beginMerge(of: day)
+            aggregator.merge(partial, partition: day)
+            aggregator.recordObject(key: object.key, etag: object.etag, day: day)
         }
 
         // Merges the oldest queued object (awaiting it if it is still being fetched).
@@ -136,7 +173,7 @@ package struct BucketReader: Sendable {
                 if let partial { remember(partial, of: item.object, day: item.day) }
                 if partial == nil { vanished[item.day, default: []].insert(item.object.key) }
             }
-            if let partial { aggregator.merge(partial, partition: item.day) }
+            if let partial { try merge(partial, of: item.object, day: item.day) }
             done += 1
             if item.lastOfDay {
                 if let gone = vanished.removeValue(forKey: item.day) { try await reread(item.day, gone: gone) }
@@ -175,7 +212,7 @@ package struct BucketReader: Sendable {
                     }
                     read.insert(object.key)
                     remember(partial, of: object, day: day)
-                    aggregator.merge(partial, partition: day)
+                    try merge(partial, of: object, day: day)
                 }
                 if cache != nil, let previous = dayListings[day] {
                     let keys = Set(listing.objects.map(\.key))
@@ -197,8 +234,8 @@ package struct BucketReader: Sendable {
         }
 
         var nextListing = 0
-        for (index, day) in days.enumerated() {
-            while nextListing < days.count && nextListing < index + listConcurrency {
+        func launchListings(through last: Int) {
+            while nextListing < days.count && nextListing <= last {
                 let listing = PartitionListing(client: client, layout: layout, day: days[nextListing], pageSize: pageSize, retry: retry)
                 listings[nextListing] = Task { try await listing.list() }
                 var aside = listing
@@ -206,6 +243,11 @@ package struct BucketReader: Sendable {
                 asideListings[nextListing] = Task { try await aside.list() }
                 nextListing += 1
             }
+        }
+        // The listing of day `index` (awaited once; what it says of the day counted then).
+        func takeListing(_ index: Int) async throws -> PartitionListing.Result {
+            if let listing = taken.removeValue(forKey: index) { return listing }
+            launchListings(through: index)
             let listing = try await listings.removeValue(forKey: index)!.value
             // What compaction moved aside is counted, never read; a reader key of an older
             // policy may not list it, which is said, not fatal.
@@ -216,6 +258,70 @@ package struct BucketReader: Sendable {
             }
             for _ in 0..<listing.ignored { aggregator.recordIgnoredObject() }
             listed += listing.objects.count
+            return listing
+        }
+
+        // Reads `span` from its summary and its new objects, if the summary still holds and the
+        // new objects can be merged after it as a cold run would; false to read it object by object.
+        func readSummarised(_ span: DaySpan, summaries: ReportCache.SpanSummaries, listings spanListings: [CivilDate: [PartitionListing.Object]])
+            async throws -> Bool
+        {
+            // A summary of the most rows it may have takes no more: the span is read object by
+            // object and its summary written whole again.
+            guard let cache, let plan = SpanPlan(summaries: summaries.rows, span: span, listings: spanListings),
+                plan.newBytes <= Int64(maxBytesInFlight) * 2, plan.newObjects.isEmpty || summaries.rows.count < ReportCache.maxSummaryRows - 1
+            else { return false }
+            let fetched = try await fetchNew(plan.newObjects, cache: cache)
+            guard let partials = fetched.partials, let repeats = plan.repeats(partials) else { return false }
+            // The spans before are merged (and their summaries kept) first.
+            while head < queue.count { try await mergeHead() }
+            try finishRecording()
+            for summary in summaries.rows { aggregator.merge(summary, span: span) }
+            aggregator.statistics.cachedObjects += plan.covered + fetched.fromCache
+            aggregator.statistics.fetchedObjects += plan.newObjects.count - fetched.fromCache
+            aggregator.startRecording(span)
+            var saving: [CivilDate: [(key: String, etag: String, partial: ObjectPartial)]] = [:]
+            for (new, partial) in zip(plan.newObjects, partials) {
+                if aggregator.partition != new.day { aggregator.enter(partition: new.day, seen: repeats[new.day] ?? EventHashSet()) }
+                aggregator.merge(partial, partition: new.day)
+                aggregator.recordObject(key: new.object.key, etag: new.object.etag, day: new.day)
+                if !fetched.cached.contains(new.object.key) { saving[new.day, default: []].append((new.object.key, new.object.etag, partial)) }
+            }
+            let delta = aggregator.finishRecording()
+            if let delta, !plan.newObjects.isEmpty { try cache.appendSummary(delta, span: span, to: summaries) }
+            for (day, rows) in saving {
+                try cache.update(day: day, listed: Set(spanListings[day]?.map(\.key) ?? []), stale: [], saving: rows)
+            }
+            done += plan.covered + plan.newObjects.count
+            daysDone += span.dayCount
+            progress(
+                Progress(
+                    statistics: aggregator.statistics, day: span.last, daysDone: daysDone, days: days.count, objectsListed: listed,
+                    objectsDone: done))
+            return true
+        }
+
+        var index = 0
+        while index < days.count {
+            let day = days[index]
+            launchListings(through: index + listConcurrency - 1)
+            if let cache, let span = spanOfDay[day], span.first == day, let summaries = try cache.summaries(span: span) {
+                let last = index + span.dayCount - 1
+                launchListings(through: last)
+                var spanListings: [CivilDate: [PartitionListing.Object]] = [:]
+                for spanIndex in index...last {
+                    let listing = try await takeListing(spanIndex)
+                    taken[spanIndex] = listing
+                    spanListings[days[spanIndex]] = listing.objects
+                }
+                if try await readSummarised(span, summaries: summaries, listings: spanListings) {
+                    for spanIndex in index...last { taken[spanIndex] = nil }
+                    index = last + 1
+                    continue
+                }
+            }
+            index += 1
+            let listing = try await takeListing(index - 1)
             let keys = Set(listing.objects.map(\.key))
             let cachedRows = try cache?.rows(day: day) ?? [:]
             if cache != nil {
@@ -263,6 +369,7 @@ package struct BucketReader: Sendable {
             }
         }
         while head < queue.count { try await mergeHead() }
+        try finishRecording()
     }
 
     private static func isFetching(_ pending: Pending) -> Bool {

@@ -45,6 +45,19 @@ struct EventHashSet {
         return inserted
     }
 
+    /// Whether `hash` is in the set.
+    func contains(_ hash: UInt64) -> Bool {
+        if hash == 0 { return containsZero }
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: ((hash ^ key) &* 0x9E37_79B9_7F4A_7C15) >> shift)
+        while true {
+            let stored = slots[slot]
+            if stored == hash { return true }
+            if stored == 0 { return false }
+            slot = (slot + 1) & mask
+        }
+    }
+
     /// Empties the set, keeping its capacity.
     mutating func removeAll() {
         if count > 0 {

@@ -10,7 +10,7 @@ enum PartialCoding {
     static let entrySize = 8 + 8 + 4 + 4 + 4 + 1
 
     static func encode(_ partial: ObjectPartial) -> Data {
-        var out = Writer()
+        var out = BinaryWriter()
         out.bytes.reserveCapacity(64 + LineRejection.allCases.count * 8 + partial.labels.count * 24 + partial.entries.count * entrySize)
         out.append(magic)
         out.u64(UInt64(partial.storedBytes))
@@ -45,7 +45,7 @@ enum PartialCoding {
     }
 
     private static func decode(bytes: UnsafeRawBufferPointer) -> ObjectPartial? {
-        var input = Reader(bytes: bytes)
+        var input = BinaryReader(bytes: bytes)
         guard input.take(magic.count).map({ $0.elementsEqual(magic) }) == true,
             let stored = input.u64(), let lines = input.u64(), let duplicates = input.u64(),
             let rejection = input.u8(), let junk = input.u8(), junk <= 1,
@@ -80,62 +80,28 @@ enum PartialCoding {
         let labels = UInt32(partial.labels.count)
         partial.entries.reserveCapacity(Int(entryCount))
         for _ in 0..<entryCount {
-            let entry = input.entry()
-            guard entry.event < labels, entry.os < labels, entry.build < labels, input.lastMisplacedByte <= 1 else { return nil }
+            let (entry, misplacedByte) = input.partialEntry()
+            guard entry.event < labels, entry.os < labels, entry.build < labels, misplacedByte <= 1 else { return nil }
             partial.entries.append(entry)
         }
         return partial
     }
+}
 
-    private struct Writer {
-        var bytes: [UInt8] = []
-        mutating func append(_ value: [UInt8]) { bytes.append(contentsOf: value) }
-        mutating func u8(_ value: UInt8) { bytes.append(value) }
-        mutating func u32(_ value: UInt32) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
-        mutating func u64(_ value: UInt64) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
-    }
-
-    /// Reads little-endian values from the blob, every length checked.
-    private struct Reader {
-        let bytes: UnsafeRawBufferPointer
-        var offset = 0
-        var remaining: Int { bytes.count - offset }
-        /// The misplaced byte of the last `entry()` (valid when 0 or 1).
-        var lastMisplacedByte: UInt8 = 0
-
-        mutating func take(_ count: Int) -> UnsafeRawBufferPointer? {
-            guard count >= 0, count <= remaining else { return nil }
-            defer { offset += count }
-            return UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + count)])
-        }
-        mutating func u8() -> UInt8? {
-            guard remaining >= 1 else { return nil }
-            defer { offset += 1 }
-            return bytes[offset]
-        }
-        mutating func u32() -> UInt32? {
-            guard remaining >= 4 else { return nil }
-            defer { offset += 4 }
-            return UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
-        }
-        mutating func u64() -> UInt64? {
-            guard remaining >= 8 else { return nil }
-            defer { offset += 8 }
-            return UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-        }
-
-        /// One entry; the caller has checked that `entrySize` bytes remain.
-        mutating func entry() -> ObjectPartial.Entry {
-            let at = offset
-            offset += PartialCoding.entrySize
-            lastMisplacedByte = bytes[at + 28]
-            return ObjectPartial.Entry(
-                eventHash: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: at, as: UInt64.self)),
-                machine: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: at + 8, as: UInt64.self)),
-                event: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: at + 16, as: UInt32.self)),
-                os: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: at + 20, as: UInt32.self)),
-                build: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: at + 24, as: UInt32.self)),
-                misplaced: lastMisplacedByte == 1)
-        }
+extension BinaryReader {
+    /// One partial's entry, and its misplaced byte (valid when 0 or 1); the caller has checked
+    /// that `PartialCoding.entrySize` bytes remain.
+    mutating func partialEntry() -> (entry: ObjectPartial.Entry, misplacedByte: UInt8) {
+        let at = offset
+        offset += PartialCoding.entrySize
+        let misplaced = bytes[at + 28]
+        let entry = ObjectPartial.Entry(
+            eventHash: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: at, as: UInt64.self)),
+            machine: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: at + 8, as: UInt64.self)),
+            event: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: at + 16, as: UInt32.self)),
+            os: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: at + 20, as: UInt32.self)),
+            build: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: at + 24, as: UInt32.self)),
+            misplaced: misplaced == 1)
+        return (entry, misplaced)
     }
 }

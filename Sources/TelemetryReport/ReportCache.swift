@@ -27,8 +27,10 @@ package final class ReportCache: Sendable {
     /// Bumped whenever what a partial holds, or how a line is judged, or the table, changes: an
     /// older cache is then emptied, since its partials would not be what a cold run reads.
     /// 2: rows carry a MAC. 3: partials carry erased events; rows carry the erasure variant.
-    /// 4: partials coded a word at a time (the faster report).
-    static let formatVersion = 4
+    /// 4: partials coded a word at a time (the faster report). 5: span summaries (`SpanSummary`);
+    /// partials in a rowid table (a lookup in a WITHOUT ROWID table read every large partial it
+    /// compared its key with).
+    static let formatVersion = 5
 
     package let path: String
     let source: String
@@ -36,10 +38,10 @@ package final class ReportCache: Sendable {
     /// (`ErasureSet.digest`). A row of another variant is a miss: read again and replaced, so a
     /// new request is honoured by cached days too, and an erased event is never served again.
     let variant: String
-    private let queue: DatabaseQueue
+    let queue: DatabaseQueue
     /// The MAC key's bytes (swift-crypto's `SymmetricKey` is not `Sendable`; one is made per use).
     private let keyBytes: [UInt8]
-    private var key: SymmetricKey { SymmetricKey(data: keyBytes) }
+    var key: SymmetricKey { SymmetricKey(data: keyBytes) }
 
     /// The key file of the cache at `path`.
     package static func keyPath(cache path: String) -> String { path + ".key" }
@@ -74,12 +76,14 @@ package final class ReportCache: Sendable {
                 let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
                 if version != Self.formatVersion {
                     try db.execute(sql: "DROP TABLE IF EXISTS object_partials")
+                    try db.execute(sql: "DROP TABLE IF EXISTS span_summaries")
                     try db.execute(
                         sql: """
                             CREATE TABLE object_partials (
                               source TEXT NOT NULL, day TEXT NOT NULL, key TEXT NOT NULL, etag TEXT NOT NULL,
-                              partial BLOB NOT NULL, mac BLOB NOT NULL, PRIMARY KEY (source, day, key)) WITHOUT ROWID
+                              mac BLOB NOT NULL, partial BLOB NOT NULL, UNIQUE (source, day, key))
                             """)
+                    try db.execute(sql: Self.summaryTable)
                     try db.execute(sql: "PRAGMA user_version = \(Self.formatVersion)")
                 }
             }
@@ -118,6 +122,23 @@ package final class ReportCache: Sendable {
                         day: day, key: objectKey, etag: String(storedETag.dropLast(suffix.count)), partial: row[2], mac: row[3])
                 }
                 return rows
+            }
+        }
+    }
+
+    /// The cached row of one object, if any.
+    func row(day: CivilDate, key objectKey: String) throws -> Row? {
+        try guarded {
+            try queue.read { db in
+                guard
+                    let row = try GRDB.Row.fetchOne(
+                        db, sql: "SELECT etag, partial, mac FROM object_partials WHERE source = ? AND day = ? AND key = ?",
+                        arguments: [source, day.description, objectKey])
+                else { return nil }
+                let storedETag: String = row[0]
+                let suffix = "|" + variant
+                guard storedETag.hasSuffix(suffix) else { return nil }
+                return Row(day: day, key: objectKey, etag: String(storedETag.dropLast(suffix.count)), partial: row[1], mac: row[2])
             }
         }
     }
@@ -164,7 +185,7 @@ package final class ReportCache: Sendable {
         }
     }
 
-    private func guarded<T>(_ body: () throws -> T) throws -> T {
+    func guarded<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch {

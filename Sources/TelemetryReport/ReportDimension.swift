@@ -32,4 +32,12 @@ struct Interner {
     }
 
     subscript(index: Int32) -> String { values[Int(index)] }
+
+    /// The index of `labels[local]` (an object's or a summary's own label table), interned once:
+    /// `resolved` keeps what each local index resolved to (-1: not yet).
+    mutating func index(_ local: UInt32, of labels: [String], resolved: inout [Int32]) -> Int32 {
+        let slot = Int(local)
+        if resolved[slot] < 0 { resolved[slot] = index(labels[slot]) }
+        return resolved[slot]
+    }
 }

@@ -20,11 +20,15 @@ package struct UsageAggregator {
     var combinations = CombinationTable()
     /// Machines by the first 64 bits of their anonymous ID (an HMAC output): the ID itself is not kept.
     var machines: [UInt64: Int32] = [:]
+    /// `machines`' keys by index.
+    var machineKeys: [UInt64] = []
     var atoms = AtomTable()
 
-    private var partition: CivilDate?
+    var partition: CivilDate?
     private var partitionPeriod: Int32 = 0
-    private var seenEvents = EventHashSet()
+    var seenEvents = EventHashSet()
+    /// What the objects of one span add, while the report's cache is to keep it (`SpanRecorder`).
+    var recorder: SpanRecorder?
 
     package init(granularity: PeriodGranularity) {
         self.granularity = granularity
@@ -32,6 +36,14 @@ package struct UsageAggregator {
 
     /// One object's partial, read from partition `day`.
     package mutating func merge(_ partial: ObjectPartial, partition day: CivilDate) {
+        guard recorder != nil else { return count(partial, partition: day) }
+        let before = statistics
+        count(partial, partition: day)
+        if !recorder!.span.contains(day) { recorder!.spoiled = true }
+        recorder!.totals.add(statistics, since: before)
+    }
+
+    private mutating func count(_ partial: ObjectPartial, partition day: CivilDate) {
         statistics.bytes += partial.storedBytes
         if let rejection = partial.rejection {
             statistics.rejectedObjects[rejection, default: 0] += 1
@@ -47,18 +59,13 @@ package struct UsageAggregator {
         // (event, OS, build) of the object's labels resolved to its combination once.
         var eventIndex = [Int32](repeating: -1, count: partial.labels.count)
         var osIndex = eventIndex, buildIndex = eventIndex
-        func resolve(_ local: UInt32, _ cache: inout [Int32], _ interner: inout Interner) -> Int32 {
-            let slot = Int(local)
-            if cache[slot] < 0 { cache[slot] = interner.index(partial.labels[slot]) }
-            return cache[slot]
-        }
         var resolved = CombinationCache(labels: partial.labels.count)
         for entry in partial.entries {
             var combination = resolved[entry]
             if combination < 0 {
-                let event = resolve(entry.event, &eventIndex, &events)
-                let os = resolve(entry.os, &osIndex, &oses)
-                let build = resolve(entry.build, &buildIndex, &builds)
+                let event = events.index(entry.event, of: partial.labels, resolved: &eventIndex)
+                let os = oses.index(entry.os, of: partial.labels, resolved: &osIndex)
+                let build = builds.index(entry.build, of: partial.labels, resolved: &buildIndex)
                 combination = combinations.index(CellKey(event: event, os: os, build: build, period: partitionPeriod))
                 resolved[entry] = combination
             }
@@ -79,6 +86,7 @@ package struct UsageAggregator {
             statistics.duplicates += 1
             return
         }
+        if recorder != nil { recorder!.seen(hash) }
         statistics.erased += 1
     }
 
@@ -103,7 +111,17 @@ package struct UsageAggregator {
             partition = day
             partitionPeriod = periods.index(granularity.key(for: day))
             seenEvents.removeAll()
+            if recorder != nil { recorder!.enter(day) }
         }
+    }
+
+    /// Enters partition `day` with `events` already seen in it (events of a summary's objects that
+    /// the objects merged next repeat, `SpanPlan.repeats`): a copy of one of them is a duplicate.
+    mutating func enter(partition day: CivilDate, seen events: EventHashSet) {
+        partition = day
+        partitionPeriod = periods.index(granularity.key(for: day))
+        seenEvents = events
+        if recorder != nil { recorder!.enter(day) }
     }
 
     private mutating func add(hash: UInt64, machine machineKey: UInt64, combination: Int32, misplaced: Bool) {
@@ -113,14 +131,21 @@ package struct UsageAggregator {
         }
         if misplaced { statistics.misplaced += 1 }
         statistics.events += 1
-        let machine: Int32
-        if let known = machines[machineKey] {
-            machine = known
-        } else {
-            machine = Int32(machines.count)
-            machines[machineKey] = machine
+        let atom = AtomTable.key(machine: machineIndex(machineKey), combination: combination)
+        atoms.add(atom)
+        if recorder != nil {
+            recorder!.seen(hash)
+            recorder!.atoms.add(atom)
         }
-        atoms.add(AtomTable.key(machine: machine, combination: combination))
+    }
+
+    /// The dense index of the machine with key `machineKey` (a new one when unseen).
+    mutating func machineIndex(_ machineKey: UInt64) -> Int32 {
+        if let known = machines[machineKey] { return known }
+        let machine = Int32(machines.count)
+        machines[machineKey] = machine
+        machineKeys.append(machineKey)
+        return machine
     }
 
     /// The published report: every cell of `ReportDimension.publishedGroupings`, with the

@@ -1,0 +1,116 @@
+import Foundation
+
+/// The binary form of a `SpanSummary` in the report's cache (little-endian, every count and
+/// index checked on decoding: a row that does not decode is a miss, never a wrong number).
+enum SummaryCoding {
+    static let magic = Array("CFSS1".utf8)
+
+    static func encode(_ summary: SpanSummary) -> Data {
+        var out = BinaryWriter()
+        // Sized at once: a span's summary is tens of megabytes.
+        let events = summary.dayEvents.values.reduce(0) { $0 + 8 + 8 * $1.count }
+        let texts = summary.labels.reduce(0) { $0 + 4 + $1.utf8.count } + summary.objects.reduce(0) { $0 + 12 + $1.key.utf8.count + $1.etag.utf8.count }
+        out.bytes.reserveCapacity(256 + events + texts + summary.atoms.count * atomSize)
+        out.append(magic)
+        let totals = summary.totals
+        for value in [totals.objects, totals.bytes, totals.lines, totals.events, totals.duplicates, totals.objectsWithTrailingJunk, totals.misplaced, totals.erased] {
+            out.u64(UInt64(bitPattern: Int64(value)))
+        }
+        out.u32(UInt32(totals.rejectedLines.count))
+        for value in totals.rejectedLines { out.u64(UInt64(bitPattern: Int64(value))) }
+        out.u32(UInt32(totals.rejectedObjects.count))
+        for value in totals.rejectedObjects { out.u64(UInt64(bitPattern: Int64(value))) }
+        out.u32(UInt32(summary.labels.count))
+        for label in summary.labels { out.text(label) }
+        out.u32(UInt32(summary.objects.count))
+        for object in summary.objects {
+            out.u32(UInt32(object.day))
+            out.text(object.key)
+            out.text(object.etag)
+        }
+        out.u32(UInt32(summary.dayEvents.count))
+        for (day, hashes) in summary.dayEvents.sorted(by: { $0.key < $1.key }) {
+            out.u32(UInt32(day))
+            out.u32(UInt32(hashes.count))
+            #if _endian(little)
+            hashes.withUnsafeBytes { out.bytes.append(contentsOf: $0) }
+            #else
+            for hash in hashes { out.u64(hash) }
+            #endif
+        }
+        out.u32(UInt32(summary.atoms.count))
+        for atom in summary.atoms {
+            out.u64(atom.machine)
+            out.u32(atom.event)
+            out.u32(atom.os)
+            out.u32(atom.build)
+            out.u64(atom.count)
+        }
+        return Data(out.bytes)
+    }
+
+    /// The summary of a span of `dayCount` days, or nil when the bytes are not one.
+    static func decode(_ data: Data, dayCount: Int) -> SpanSummary? {
+        data.withUnsafeBytes { decode(bytes: $0, dayCount: dayCount) }
+    }
+
+    static let atomSize = 28
+
+    private static func decode(bytes: UnsafeRawBufferPointer, dayCount: Int) -> SpanSummary? {
+        var input = BinaryReader(bytes: bytes)
+        guard input.take(magic.count).map({ $0.elementsEqual(magic) }) == true else { return nil }
+        var summary = SpanSummary()
+        var figures: [Int] = []
+        for _ in 0..<8 {
+            guard let value = input.count() else { return nil }
+            figures.append(value)
+        }
+        summary.totals.objects = figures[0]
+        summary.totals.bytes = figures[1]
+        summary.totals.lines = figures[2]
+        summary.totals.events = figures[3]
+        summary.totals.duplicates = figures[4]
+        summary.totals.objectsWithTrailingJunk = figures[5]
+        summary.totals.misplaced = figures[6]
+        summary.totals.erased = figures[7]
+        guard input.u32() == UInt32(LineRejection.allCases.count) else { return nil }
+        for index in LineRejection.allCases.indices {
+            guard let value = input.count() else { return nil }
+            summary.totals.rejectedLines[index] = value
+        }
+        guard input.u32() == UInt32(ObjectRejection.allCases.count) else { return nil }
+        for index in ObjectRejection.allCases.indices {
+            guard let value = input.count() else { return nil }
+            summary.totals.rejectedObjects[index] = value
+        }
+        guard let labelCount = input.u32(), Int(labelCount) <= input.remaining / 4 else { return nil }
+        for _ in 0..<labelCount {
+            guard let label = input.text() else { return nil }
+            summary.labels.append(label)
+        }
+        guard let objectCount = input.u32(), Int(objectCount) <= input.remaining / 12 else { return nil }
+        for _ in 0..<objectCount {
+            guard let day = input.u32(), Int(day) < dayCount, let key = input.text(), let etag = input.text() else { return nil }
+            summary.objects.append(SpanSummary.Object(day: Int(day), key: key, etag: etag))
+        }
+        guard let dayRows = input.u32(), Int(dayRows) <= dayCount else { return nil }
+        for _ in 0..<dayRows {
+            guard let day = input.u32(), Int(day) < dayCount, summary.dayEvents[Int(day)] == nil, let count = input.u32(),
+                Int(count) <= input.remaining / 8, let raw = input.take(Int(count) * 8)
+            else { return nil }
+            var hashes = [UInt64](repeating: 0, count: Int(count))
+            hashes.withUnsafeMutableBytes { $0.copyMemory(from: raw) }
+            summary.dayEvents[Int(day)] = hashes.map { UInt64(littleEndian: $0) }
+        }
+        guard let atomCount = input.u32(), Int(atomCount) * atomSize == input.remaining else { return nil }
+        let labels = UInt32(summary.labels.count)
+        summary.atoms.reserveCapacity(Int(atomCount))
+        for _ in 0..<atomCount {
+            guard let machine = input.u64(), let event = input.u32(), let os = input.u32(), let build = input.u32(), let count = input.u64(),
+                event < labels, os < labels, build < labels, count > 0, count <= UInt64(Int32.max)
+            else { return nil }
+            summary.atoms.append(SpanSummary.Atom(machine: machine, event: event, os: os, build: build, count: count))
+        }
+        return summary
+    }
+}
