@@ -6,14 +6,14 @@ extension UsageAggregator {
     /// Starts recording what the objects merged next (all of `span`'s days) add. A span already
     /// entered (its day's earlier events would be missing) spoils the record.
     mutating func startRecording(_ span: DaySpan) {
-        var recorder = SpanRecorder(span: span)
+        var recorder = SpanRecorder(span: span, maxEvents: maxRecordedEvents)
         if let partition, span.contains(partition) { recorder.spoiled = true }
         self.recorder = recorder
     }
 
     /// Notes that the object `key` (ETag `etag`) of `day` was merged while recording.
     mutating func recordObject(key: String, etag: String, day: CivilDate) {
-        guard recorder != nil else { return }
+        guard recorder != nil, !recorder!.spoiled else { return }
         guard recorder!.span.contains(day) else {
             recorder!.spoiled = true
             return

@@ -29,6 +29,8 @@ package struct UsageAggregator {
     var seenEvents = EventHashSet()
     /// What the objects of one span add, while the report's cache is to keep it (`SpanRecorder`).
     var recorder: SpanRecorder?
+    /// The most events a span may have and still be recorded (`SpanRecorder.maxEvents`).
+    var maxRecordedEvents = SpanRecorder.defaultMaxEvents
 
     package init(granularity: PeriodGranularity) {
         self.granularity = granularity
@@ -135,7 +137,7 @@ package struct UsageAggregator {
         atoms.add(atom)
         if recorder != nil {
             recorder!.seen(hash)
-            recorder!.atoms.add(atom)
+            recorder!.add(atom)
         }
     }
 

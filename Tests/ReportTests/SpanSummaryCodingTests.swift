@@ -52,6 +52,27 @@ struct SpanSummaryCodingTests {
         #expect(aggregator.finishRecording() == nil)
     }
 
+    /// A span of more events than a record holds is not summarised (memory stays bounded); the
+    /// numbers are those of the objects all the same.
+    @Test func aSpanOfMoreEventsThanARecordHoldsIsNotSummarised() throws {
+        let range = try ReportRange(from: "2026-03-02", to: "2026-03-04")
+        var direct = UsageAggregator(granularity: .month)
+        for object in Self.objects() { direct.merge(object.partial, partition: object.day) }
+        for (limit, kept) in [(12, true), (11, false)] {  // the span's objects hold 12 distinct events
+            var aggregator = UsageAggregator(granularity: .month)
+            aggregator.maxRecordedEvents = limit
+            aggregator.startRecording(Self.span)
+            for (index, object) in Self.objects().enumerated() {
+                aggregator.merge(object.partial, partition: object.day)
+                aggregator.recordObject(key: "k\(index)", etag: "e\(index)", day: object.day)
+            }
+            let summary = aggregator.finishRecording()
+            #expect((summary != nil) == kept, "limit \(limit)")
+            #expect(aggregator.report(range: range, k: 2) == direct.report(range: range, k: 2))
+            #expect(aggregator.statistics == direct.statistics)
+        }
+    }
+
     @Test func summariesSurviveTheirEncodingAndDamageIsRefused() throws {
         var aggregator = UsageAggregator(granularity: .day)
         aggregator.startRecording(Self.span)
