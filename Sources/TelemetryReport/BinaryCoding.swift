@@ -13,6 +13,12 @@ struct BinaryWriter {
         u32(UInt32(utf8.count))
         append(utf8)
     }
+    /// Hands the bytes written so far to `emit` and starts over, once there are `limit` or more.
+    mutating func spill(over limit: Int, to emit: ([UInt8]) throws -> Void) rethrows {
+        guard bytes.count >= limit else { return }
+        try emit(bytes)
+        bytes.removeAll(keepingCapacity: true)
+    }
 }
 
 /// Reads little-endian values from bytes, every length checked.

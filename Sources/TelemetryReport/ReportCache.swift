@@ -29,8 +29,8 @@ package final class ReportCache: Sendable {
     /// 2: rows carry a MAC. 3: partials carry erased events; rows carry the erasure variant.
     /// 4: partials coded a word at a time (the faster report). 5: span summaries (`SpanSummary`);
     /// partials in a rowid table (a lookup in a WITHOUT ROWID table read every large partial it
-    /// compared its key with).
-    static let formatVersion = 5
+    /// compared its key with). 6: a summary row in parts of a megabyte (saving one held it whole, thrice).
+    static let formatVersion = 6
 
     package let path: String
     let source: String

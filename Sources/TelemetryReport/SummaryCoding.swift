@@ -5,12 +5,19 @@ import Foundation
 enum SummaryCoding {
     static let magic = Array("CFSS1".utf8)
 
+    /// The whole encoding at once (tests; the cache streams it with `encode(_:partBytes:emit:)`).
     static func encode(_ summary: SpanSummary) -> Data {
+        var whole = Data()
+        encode(summary, partBytes: 1 << 20) { whole.append(contentsOf: $0) }
+        return whole
+    }
+
+    /// Encodes `summary` a part at a time: `emit` gets consecutive parts of about `partBytes` bytes
+    /// (past it by one label, object or slice of hashes at most; the last one may be shorter), so
+    /// that saving a span of millions of events never holds its whole encoding.
+    static func encode(_ summary: SpanSummary, partBytes: Int, emit: ([UInt8]) throws -> Void) rethrows {
         var out = BinaryWriter()
-        // Sized at once: a span's summary is tens of megabytes.
-        let events = summary.dayEvents.values.reduce(0) { $0 + 8 + 8 * $1.count }
-        let texts = summary.labels.reduce(0) { $0 + 4 + $1.utf8.count } + summary.objects.reduce(0) { $0 + 12 + $1.key.utf8.count + $1.etag.utf8.count }
-        out.bytes.reserveCapacity(256 + events + texts + summary.atoms.count * atomSize)
+        out.bytes.reserveCapacity(2 * partBytes)
         out.append(magic)
         let totals = summary.totals
         for value in [totals.objects, totals.bytes, totals.lines, totals.events, totals.duplicates, totals.objectsWithTrailingJunk, totals.misplaced, totals.erased] {
@@ -21,22 +28,31 @@ enum SummaryCoding {
         out.u32(UInt32(totals.rejectedObjects.count))
         for value in totals.rejectedObjects { out.u64(UInt64(bitPattern: Int64(value))) }
         out.u32(UInt32(summary.labels.count))
-        for label in summary.labels { out.text(label) }
+        for label in summary.labels {
+            out.text(label)
+            try out.spill(over: partBytes, to: emit)
+        }
         out.u32(UInt32(summary.objects.count))
         for object in summary.objects {
             out.u32(UInt32(object.day))
             out.text(object.key)
             out.text(object.etag)
+            try out.spill(over: partBytes, to: emit)
         }
         out.u32(UInt32(summary.dayEvents.count))
+        let hashesPerSlice = max(1, partBytes / 8)
         for (day, hashes) in summary.dayEvents.sorted(by: { $0.key < $1.key }) {
             out.u32(UInt32(day))
             out.u32(UInt32(hashes.count))
-            #if _endian(little)
-            hashes.withUnsafeBytes { out.bytes.append(contentsOf: $0) }
-            #else
-            for hash in hashes { out.u64(hash) }
-            #endif
+            for start in stride(from: 0, to: hashes.count, by: hashesPerSlice) {
+                let slice = hashes[start..<min(hashes.count, start + hashesPerSlice)]
+                #if _endian(little)
+                slice.withUnsafeBytes { out.bytes.append(contentsOf: $0) }
+                #else
+                for hash in slice { out.u64(hash) }
+                #endif
+                try out.spill(over: partBytes, to: emit)
+            }
         }
         out.u32(UInt32(summary.atoms.count))
         for atom in summary.atoms {
@@ -45,8 +61,9 @@ enum SummaryCoding {
             out.u32(atom.os)
             out.u32(atom.build)
             out.u64(atom.count)
+            try out.spill(over: partBytes, to: emit)
         }
-        return Data(out.bytes)
+        try out.spill(over: 1, to: emit)
     }
 
     /// The summary of a span of `dayCount` days, or nil when the bytes are not one.
