@@ -2,29 +2,28 @@
 /// what a cached summary of a span of days keeps beside its atoms, and adds back when merged, so
 /// a summarised span counts as its objects read one by one would.
 struct ObjectTotals: Sendable, Equatable {
-    var objects = 0
-    var bytes = 0
-    var lines = 0
-    var events = 0
-    var duplicates = 0
-    var objectsWithTrailingJunk = 0
-    var misplaced = 0
-    var erased = 0
+    /// The counters of `ReadStatistics` that merging objects adds to, in the order kept here and
+    /// in the cache's encoding (`SummaryCoding`).
+    static let counters: [WritableKeyPath<ReadStatistics, Int> & Sendable] = [
+        \.objects, \.bytes, \.lines, \.events, \.duplicates, \.objectsWithTrailingJunk, \.misplaced, \.erased,
+    ]
+
+    /// By `counters` order.
+    var counts = [Int](repeating: 0, count: Self.counters.count)
     /// By `LineRejection.allCases` order.
     var rejectedLines = [Int](repeating: 0, count: LineRejection.allCases.count)
     /// By `ObjectRejection.allCases` order.
     var rejectedObjects = [Int](repeating: 0, count: ObjectRejection.allCases.count)
 
+    /// The total of one of `counters`.
+    subscript(_ counter: WritableKeyPath<ReadStatistics, Int>) -> Int {
+        get { Self.counters.firstIndex { $0 == counter }.map { counts[$0] } ?? 0 }
+        set { if let index = Self.counters.firstIndex(where: { $0 == counter }) { counts[index] = newValue } }
+    }
+
     /// Adds what changed in `statistics` since `before` (a merge in between).
     mutating func add(_ statistics: ReadStatistics, since before: ReadStatistics) {
-        objects += statistics.objects - before.objects
-        bytes += statistics.bytes - before.bytes
-        lines += statistics.lines - before.lines
-        events += statistics.events - before.events
-        duplicates += statistics.duplicates - before.duplicates
-        objectsWithTrailingJunk += statistics.objectsWithTrailingJunk - before.objectsWithTrailingJunk
-        misplaced += statistics.misplaced - before.misplaced
-        erased += statistics.erased - before.erased
+        for (index, counter) in Self.counters.enumerated() { counts[index] += statistics[keyPath: counter] - before[keyPath: counter] }
         for (index, reason) in LineRejection.allCases.enumerated() {
             rejectedLines[index] += (statistics.rejectedLines[reason] ?? 0) - (before.rejectedLines[reason] ?? 0)
         }
@@ -35,14 +34,7 @@ struct ObjectTotals: Sendable, Equatable {
 
     /// Adds these totals to `statistics`.
     func apply(to statistics: inout ReadStatistics) {
-        statistics.objects += objects
-        statistics.bytes += bytes
-        statistics.lines += lines
-        statistics.events += events
-        statistics.duplicates += duplicates
-        statistics.objectsWithTrailingJunk += objectsWithTrailingJunk
-        statistics.misplaced += misplaced
-        statistics.erased += erased
+        for (index, counter) in Self.counters.enumerated() { statistics[keyPath: counter] += counts[index] }
         for (index, reason) in LineRejection.allCases.enumerated() where rejectedLines[index] != 0 {
             statistics.rejectedLines[reason, default: 0] += rejectedLines[index]
         }

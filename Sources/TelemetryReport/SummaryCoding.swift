@@ -20,9 +20,7 @@ enum SummaryCoding {
         out.bytes.reserveCapacity(2 * partBytes)
         out.append(magic)
         let totals = summary.totals
-        for value in [totals.objects, totals.bytes, totals.lines, totals.events, totals.duplicates, totals.objectsWithTrailingJunk, totals.misplaced, totals.erased] {
-            out.u64(UInt64(bitPattern: Int64(value)))
-        }
+        for value in totals.counts { out.u64(UInt64(bitPattern: Int64(value))) }
         out.u32(UInt32(totals.rejectedLines.count))
         for value in totals.rejectedLines { out.u64(UInt64(bitPattern: Int64(value))) }
         out.u32(UInt32(totals.rejectedObjects.count))
@@ -77,19 +75,10 @@ enum SummaryCoding {
         var input = BinaryReader(bytes: bytes)
         guard input.take(magic.count).map({ $0.elementsEqual(magic) }) == true else { return nil }
         var summary = SpanSummary()
-        var figures: [Int] = []
-        for _ in 0..<8 {
+        for index in ObjectTotals.counters.indices {
             guard let value = input.count() else { return nil }
-            figures.append(value)
+            summary.totals.counts[index] = value
         }
-        summary.totals.objects = figures[0]
-        summary.totals.bytes = figures[1]
-        summary.totals.lines = figures[2]
-        summary.totals.events = figures[3]
-        summary.totals.duplicates = figures[4]
-        summary.totals.objectsWithTrailingJunk = figures[5]
-        summary.totals.misplaced = figures[6]
-        summary.totals.erased = figures[7]
         guard input.u32() == UInt32(LineRejection.allCases.count) else { return nil }
         for index in LineRejection.allCases.indices {
             guard let value = input.count() else { return nil }

@@ -18,8 +18,8 @@ struct SummaryPartsTests {
         var generator = SeededRandom(seed: seed)
         var summary = SpanSummary()
         summary.labels = ["stop", "start_begin", "linux 6.8", "darwin 14.5", "1.0.0"]
-        summary.totals.objects = 2
-        summary.totals.events = 450_000
+        summary.totals[\.objects] = 2
+        summary.totals[\.events] = 450_000
         summary.objects = [.init(day: 0, key: "events/v1/dt=2026-04-01/a.ndjson.gz", etag: "e1"), .init(day: 29, key: "events/v1/dt=2026-04-30/b.ndjson.gz", etag: "e2")]
         for day in [0, 7, 29] { summary.dayEvents[day] = (0..<150_000).map { _ in generator.next() } }
         summary.atoms = (0..<2000).map { SpanSummary.Atom(machine: generator.next(), event: UInt32($0 % 2), os: 2 + UInt32($0 % 2), build: 4, count: 1 + UInt64($0 % 7)) }
