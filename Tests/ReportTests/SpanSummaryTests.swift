@@ -95,6 +95,51 @@ extension SeaweedReportTests {
         withExtendedLifetime(sandbox) {}
     }
 
+    /// A new object of a summarised span that is gone when fetched (its day compacted meanwhile):
+    /// the summary is not merged with a hole in it; the span is read object by object, its day
+    /// listed again, and no event is lost: the report is a run's without the cache.
+    @Test func aNewObjectThatVanishesWhileReadSendsTheSpanBackToItsObjects() async throws {
+        let prefix = "summary-vanish/"
+        let server = try S3TestServer.requireCurrent()
+        let client = try server.client()
+        for day in ["2026-06-01", "2026-06-02"] {
+            for part in 0..<3 {
+                try await Self.put(
+                    client, prefix: prefix, day: day, name: "20260601T00000\(part)000Z-a", (0..<4).map { FixtureEvent(event: .appCreated, day: day, machine: $0 + part) })
+            }
+        }
+        let sandbox = try Sandbox()
+        let cache = sandbox.root + "/summaries.sqlite"
+        let range = try ReportRange(from: "2026-06-01", to: "2026-06-02")
+        try await Self.expectSameAsUncached(client, prefix: prefix, range: range, by: .month, cache: cache, "cold")
+        try await Self.put(client, prefix: prefix, day: "2026-06-01", name: "20260601T100000000Z-new", (0..<3).map { FixtureEvent(event: .stop, day: "2026-06-01", machine: $0) })
+        try await FaultProxy.with(server) { proxy in
+            // The re-run's one object GET (the new object) is held while the object is deleted.
+            try await proxy.script(["hold"], methods: ["GET"], objectsOnly: true)
+            let proxied = S3Client(endpoint: try S3Endpoint(url: URL(string: proxy.url)!, bucket: server.bucket, region: server.region), credentials: server.credentials)
+            let warm = Task { try await Self.summaryRun(proxied, prefix: prefix, range: range, by: .month, cache: cache) }
+            let held = try await proxy.waitForLog(timeout: 60) { $0.contains { $0.action == "hold" } }
+            #expect(held.first { $0.action == "hold" }?.path.contains("-new") == true, "\(held.map(\.path))")
+            // Meanwhile the day is compacted (straight to the store): the new object's events
+            // are now in an object the re-run has not listed.
+            let compact = try Self.cli(sandbox, ["compact", "--from", "2026-06-01", "--to", "2026-06-01"], prefix: prefix)
+            #expect(compact.status == 0, "\(compact.stderr)")
+            try await proxy.release()
+            let result = try await warm.value
+            let fresh = try await Self.summaryRun(client, prefix: prefix, range: range, by: .month, cache: nil)
+            // The rows are a cold run's; the input summary says what was read: the day's three
+            // objects from the cache, then again as the compacted object (12 copies).
+            #expect(result.report.rows == fresh.report.rows)
+            #expect(result.statistics.events == 27 && fresh.statistics.events == 27, "\(result.statistics)")
+            #expect(result.statistics.duplicates == 12, "\(result.statistics)")
+            #expect(result.statistics.rereadDays == 1, "\(result.statistics)")
+        }
+        #expect(try Self.summaryRows(cache, prefix: prefix, "2026-06-01", "2026-06-02") == 1)
+        let again = try await Self.expectSameAsUncached(client, prefix: prefix, range: range, by: .month, cache: cache, "again")
+        #expect(again.fetchedObjects == 0 && again.cachedObjects == 4 && again.events == 27, "\(again)")
+        withExtendedLifetime(sandbox) {}
+    }
+
     @Test func aSummarisedSpanThatCompactionRewroteIsReadAgain() async throws {
         let prefix = "summary-compact/"
         let client = try S3TestServer.requireCurrent().client()
