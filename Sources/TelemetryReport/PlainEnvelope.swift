@@ -30,8 +30,15 @@ enum PlainEnvelope {
     /// 64 hex digits.
     static func isAnonymousID(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard bytes.count == 64 else { return false }
-        for byte in bytes where hexValue(byte) > 15 { return false }
-        return true
+        // Without a branch per byte (digits and letters come in random order): every ID is checked.
+        var valid: UInt8 = 1
+        for index in 0..<64 {
+            let byte = bytes.load(fromByteOffset: index, as: UInt8.self)
+            let digit: UInt8 = byte &- UInt8(ascii: "0") < 10 ? 1 : 0
+            let letter: UInt8 = (byte | 0x20) &- UInt8(ascii: "a") < 6 ? 1 : 0
+            valid &= digit | letter
+        }
+        return valid == 1
     }
 
     /// An ASCII label: printable, 1…64 characters, no space at either end, not `(other)`.
@@ -44,7 +51,11 @@ enum PlainEnvelope {
     /// The machine key of a checked anonymous ID: its first 16 hex digits.
     static func machineKey(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
         var value: UInt64 = 0
-        for index in 0..<16 { value = value << 4 | UInt64(hexValue(bytes[index])) }
+        for index in 0..<16 {
+            // A checked hex digit's value: its low four bits, plus 9 for a letter (bit 6 set).
+            let byte = bytes.load(fromByteOffset: index, as: UInt8.self)
+            value = value << 4 | UInt64((byte & 0x0F) &+ 9 &* (byte >> 6))
+        }
         return value
     }
 

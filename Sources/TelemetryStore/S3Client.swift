@@ -20,6 +20,7 @@ package final class S3Client: Sendable {
     let connection: StoreConnection?
     let clock: @Sendable () -> Date
     private let offset = NIOLockedValueBox<TimeInterval>(0)
+    private let signingKeys = SigningKeyCache()
 
     /// The most a response body may hold (GET of a batch, a listing page).
     package static let maxResponseBytes = 256 << 20
@@ -211,7 +212,7 @@ package final class S3Client: Sendable {
     ) async throws -> S3Response {
         let target = S3RequestTarget(endpoint: endpoint, key: key, query: query)
         // Fetched (or refreshed) before the date is taken: a slow STS answer does not age the signature.
-        let signer = SigV4Signer(credentials: try await credentials.credentials(), region: endpoint.region)
+        let signer = SigV4Signer(credentials: try await credentials.credentials(), region: endpoint.region, keyCache: signingKeys)
         let date = signingDate
         let signable = SignableRequest(
             method: method, host: target.host, path: target.path, query: query, headers: headers,

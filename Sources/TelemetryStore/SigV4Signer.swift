@@ -85,10 +85,14 @@ package struct SigV4Signer: Sendable {
     package let region: String
     package let service: String
 
-    package init(credentials: AWSCredentials, region: String, service: String = "s3") {
+    /// Where derived signing keys are kept between requests (nil: derived for each).
+    let keyCache: SigningKeyCache?
+
+    package init(credentials: AWSCredentials, region: String, service: String = "s3", keyCache: SigningKeyCache? = nil) {
         self.credentials = credentials
         self.region = region
         self.service = service
+        self.keyCache = keyCache
     }
 
     /// Headers to add to the request: `host` is not returned (the HTTP client sets it) but is
@@ -169,11 +173,16 @@ package struct SigV4Signer: Sendable {
 
     /// HMAC chain `AWS4`+secret → date → region → service → `aws4_request`.
     package func signingKey(date: Date) -> SymmetricKey {
-        var key = SymmetricKey(data: Array("AWS4\(credentials.secretAccessKey)".utf8))
-        for part in [String(Self.amzDate(date).prefix(8)), region, service, "aws4_request"] {
-            key = SymmetricKey(data: Array(HMAC<SHA256>.authenticationCode(for: Array(part.utf8), using: key)))
+        let day = String(Self.amzDate(date).prefix(8))
+        let derive = {
+            var key = SymmetricKey(data: Array("AWS4\(credentials.secretAccessKey)".utf8))
+            for part in [day, region, service, "aws4_request"] {
+                key = SymmetricKey(data: Array(HMAC<SHA256>.authenticationCode(for: Array(part.utf8), using: key)))
+            }
+            return key.withUnsafeBytes { Array($0) }
         }
-        return key
+        guard let keyCache else { return SymmetricKey(data: derive()) }
+        return SymmetricKey(data: keyCache.key(scope: "\(day)/\(region)/\(service)", secret: credentials.secretAccessKey, derive: derive))
     }
 
     /// Hex HMAC-SHA256 of the string to sign under the signing key of `date`.

@@ -124,6 +124,26 @@ struct PlainEnvelopeTests {
         #expect(readAsEvents > 1_000, "the mutations should leave many lines countable: \(readAsEvents)")
     }
 
+    @Test("an anonymous ID is 64 hex digits of either case, every byte checked; its machine key is its first 16 digits")
+    func anonymousIDsByteByByte() {
+        let hex = Set("0123456789abcdefABCDEF".utf8)
+        let base = Array(EventFixtures.anonymousID(3).utf8)
+        for position in [0, 1, 7, 15, 16, 31, 62, 63] {
+            for value in 0...255 {
+                var id = base
+                id[position] = UInt8(value)
+                let valid = id.withUnsafeBytes { PlainEnvelope.isAnonymousID($0) }
+                #expect(valid == hex.contains(UInt8(value)), "byte \(value) at \(position)")
+                if valid {
+                    let key = id.withUnsafeBytes { PlainEnvelope.machineKey($0) }
+                    #expect(key == ObjectPartial.machineKey(String(decoding: id, as: UTF8.self)), "byte \(value) at \(position)")
+                }
+            }
+        }
+        #expect(!(base + [0x61]).withUnsafeBytes { PlainEnvelope.isAnonymousID($0) })
+        #expect(!base.dropLast().withUnsafeBytes { PlainEnvelope.isAnonymousID($0) })
+    }
+
     @Test("a cut last member drops its lines, labels and event IDs, and nothing before them")
     func rollbackForgetsWhatTheCutMemberAdded() throws {
         let first = (0..<5).map { FixtureEvent(event: .stop, day: "2026-03-10", machine: $0).line }

@@ -59,6 +59,22 @@ struct S3ClientUnitTests {
         }
     }
 
+    @Test func answersHeadersETagAndDate() {
+        let response = S3Response(
+            status: 200,
+            headers: [("X-Amz-Request-Id", "r1"), ("ETag", " W/\"5d41\"\t"), ("DATE", "Sun, 06 Nov 1994 08:49:37 GMT"), ("x`y", "1")],
+            body: Data())
+        #expect(response.etag == "5d41")
+        #expect(response.serverDate == Date(timeIntervalSince1970: 784_111_777))
+        #expect(response.header("x-amz-request-id") == "r1" && response.header("date") != nil)
+        // Only letters match across case: '@' and '`' differ by the same bit as 'A' and 'a'.
+        #expect(response.header("x@y") == nil && response.header("x`y") == "1" && response.header("etag ") == nil)
+        #expect(S3Response(status: 200, headers: [], body: Data()).serverDate == nil)
+        for (raw, bare) in [("\"abc\"", "abc"), ("abc", "abc"), ("\"", "\""), ("", ""), ("  ", ""), ("&quot;x&quot;", "x"), ("\"ü\"", "ü")] {
+            #expect(ListObjectsParser.unquote(raw) == bare, "\(raw)")
+        }
+    }
+
     @Test func bucketWithDotsNeedsPathStyle() throws {
         _ = try S3Endpoint(url: "https://s3.example.com", bucket: "my.bucket")
         #expect(throws: S3EndpointError.self) {

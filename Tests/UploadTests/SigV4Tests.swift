@@ -147,6 +147,25 @@ struct SigV4Vector: Decodable, CustomTestStringConvertible, Sendable {
         #expect(signing.signature != unsigned.signature)
     }
 
+    /// A client keeps the last signing key; a request of another day, region, service or secret
+    /// (credentials refreshed) is signed as if nothing were kept.
+    @Test func aKeptSigningKeySignsAsADerivedOne() {
+        let cache = SigningKeyCache()
+        var rotated = Self.credentials
+        rotated.secretAccessKey = "another-secret"
+        let nextDay = Self.date.addingTimeInterval(86_400)
+        let cases: [(AWSCredentials, String, String, Date)] = [
+            (Self.credentials, "us-east-1", "s3", Self.date), (Self.credentials, "us-east-1", "s3", Self.date.addingTimeInterval(60)),
+            (Self.credentials, "us-east-1", "s3", nextDay), (Self.credentials, "eu-west-1", "s3", nextDay),
+            (Self.credentials, "eu-west-1", "sts", nextDay), (rotated, "eu-west-1", "sts", nextDay), (Self.credentials, "eu-west-1", "sts", nextDay),
+        ]
+        for (credentials, region, service, date) in cases + cases {
+            let kept = SigV4Signer(credentials: credentials, region: region, service: service, keyCache: cache)
+            let derived = SigV4Signer(credentials: credentials, region: region, service: service)
+            #expect(kept.sign(Self.put(path: "/b/k"), date: date).signature == derived.sign(Self.put(path: "/b/k"), date: date).signature)
+        }
+    }
+
     @Test func nonS3ServiceSignsOnlyWhatItIsGiven() {
         let signer = SigV4Signer(credentials: Self.credentials, region: "us-east-1", service: "service")
         let headers = signer.signedHeaders(for: Self.put(path: "/"), date: Self.date)
