@@ -63,3 +63,13 @@ package func closeOnExecStreamSocket() -> Int32 {
     socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
 }
 #endif
+
+/// The process's environment as `posix_spawn` takes it: `environ` (Darwin reaches it through
+/// `_NSGetEnviron()`, since a shared library cannot name it there).
+@inline(__always) package func environmentBlock() -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? {
+    #if canImport(Darwin)
+    _NSGetEnviron().pointee
+    #else
+    environ
+    #endif
+}

@@ -56,7 +56,7 @@ package enum ChildProcess {
 
         var pid: pid_t = 0
         let result = withCPath(path) { cPath in
-            arguments.withArgv { argv in posix_spawn(&pid, cPath, nil, &attributes, argv, environ) }
+            arguments.withArgv { argv in posix_spawn(&pid, cPath, nil, &attributes, argv, environmentBlock()) }
         }
         var running = Running(pid: pid, previousMask: previousMask, previousActions: previousActions)
         guard result == 0 else {

@@ -38,7 +38,7 @@ package enum DetachedProcess {
         posix_spawnattr_setflags(&attributes, Int16(spawnSetSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
         var pid: pid_t = 0
         let result = (CommandLineBytes([pathBytes]) + arguments).withArgv { argv in
-            posix_spawn(&pid, path, &actions, &attributes, argv, environ)
+            posix_spawn(&pid, path, &actions, &attributes, argv, environmentBlock())
         }
         guard result == 0 else { throw ChildProcessError.spawnFailed(path: path, errno: result) }
         return pid
