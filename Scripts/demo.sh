@@ -10,6 +10,15 @@ cd "$(dirname "$0")/.."
 ROOT="$PWD"
 step() { printf '\n== %s\n' "$*"; }
 say() { printf '   %s\n' "$*"; }
+# The demo's own S3 helpers (boto3) reach the loopback server directly, whatever proxy or AWS
+# profile the user's shell names for their own tools (boto3 would send them through the proxy,
+# and look for the profile under the demo's HOME). cf and cfdev-telemetry keep the shell's
+# environment as it is: uploads never use AWS_*, and go to a loopback store without a proxy.
+helper() {
+  env -u HTTP_PROXY -u http_proxy -u HTTPS_PROXY -u https_proxy -u ALL_PROXY -u all_proxy \
+    -u AWS_PROFILE -u AWS_DEFAULT_PROFILE -u AWS_CONFIG_FILE -u AWS_SHARED_CREDENTIALS_FILE \
+    -u AWS_ENDPOINT_URL -u AWS_ENDPOINT_URL_S3 -u AWS_CA_BUNDLE -u AWS_SESSION_TOKEN python3 "$@"
+}
 
 step "build"
 bash Scripts/install-deps.sh demo
@@ -70,7 +79,7 @@ WEED_PID=$!
 ENDPOINT="http://127.0.0.1:${PORTS[6]}"
 BUCKET="cfdev-telemetry-demo"
 export ENDPOINT BUCKET AK SK
-python3 - <<'PY'
+helper - <<'PY'
 import os, time, boto3
 s3 = boto3.client("s3", endpoint_url=os.environ["ENDPOINT"], aws_access_key_id=os.environ["AK"],
                   aws_secret_access_key=os.environ["SK"], region_name="us-east-1")
@@ -144,7 +153,7 @@ export RECORDED_IDS
 "$BIN/cfdev-telemetry" flush | sed 's/^/   /'
 
 step "what landed in the bucket (read back with boto3)"
-python3 - <<'PY'
+helper - <<'PY'
 import gzip, json, os, boto3
 s3 = boto3.client("s3", endpoint_url=os.environ["ENDPOINT"], aws_access_key_id=os.environ["AK"],
                   aws_secret_access_key=os.environ["SK"], region_name="us-east-1")

@@ -14,6 +14,11 @@ swift build --build-tests 2>&1 | grep -v "which are unhandled; explicitly declar
 status=${PIPESTATUS[0]}
 set -e
 [ "$status" -eq 0 ] || exit "$status"
+# Each test builds the environment of the product's processes itself; the helpers the tests
+# run (boto3 readers, moto) would otherwise take the developer's own proxy and AWS profile.
+unset HTTP_PROXY http_proxy HTTPS_PROXY https_proxy ALL_PROXY all_proxy NO_PROXY no_proxy \
+  AWS_PROFILE AWS_DEFAULT_PROFILE AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE AWS_ACCESS_KEY_ID \
+  AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_REGION AWS_DEFAULT_REGION AWS_ENDPOINT_URL AWS_CA_BUNDLE
 export TMPDIR
 TMPDIR="$(mktemp -d "${TMPDIR:-/tmp}/cfdev-telemetry-test-run.XXXXXX")"
 trap 'rm -rf "$TMPDIR"' EXIT
