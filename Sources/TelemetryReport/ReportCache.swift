@@ -173,13 +173,14 @@ package final class ReportCache: Sendable {
                         sql: "DELETE FROM object_partials WHERE source = ? AND day = ? AND key = ?",
                         arguments: [source, day.description, key])
                 }
+                // Compiled once for the day's rows (thousands on a day of client objects).
+                let insert = try db.cachedStatement(
+                    sql: "INSERT OR REPLACE INTO object_partials (source, day, key, etag, partial, mac) VALUES (?, ?, ?, ?, ?, ?)")
                 for row in rows {
                     let partial = PartialCoding.encode(row.partial)
                     let etag = row.etag + "|" + variant
                     let mac = Data(Self.mac(source: source, day: day, key: row.key, etag: etag, partial: partial, using: key))
-                    try db.execute(
-                        sql: "INSERT OR REPLACE INTO object_partials (source, day, key, etag, partial, mac) VALUES (?, ?, ?, ?, ?, ?)",
-                        arguments: [source, day.description, row.key, etag, partial, mac])
+                    try insert.execute(arguments: [source, day.description, row.key, etag, partial, mac])
                 }
             }
         }
