@@ -59,15 +59,6 @@ enum PlainEnvelope {
         return value
     }
 
-    /// A byte's value as a hex digit (either case, as `Hex.value(ofDigit:)`), 255 for any other byte.
-    @inline(__always)
-    static func hexValue(_ byte: UInt8) -> UInt8 {
-        let digit = byte &- UInt8(ascii: "0")
-        if digit < 10 { return digit }
-        let letter = (byte | 0x20) &- UInt8(ascii: "a")
-        return letter < 6 ? letter + 10 : 255
-    }
-
     /// `2026-11-23T18:50:20.123Z` → 2026-11-23; nil unless it is `YYYY-MM-DDTHH:MM:SS`, an
     /// optional fraction of 1…9 digits and `Z`, with a real day and time.
     static func day(ofTimestamp bytes: UnsafeRawBufferPointer) -> CivilDate? {
