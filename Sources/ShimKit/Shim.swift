@@ -42,7 +42,13 @@ package enum Shim {
             ProcessExec.writeError("cf: \(error)")
             exit(126)
         }
-        session.finish(child, prepared: prepared)
+        if let prepared {
+            session.finish(child, prepared: prepared)
+        } else {
+            // The spool stayed locked past the foreground bound (or failed): the detached
+            // recorder, which may wait, records the whole run instead of it being lost.
+            session.handOff(child, commandLine: commandLine)
+        }
         ChildProcess.exitLike(child)
     }
 }

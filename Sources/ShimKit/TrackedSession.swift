@@ -99,6 +99,24 @@ struct TrackedSession {
         }
     }
 
+    /// Hands the whole run (the command line, its times and outcome) to a detached
+    /// `cfdev-telemetry __record`, as the front does for a run recorded in the background: for a
+    /// foreground run whose own event could not be written within `foregroundBusyTimeout`.
+    /// Nothing is written to the terminal but the debugging line.
+    func handOff(_ child: ChildExit, commandLine: CommandLineBytes, endedMs: Int64 = WallClock.nowMilliseconds()) {
+        let request = RecordRequest(startedMs: startedMs, endedMs: endedMs, outcome: child, commandLine: commandLine)
+        let telemetry = OwnExecutable.path() ?? ShimFront.telemetryExecutable(besides: shimPath)
+        do {
+            _ = try DetachedProcess.spawn(path: telemetry, arguments: CommandLineBytes(text: [ShimFront.recordCommand]), input: request.bytes)
+            recorder.log.write("\(command.event.rawValue) handed to the detached recorder")
+            if EnvironmentSwitches.isDebugging({ recorder.environment[$0] }) {
+                FileHandle.standardError.write(Data("cfdev-telemetry: not recorded in the foreground; recording in the background\n".utf8))
+            }
+        } catch {
+            recorder.log.write("could not hand \(command.event.rawValue) to the detached recorder: \(error)")
+        }
+    }
+
     /// Records the outcome after the real `cf` ended, then starts a background flush when
     /// one is due. `prepared` is the spool `recordStart` opened (nil if it failed).
     func finish(_ child: ChildExit, prepared: Spool?, endedMs: Int64 = WallClock.nowMilliseconds()) {

@@ -94,6 +94,24 @@ struct ShimCommandLineTests {
     }
     #endif
 
+    /// A foreground run (the consent question's path, `CFDEV_TELEMETRY_SYNC`, debugging) waits
+    /// at most `foregroundBusyTimeout` for a locked spool, then hands the whole run to the
+    /// detached recorder, which waits for the lock: the user is not held up, and no event is lost.
+    @Test func aForegroundRunThatFindsTheSpoolLockedHandsItsEventsToTheDetachedRecorder() throws {
+        let sandbox = try Sandbox()
+        try sandbox.setConsent(.on)
+        #expect(try sandbox.cfOnTerminal(["dev", "stop"]).status == 0)
+        let lock = try SpoolLockHolder(path: sandbox.telemetryHome.spoolPath)
+        let result = try sandbox.cfOnTerminal(["push", "app"], env: ["FAKE_CF_EXIT": "3", "CFDEV_TELEMETRY_DEBUG": "1"])
+        #expect(result.status == 3)
+        #expect(result.stdout.contains("cfdev-telemetry: not recorded in the foreground; recording in the background"), "\(result.stdout)")
+        #expect(!result.stdout.contains("cfdev-telemetry: recorded"), "\(result.stdout)")
+        lock.release()
+        let events = try sandbox.waitForPendingEvents(3)
+        #expect(events.map { $0["event"] as? String } == ["stop", "app_created", "error"])
+        #expect((events.last?["data"] as? [String: Any])?["exit_status"] as? Int == 3)
+    }
+
     @Test func aHugeCommandLineRunsAndIsStillRecorded() throws {
         let sandbox = try Sandbox()
         try sandbox.setConsent(.on)
