@@ -89,8 +89,13 @@ package enum ShimFront {
             exit(126)
         }
         let request = RecordRequest(startedMs: startedMs, endedMs: WallClock.nowMilliseconds(), outcome: outcome, commandLine: commandLine)
-        _ = try? DetachedProcess.spawn(path: telemetry, arguments: CommandLineBytes(text: [recordCommand]), input: request.bytes)
+        _ = try? startRecorder(telemetry, request)
         ChildProcess.exitLike(outcome)
+    }
+
+    /// Starts `telemetry __record` detached, with `request` (a finished run) on its stdin.
+    package static func startRecorder(_ telemetry: String, _ request: RecordRequest) throws -> pid_t {
+        try DetachedProcess.spawn(path: telemetry, arguments: CommandLineBytes(text: [recordCommand]), input: request.bytes)
     }
 
     /// `cfdev-telemetry` beside the shim's resolved path; for a shim that was copied rather

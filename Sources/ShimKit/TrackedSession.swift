@@ -107,7 +107,7 @@ struct TrackedSession {
         let request = RecordRequest(startedMs: startedMs, endedMs: endedMs, outcome: child, commandLine: commandLine)
         let telemetry = OwnExecutable.path() ?? ShimFront.telemetryExecutable(besides: shimPath)
         do {
-            _ = try DetachedProcess.spawn(path: telemetry, arguments: CommandLineBytes(text: [ShimFront.recordCommand]), input: request.bytes)
+            _ = try ShimFront.startRecorder(telemetry, request)
             recorder.log.write("\(command.event.rawValue) handed to the detached recorder")
             if EnvironmentSwitches.isDebugging({ recorder.environment[$0] }) {
                 FileHandle.standardError.write(Data("cfdev-telemetry: not recorded in the foreground; recording in the background\n".utf8))
