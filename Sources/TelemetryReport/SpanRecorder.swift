@@ -17,7 +17,8 @@ struct SpanRecorder {
     var totals = ObjectTotals()
     var objects: [SpanSummary.Object] = []
     var dayEvents: [Int: [UInt64]] = [:]
-    var spoiled = false
+    /// Whether the record was given up (`spoil()`): nothing of it will be kept.
+    private(set) var spoiled = false
     /// The day being merged (its offset), and the hashes first seen in it so far.
     private var day: Int?
     private var events: [UInt64] = []
@@ -35,7 +36,7 @@ struct SpanRecorder {
             day = span.offset(of: date)
         } else {
             day = nil
-            spoiled = true
+            spoil()
         }
     }
 
@@ -53,7 +54,7 @@ struct SpanRecorder {
     }
 
     /// Gives the record up, and the memory it holds.
-    private mutating func spoil() {
+    mutating func spoil() {
         spoiled = true
         atoms = AtomTable()
         dayEvents = [:]
@@ -66,7 +67,7 @@ struct SpanRecorder {
         if let day {
             dayEvents[day, default: []].append(contentsOf: events)
         } else {
-            spoiled = true
+            spoil()
         }
         events.removeAll(keepingCapacity: true)
     }

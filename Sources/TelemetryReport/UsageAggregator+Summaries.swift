@@ -7,7 +7,7 @@ extension UsageAggregator {
     /// entered (its day's earlier events would be missing) spoils the record.
     mutating func startRecording(_ span: DaySpan) {
         var recorder = SpanRecorder(span: span, maxEvents: maxRecordedEvents)
-        if let partition, span.contains(partition) { recorder.spoiled = true }
+        if let partition, span.contains(partition) { recorder.spoil() }
         self.recorder = recorder
     }
 
@@ -15,7 +15,7 @@ extension UsageAggregator {
     mutating func recordObject(key: String, etag: String, day: CivilDate) {
         guard recorder != nil, !recorder!.spoiled else { return }
         guard recorder!.span.contains(day) else {
-            recorder!.spoiled = true
+            recorder!.spoil()
             return
         }
         recorder!.objects.append(SpanSummary.Object(day: recorder!.span.offset(of: day), key: key, etag: etag))

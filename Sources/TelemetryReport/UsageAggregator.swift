@@ -41,7 +41,7 @@ package struct UsageAggregator {
         guard recorder != nil else { return count(partial, partition: day) }
         let before = statistics
         count(partial, partition: day)
-        if !recorder!.span.contains(day) { recorder!.spoiled = true }
+        if !recorder!.span.contains(day) { recorder!.spoil() }
         recorder!.totals.add(statistics, since: before)
     }
 
