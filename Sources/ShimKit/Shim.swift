@@ -42,11 +42,14 @@ package enum Shim {
             ProcessExec.writeError("cf: \(error)")
             exit(126)
         }
+        // Where the spool stayed locked past the foreground bound (or failed), the detached
+        // recorder, which may wait, records what was not written instead of it being lost:
+        // the whole run, or only its outcome when the command's own event is in.
         if let prepared {
-            session.finish(child, prepared: prepared)
+            if !session.finish(child, prepared: prepared) {
+                session.handOff(child, commandLine: commandLine, outcomeOnly: true)
+            }
         } else {
-            // The spool stayed locked past the foreground bound (or failed): the detached
-            // recorder, which may wait, records the whole run instead of it being lost.
             session.handOff(child, commandLine: commandLine)
         }
         ChildProcess.exitLike(child)

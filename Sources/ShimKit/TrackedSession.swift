@@ -99,39 +99,65 @@ struct TrackedSession {
         }
     }
 
-    /// Hands the whole run (the command line, its times and outcome) to a detached
-    /// `cfdev-telemetry __record`, as the front does for a run recorded in the background: for a
-    /// foreground run whose own event could not be written within `foregroundBusyTimeout`.
-    /// Nothing is written to the terminal but the debugging line.
-    func handOff(_ child: ChildExit, commandLine: CommandLineBytes, endedMs: Int64 = WallClock.nowMilliseconds()) {
-        let request = RecordRequest(startedMs: startedMs, endedMs: endedMs, outcome: child, commandLine: commandLine)
+    /// Opens the spool without recording anything (the detached recorder given only an
+    /// outcome to record). Nil if it cannot be opened (logged).
+    func openSpool() -> Spool? {
+        do {
+            return try recorder.withSpool(busyTimeout: busyTimeout) { $0 }
+        } catch {
+            recorder.log.write("could not open the spool for the outcome of \(command.event.rawValue): \(error)")
+            return nil
+        }
+    }
+
+    /// Hands the run to a detached `cfdev-telemetry __record`, as the front does for a run
+    /// recorded in the background, for a foreground run that could not write within
+    /// `foregroundBusyTimeout`: the whole run (the command line, its times and outcome) when
+    /// its own event was not written, or only the outcome (`outcomeOnly`) when it was, so that
+    /// the command's event is recorded once. Nothing is written to the terminal but the
+    /// debugging line.
+    func handOff(
+        _ child: ChildExit, commandLine: CommandLineBytes, outcomeOnly: Bool = false,
+        endedMs: Int64 = WallClock.nowMilliseconds()
+    ) {
+        let request = RecordRequest(
+            startedMs: startedMs, endedMs: endedMs, outcome: child, commandLine: commandLine, outcomeOnly: outcomeOnly)
         let telemetry = OwnExecutable.path() ?? ShimFront.telemetryExecutable(besides: shimPath)
+        let what = outcomeOnly ? "the outcome of \(command.event.rawValue)" : command.event.rawValue
         do {
             _ = try ShimFront.startRecorder(telemetry, request)
-            recorder.log.write("\(command.event.rawValue) handed to the detached recorder")
+            recorder.log.write("\(what) handed to the detached recorder")
             if EnvironmentSwitches.isDebugging({ recorder.environment[$0] }) {
                 FileHandle.standardError.write(Data("cfdev-telemetry: not recorded in the foreground; recording in the background\n".utf8))
             }
         } catch {
-            recorder.log.write("could not hand \(command.event.rawValue) to the detached recorder: \(error)")
+            recorder.log.write("could not hand \(what) to the detached recorder: \(error)")
         }
     }
 
     /// Records the outcome after the real `cf` ended, then starts a background flush when
-    /// one is due. `prepared` is the spool `recordStart` opened (nil if it failed).
-    func finish(_ child: ChildExit, prepared: Spool?, endedMs: Int64 = WallClock.nowMilliseconds()) {
+    /// one is due. `prepared` is the spool `recordStart` opened (nil if it failed). False
+    /// when the outcome was not written (logged), so that a foreground run can hand it off.
+    @discardableResult
+    func finish(_ child: ChildExit, prepared: Spool?, endedMs: Int64 = WallClock.nowMilliseconds()) -> Bool {
         let events = outcomeEvents(child, endedMs: endedMs)
-        guard let spool = prepared else { return }
-        do {
-            if !events.isEmpty {
+        guard let spool = prepared else { return false }
+        if !events.isEmpty {
+            do {
                 try recorder.record(events, in: spool, cap: settings.maxPendingEvents)
+            } catch {
+                recorder.log.write("could not record the outcome of \(command.event.rawValue): \(error)")
+                return false
             }
+        }
+        do {
             if try FlushSchedule(spool: spool).isDue(intervalSeconds: settings.flushIntervalSeconds, now: endedMs) {
                 try spool.setMeta(.lastFlushAttemptMs, String(endedMs))
                 try FlushLauncher(environment: recorder.environment, shimPath: shimPath).startBackground()
             }
         } catch {
-            recorder.log.write("could not record the outcome of \(command.event.rawValue): \(error)")
+            recorder.log.write("could not start a flush after \(command.event.rawValue): \(error)")
         }
+        return true
     }
 }

@@ -5,11 +5,12 @@ import Platform
 /// pipe), never in its `argv`, which any local user can read in `/proc/PID/cmdline` for as
 /// long as the recorder runs.
 ///
-/// Layout: NUL-terminated fields: the magic `cfdev-record-v1`, start and end (epoch
-/// milliseconds), the outcome (`exit:N` / `signal:N`), then each argument of the command
-/// line (bytes as typed).
+/// Layout: NUL-terminated fields: the magic (`cfdev-record-v1` for the whole run,
+/// `cfdev-record-outcome-v1` for its outcome only), start and end (epoch milliseconds), the
+/// outcome (`exit:N` / `signal:N`), then each argument of the command line (bytes as typed).
 package struct RecordRequest: Sendable, Equatable {
     package static let magic = "cfdev-record-v1"
+    package static let outcomeOnlyMagic = "cfdev-record-outcome-v1"
     /// The most the recorder reads: command lines past this are not recorded.
     package static let maxBytes = 1 << 20
 
@@ -17,17 +18,21 @@ package struct RecordRequest: Sendable, Equatable {
     package var endedMs: Int64
     package var outcome: ChildExit
     package var commandLine: CommandLineBytes
+    /// The command's own event is already in the spool: record only the outcome (`start_end`
+    /// or `error`) and what follows it. False: the whole run.
+    package var outcomeOnly: Bool
 
-    package init(startedMs: Int64, endedMs: Int64, outcome: ChildExit, commandLine: CommandLineBytes) {
+    package init(startedMs: Int64, endedMs: Int64, outcome: ChildExit, commandLine: CommandLineBytes, outcomeOnly: Bool = false) {
         self.startedMs = startedMs
         self.endedMs = endedMs
         self.outcome = outcome
         self.commandLine = commandLine
+        self.outcomeOnly = outcomeOnly
     }
 
     package var bytes: [UInt8] {
         var out: [UInt8] = []
-        for field in [Self.magic, String(startedMs), String(endedMs), outcome.encoded] {
+        for field in [outcomeOnly ? Self.outcomeOnlyMagic : Self.magic, String(startedMs), String(endedMs), outcome.encoded] {
             out += Array(field.utf8) + [0]
         }
         for argument in commandLine.arguments { out += argument + [0] }
@@ -38,12 +43,15 @@ package struct RecordRequest: Sendable, Equatable {
     package init?(bytes: [UInt8]) {
         guard bytes.count <= Self.maxBytes, bytes.last == 0 else { return nil }
         let fields = bytes.dropLast().split(separator: 0, omittingEmptySubsequences: false).map(Array.init)
-        guard fields.count >= 5, String(decoding: fields[0], as: UTF8.self) == Self.magic,
+        let magic = String(decoding: fields[0], as: UTF8.self)
+        guard fields.count >= 5, magic == Self.magic || magic == Self.outcomeOnlyMagic,
             let started = Int64(String(decoding: fields[1], as: UTF8.self)),
             let ended = Int64(String(decoding: fields[2], as: UTF8.self)),
             let outcome = ChildExit(encoded: String(decoding: fields[3], as: UTF8.self))
         else { return nil }
-        self.init(startedMs: started, endedMs: ended, outcome: outcome, commandLine: CommandLineBytes(Array(fields[4...])))
+        self.init(
+            startedMs: started, endedMs: ended, outcome: outcome, commandLine: CommandLineBytes(Array(fields[4...])),
+            outcomeOnly: magic == Self.outcomeOnlyMagic)
     }
 
     /// Reads a request from `fd` (the recorder's stdin), at most `maxBytes`.

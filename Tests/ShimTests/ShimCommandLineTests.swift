@@ -112,6 +112,33 @@ struct ShimCommandLineTests {
         #expect((events.last?["data"] as? [String: Any])?["exit_status"] as? Int == 3)
     }
 
+    /// The command's own event was written while `cf` ran, then the spool stayed locked when its
+    /// outcome came: only the outcome goes to the detached recorder, and the event is not recorded twice.
+    @Test func anOutcomeThatFindsTheSpoolLockedIsHandedOnAlone() throws {
+        let sandbox = try Sandbox()
+        try sandbox.setConsent(.on)
+        #expect(try sandbox.cfOnTerminal(["dev", "stop"]).status == 0)
+        let go = sandbox.root + "/cf-may-end"
+        let env = ["FAKE_CF_EXIT": "3", "CFDEV_TELEMETRY_DEBUG": "1", "FAKE_CF_WAIT_FOR": go]
+        // On its own thread at once (a task could wait behind the other tests' blocked ones).
+        let run = ThreadRun { try sandbox.cfOnTerminal(["push", "app"], env: env) }
+        // cf is still running: its own event is in; then the spool is locked and cf ends.
+        #expect(try sandbox.waitForPendingEvents(2).map { $0["event"] as? String } == ["stop", "app_created"])
+        let lock = try SpoolLockHolder(path: sandbox.telemetryHome.spoolPath)
+        _ = FileManager.default.createFile(atPath: go, contents: nil)
+        let result = try run.wait()
+        #expect(result.status == 3)
+        #expect(result.stdout.contains("cfdev-telemetry: not recorded in the foreground; recording in the background"), "\(result.stdout)")
+        #expect(try sandbox.pendingEvents().count == 2)
+        lock.release()
+        let events = try sandbox.waitForPendingEvents(3)
+        #expect(events.map { $0["event"] as? String } == ["stop", "app_created", "error"])
+        #expect((events.last?["data"] as? [String: Any])?["exit_status"] as? Int == 3)
+        // Nothing more comes: the command's event is not recorded a second time.
+        usleep(1_000_000)
+        #expect(try sandbox.pendingEvents().count == 3)
+    }
+
     @Test func aHugeCommandLineRunsAndIsStillRecorded() throws {
         let sandbox = try Sandbox()
         try sandbox.setConsent(.on)

@@ -192,6 +192,27 @@ package func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) as
     }
 }
 
+/// Blocking work started at once on its own thread (not a task, which could wait for the
+/// cooperative pool), its result taken with `wait()`.
+package final class ThreadRun<T: Sendable>: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var result: Result<T, any Error>?
+
+    package init(_ body: @escaping @Sendable () throws -> T) {
+        let thread = Thread { [self] in
+            result = Result { try body() }
+            done.signal()
+        }
+        thread.stackSize = 4 << 20
+        thread.start()
+    }
+
+    package func wait() throws -> T {
+        done.wait()
+        return try result!.get()
+    }
+}
+
 /// Output gathered by reader threads.
 final class CollectedOutput: @unchecked Sendable {
     private let lock = NSLock()

@@ -3,7 +3,8 @@ import TelemetryCore
 
 /// A private world for one test: a temporary HOME with its own telemetry home, CF CLI
 /// config, machine ID, and a stand-in for the real `cf` (a shell script that logs its
-/// arguments, copies stdin to a file if asked, and exits with `FAKE_CF_EXIT`).
+/// arguments, copies stdin to a file if asked, waits for `FAKE_CF_WAIT_FOR` to exist (giving
+/// up after 2 minutes or more) if asked, and exits with `FAKE_CF_EXIT`).
 package final class Sandbox: @unchecked Sendable {
     package let root: String
     package let binDir: String
@@ -134,6 +135,7 @@ package final class Sandbox: @unchecked Sendable {
         printf '%s\\n' "$*" >> "${FAKE_CF_LOG:-/dev/null}"
         if [ -n "$FAKE_CF_STDIN_TO" ]; then cat > "$FAKE_CF_STDIN_TO"; fi
         if [ -n "$FAKE_CF_SLEEP" ]; then sleep "$FAKE_CF_SLEEP"; fi
+        i=0; while [ -n "$FAKE_CF_WAIT_FOR" ] && [ ! -e "$FAKE_CF_WAIT_FOR" ] && [ $i -lt 2400 ]; do sleep 0.05; i=$((i+1)); done
         if [ -n "$FAKE_CF_SIGNAL" ]; then kill -"$FAKE_CF_SIGNAL" $$; fi
         if [ -n "$FAKE_CF_OUTPUT" ]; then echo "$FAKE_CF_OUTPUT"; fi
         exit "${FAKE_CF_EXIT:-0}"

@@ -56,6 +56,10 @@ struct TelemetryRulesTests {
         #expect(RecordRequest(bytes: Array("other\0".utf8) + request.bytes.dropFirst(16)) == nil)
         #expect(RecordRequest(bytes: []) == nil)
         #expect(RecordRequest(bytes: Array("cfdev-record-v1\0x\0".utf8)) == nil)
+        #expect(RecordRequest(bytes: request.bytes)?.outcomeOnly == false)
+        let outcome = RecordRequest(startedMs: 1, endedMs: 2, outcome: .exited(3), commandLine: line, outcomeOnly: true)
+        #expect(RecordRequest(bytes: outcome.bytes) == outcome)
+        #expect(outcome.bytes.starts(with: Array("cfdev-record-outcome-v1\0".utf8)))
     }
 
     @Test func anAnswerUnderAnotherPolicyVersionIsNotInForce() {
