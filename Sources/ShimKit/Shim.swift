@@ -42,15 +42,17 @@ package enum Shim {
             ProcessExec.writeError("cf: \(error)")
             exit(126)
         }
+        // Taken once: a hand-off after a wait for a locked spool carries when cf ended.
+        let endedMs = WallClock.nowMilliseconds()
         // Where the spool stayed locked past the foreground bound (or failed), the detached
         // recorder, which may wait, records what was not written instead of it being lost:
         // the whole run, or only its outcome when the command's own event is in.
         if let prepared {
-            if !session.finish(child, prepared: prepared) {
-                session.handOff(child, commandLine: commandLine, outcomeOnly: true)
+            if !session.finish(child, prepared: prepared, endedMs: endedMs) {
+                session.handOff(child, commandLine: commandLine, outcomeOnly: true, endedMs: endedMs)
             }
         } else {
-            session.handOff(child, commandLine: commandLine)
+            session.handOff(child, commandLine: commandLine, endedMs: endedMs)
         }
         ChildProcess.exitLike(child)
     }

@@ -116,10 +116,7 @@ struct TrackedSession {
     /// its own event was not written, or only the outcome (`outcomeOnly`) when it was, so that
     /// the command's event is recorded once. Nothing is written to the terminal but the
     /// debugging line.
-    func handOff(
-        _ child: ChildExit, commandLine: CommandLineBytes, outcomeOnly: Bool = false,
-        endedMs: Int64 = WallClock.nowMilliseconds()
-    ) {
+    func handOff(_ child: ChildExit, commandLine: CommandLineBytes, outcomeOnly: Bool = false, endedMs: Int64) {
         let request = RecordRequest(
             startedMs: startedMs, endedMs: endedMs, outcome: child, commandLine: commandLine, outcomeOnly: outcomeOnly)
         let telemetry = OwnExecutable.path() ?? ShimFront.telemetryExecutable(besides: shimPath)
@@ -128,7 +125,7 @@ struct TrackedSession {
             _ = try ShimFront.startRecorder(telemetry, request)
             recorder.log.write("\(what) handed to the detached recorder")
             if EnvironmentSwitches.isDebugging({ recorder.environment[$0] }) {
-                FileHandle.standardError.write(Data("cfdev-telemetry: not recorded in the foreground; recording in the background\n".utf8))
+                SafeFile.writeAll(2, Array("cfdev-telemetry: not recorded in the foreground; recording in the background\n".utf8))
             }
         } catch {
             recorder.log.write("could not hand \(what) to the detached recorder: \(error)")
@@ -139,7 +136,7 @@ struct TrackedSession {
     /// one is due. `prepared` is the spool `recordStart` opened (nil if it failed). False
     /// when the outcome was not written (logged), so that a foreground run can hand it off.
     @discardableResult
-    func finish(_ child: ChildExit, prepared: Spool?, endedMs: Int64 = WallClock.nowMilliseconds()) -> Bool {
+    func finish(_ child: ChildExit, prepared: Spool?, endedMs: Int64) -> Bool {
         let events = outcomeEvents(child, endedMs: endedMs)
         guard let spool = prepared else { return false }
         if !events.isEmpty {

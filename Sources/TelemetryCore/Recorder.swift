@@ -47,7 +47,8 @@ package struct Recorder: Sendable {
         try spool.record(envelopes, cap: cap)
         if EnvironmentSwitches.isDebugging({ environment[$0] }) {
             for envelope in envelopes {
-                FileHandle.standardError.write(Data(("cfdev-telemetry: recorded " + envelope.jsonLine + "\n").utf8))
+                // Not FileHandle: its write traps on a closed or broken stderr.
+                SafeFile.writeAll(2, Array(("cfdev-telemetry: recorded " + envelope.jsonLine + "\n").utf8))
             }
         }
         return envelopes

@@ -20,7 +20,7 @@ enum CFDevTelemetryCommand {
                 print(describe(state) + overridden)
             case .on:
                 if case .managed = override {
-                    FileHandle.standardError.write(Data("Error: \(override!.cause): it cannot be turned on\n".utf8))
+                    SafeFile.writeAll(2, Array("Error: \(override!.cause): it cannot be turned on\n".utf8))
                     return 1
                 }
                 try ConsentStore(home: home).save(.on)
@@ -28,7 +28,7 @@ enum CFDevTelemetryCommand {
             case .off:
                 print(
                     try turnOff(recorder: Recorder(home: home, environment: environment, log: log)) { warning in
-                        FileHandle.standardError.write(Data(("cf dev telemetry: " + warning + "\n").utf8))
+                        SafeFile.writeAll(2, Array(("cf dev telemetry: " + warning + "\n").utf8))
                     })
             case .forget(let confirmed):
                 return forget(confirmed: confirmed, recorder: Recorder(home: home, environment: environment, log: log))
@@ -36,12 +36,12 @@ enum CFDevTelemetryCommand {
                 print(usage)
             case .invalid(let message):
                 // A usage error: 64 (EX_USAGE), as argument-parser's commands exit.
-                FileHandle.standardError.write(Data((message + " (see `cf dev telemetry --help`)\n").utf8))
+                SafeFile.writeAll(2, Array((message + " (see `cf dev telemetry --help`)\n").utf8))
                 return 64
             }
             return 0
         } catch {
-            FileHandle.standardError.write(Data(("cf dev telemetry: \(error)\n").utf8))
+            SafeFile.writeAll(2, Array(("cf dev telemetry: \(error)\n").utf8))
             return 1
         }
     }
@@ -86,7 +86,7 @@ enum CFDevTelemetryCommand {
             if !confirmed {
                 guard let answer = ForgetConfirmation.ask(anonymousID: try forget.anonymousID()), answer else {
                     let why = isatty(0) == 1 && isatty(2) == 1 ? ForgetConfirmation.declined : ForgetConfirmation.refusal
-                    FileHandle.standardError.write(Data("cf dev telemetry: \(why)\n".utf8))
+                    SafeFile.writeAll(2, Array("cf dev telemetry: \(why)\n".utf8))
                     return 1
                 }
             }
@@ -101,11 +101,11 @@ enum CFDevTelemetryCommand {
             if let record = try? ErasureRecord.load(home: recorder.home), !record.isPending {
                 print(ForgetConfirmation.landedLine(record, location: "the bucket"))
             } else {
-                FileHandle.standardError.write(Data((ForgetConfirmation.pendingLine("no answer from the store within 15 s; see \(recorder.log.path)") + "\n").utf8))
+                SafeFile.writeAll(2, Array((ForgetConfirmation.pendingLine("no answer from the store within 15 s; see \(recorder.log.path)") + "\n").utf8))
             }
             return 0
         } catch {
-            FileHandle.standardError.write(Data(("cf dev telemetry: \(error)\n").utf8))
+            SafeFile.writeAll(2, Array(("cf dev telemetry: \(error)\n").utf8))
             return 1
         }
     }

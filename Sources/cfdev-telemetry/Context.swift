@@ -44,7 +44,7 @@ struct Context {
 
 /// Prints one line to stderr.
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data((message + "\n").utf8))
+    SafeFile.writeAll(2, Array((message + "\n").utf8))
 }
 
 /// A runtime failure: printed as one line (`Error: …`) without the usage text, exit 1.

@@ -78,7 +78,7 @@ enum ForgetConfirmation {
             This turns telemetry off, deletes the events not yet sent, and asks for every event this machine
             uploaded (anonymous ID \(anonymousID.prefix(12))…) to be erased from the team's bucket.
             """)
-        FileHandle.standardError.write(Data("Forget this machine? [y/N] ".utf8))
+        SafeFile.writeAll(2, Array("Forget this machine? [y/N] ".utf8))
         var answer: [UInt8] = []
         var byte: UInt8 = 0
         while answer.count < 64 {

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import TelemetryCore
+import TelemetryRules
 import TelemetryUpload
 
 /// The last word on how long a flush may run: past `deadline` (plus a grace for the
@@ -14,7 +15,7 @@ enum HardDeadline {
         timer.setEventHandler {
             log.write("flush: still running \(Int(FlushRun.hardDeadlineGrace)) s past its time limit; ended")
             if !background {
-                FileHandle.standardError.write(Data("Error: flush ended at its time limit; what was not sent stays pending\n".utf8))
+                SafeFile.writeAll(2, Array("Error: flush ended at its time limit; what was not sent stays pending\n".utf8))
             }
             _exit(1)
         }

@@ -205,7 +205,7 @@ enum TelemetryHomeRemoval {
     /// Asks on stderr and reads one answer line from the terminal (at most 64 bytes); only
     /// `y` or `yes` agrees, end of input or anything else means no.
     static func askOnTerminal(_ question: String) -> Bool {
-        FileHandle.standardError.write(Data(question.utf8))
+        SafeFile.writeAll(2, Array(question.utf8))
         var answer: [UInt8] = []
         var byte: UInt8 = 0
         while answer.count < 64, read(STDIN_FILENO, &byte, 1) == 1, byte != UInt8(ascii: "\n") {

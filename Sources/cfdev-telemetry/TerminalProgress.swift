@@ -1,5 +1,6 @@
 import Foundation
 import Platform
+import TelemetryRules
 
 /// A one-line progress display on stderr: shown only when stderr is a terminal and only once
 /// the work has taken more than `delay` seconds; redrawn at most ten times a second and
@@ -34,6 +35,6 @@ final class TerminalProgress {
     }
 
     private func write(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
+        SafeFile.writeAll(2, Array(text.utf8))
     }
 }

@@ -17,6 +17,21 @@ struct CLITests {
         }
     }
 
+    /// A stderr that cannot be written (a full disk, a terminal gone) loses the warnings, not
+    /// the command: it still ends as it would have (Foundation's `FileHandle.write` traps there).
+    @Test("a stderr that fails every write changes nothing", arguments: ["cli", "shim"])
+    func unwritableStderr(_ path: String) throws {
+        let sandbox = try Sandbox()
+        try sandbox.setConsent(.on)
+        let command = path == "cli" ? "'\(ProductLocator.cli)' forget --yes --timeout 1" : "cf dev telemetry --forget --yes"
+        // No store is set up: the request stays pending, with a warning on stderr.
+        let env = sandbox.environment(["CFDEV_TELEMETRY_ENDPOINT": "http://127.0.0.1:9/", "CFDEV_TELEMETRY_ALLOW_HTTP": "1"])
+        let result = try ChildRunner.run("/bin/bash", ["-c", "exec \(command) 2>/dev/full"], environment: env)
+        #expect(result.status == 0, "\(result.stdout)")
+        #expect(result.stdout.contains("Telemetry is off."))
+        #expect(try sandbox.cli(["status"]).stdout.contains("pending"))
+    }
+
     @Test func statusJSONBeforeAndAfter() throws {
         let sandbox = try Sandbox()
         func status() throws -> [String: Any] {
