@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TelemetryCore
 import TelemetryReport
+import TelemetryRules
 import TelemetryStore
 
 /// `cfdev-telemetry report`: the published usage statistics of a period, from the bucket.
@@ -114,8 +115,9 @@ struct Report: AsyncParsableCommand {
                 throw CommandFailure("cannot write \(output): \(error.localizedDescription)")
             }
             printError("Wrote the \(chosenFormat.rawValue) report for \(range.from) to \(range.to) to \(output).")
-        } else {
-            FileHandle.standardOutput.write(Data(text.utf8))
+        } else if !SafeFile.writeAll(1, Array(text.utf8)) {
+            // Not FileHandle: its write traps on a failed write (a full disk, a closed stdout).
+            throw CommandFailure("cannot write the report to standard output: \(SafeFile.describe(errno))")
         }
     }
 

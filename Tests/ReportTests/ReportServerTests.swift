@@ -178,6 +178,13 @@ struct ReportServerTests {
                 #expect(input?["malformed_lines"] as? Int == 1)
             }
         }
+        // A standard output that cannot take the report (a full disk) is a one-line error, not a crash.
+        let environment = sandbox.environment(try S3TestServer.requireCurrent().environment(prefix: prefix))
+        let full = try ChildRunner.run(
+            "/bin/bash", ["-c", "exec '\(ProductLocator.cli)' report --from 2026-01-01 --to 2026-03-31 --no-cache > /dev/full"],
+            environment: environment)
+        #expect(full.status == 1, "\(full.stderr)")
+        #expect(full.stderr.hasSuffix("\nError: cannot write the report to standard output: No space left on device\n"), "\(full.stderr)")
         let warned = try Self.cli(sandbox, ["report", "--from", "2026-02-01", "--to", "2026-02-28"], prefix: prefix)
         #expect(warned.stderr.contains("1 malformed line skipped"))
         #expect(warned.stderr.contains("1 object was not readable"))
