@@ -73,3 +73,45 @@ package func closeOnExecStreamSocket() -> Int32 {
     environ
     #endif
 }
+
+/// The descriptors this process has open above stderr that a spawned process would inherit
+/// (not close-on-exec), read from `/proc/self/fd`; empty where that cannot be read (Darwin's
+/// spawns use `POSIX_SPAWN_CLOEXEC_DEFAULT` instead: `spawnCloseOthersFlag`). A detached
+/// process is spawned with these closed, so that it never keeps open what the user's shell
+/// handed `cf` (a pipe on fd 3 whose reader waits for its end, as Bats does), while `cf` itself,
+/// exec'd afterwards, still gets them.
+package func inheritableDescriptorsAboveStandard() -> [Int32] {
+    #if canImport(Darwin)
+    return []
+    #else
+    guard let directory = opendir("/proc/self/fd") else { return [] }
+    defer { closedir(directory) }
+    let own = dirfd(directory)
+    var found: [Int32] = []
+    while let entry = readdir(directory) {
+        var fd: Int32 = 0
+        let isNumber = withUnsafeBytes(of: entry.pointee.d_name) { name -> Bool in
+            guard let first = name.first, first != 0 else { return false }
+            for byte in name {
+                if byte == 0 { break }
+                guard byte >= 0x30 && byte <= 0x39, fd < 1 << 24 else { return false }
+                fd = fd * 10 + Int32(byte - 0x30)
+            }
+            return true
+        }
+        guard isNumber, fd > 2, fd != own else { continue }
+        let flags = fcntl(fd, F_GETFD)
+        if flags >= 0 && flags & FD_CLOEXEC == 0 { found.append(fd) }
+    }
+    return found
+    #endif
+}
+
+/// The `posix_spawnattr_setflags` flag that gives a spawned process only the descriptors its
+/// file actions name (Darwin's `POSIX_SPAWN_CLOEXEC_DEFAULT`); 0 where there is none (Linux:
+/// see `inheritableDescriptorsAboveStandard`).
+#if canImport(Darwin)
+package let spawnCloseOthersFlag = Int32(POSIX_SPAWN_CLOEXEC_DEFAULT)
+#else
+package let spawnCloseOthersFlag: Int32 = 0
+#endif

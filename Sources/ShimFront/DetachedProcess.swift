@@ -2,7 +2,8 @@ import Platform
 import TelemetryRules
 
 /// Starts a process fully detached from the user's terminal: its own session, stdout and
-/// stderr on /dev/null, default signal handling, and nobody waits for it. Its stdin is
+/// stderr on /dev/null, no other descriptor of the caller's, default signal handling, and
+/// nobody waits for it. Its stdin is
 /// /dev/null, or a pipe already holding `input` (written in full before the spawn, without
 /// blocking: what does not fit in the pipe is not sent and the process is not started).
 /// Used for the background recorder and the background flush.
@@ -25,6 +26,10 @@ package enum DetachedProcess {
         for fd: Int32 in [1, 2] {
             posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", O_WRONLY, 0)
         }
+        // Only stdin, stdout and stderr, as set up above: nothing else the caller inherited.
+        for fd in inheritableDescriptorsAboveStandard() where fd != inputFD {
+            posix_spawn_file_actions_addclose(&actions, fd)
+        }
         var attributes = SpawnAttributes.empty()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -35,7 +40,9 @@ package enum DetachedProcess {
         sigemptyset(&emptyMask)
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setsigmask(&attributes, &emptyMask)
-        posix_spawnattr_setflags(&attributes, Int16(spawnSetSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        posix_spawnattr_setflags(
+            &attributes, Int16(spawnSetSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | spawnCloseOthersFlag))
+
         var pid: pid_t = 0
         let result = (CommandLineBytes([pathBytes]) + arguments).withArgv { argv in
             posix_spawn(&pid, path, &actions, &attributes, argv, environmentBlock())

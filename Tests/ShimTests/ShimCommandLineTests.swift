@@ -94,6 +94,32 @@ struct ShimCommandLineTests {
     }
     #endif
 
+    #if os(Linux)  // reads every process's /proc/PID/cmdline
+    /// The detached recorder has stdin, stdout and stderr of its own and nothing else the user's
+    /// shell handed `cf`: the reader of another pipe `cf` held (fd 3, as Bats uses) sees its end
+    /// when `cf` ends, not when the recorder does.
+    @Test func theDetachedRecorderKeepsNoneOfTheCallersOtherDescriptors() throws {
+        let sandbox = try Sandbox()
+        try sandbox.setConsent(.on)
+        #expect(try sandbox.cfOnTerminal(["dev", "stop"]).status == 0)
+        // The recorder waits for this lock, so it outlives cf.
+        let lock = try SpoolLockHolder(path: sandbox.telemetryHome.spoolPath)
+        let ended = sandbox.root + "/fd3-ended"
+        let script = "exec 3> >(cat > /dev/null; : > '\(ended)'); cf push app; status=$?; exec 3>&-; exit $status"
+        let result = try ChildRunner.runOnTerminal(
+            "/bin/bash", ["-c", script], environment: sandbox.environment(["CFDEV_TELEMETRY_SYNC": "", "FAKE_CF_EXIT": "4"]))
+        #expect(result.status == 4)
+        let deadline = Date().addingTimeInterval(15)
+        while !FileManager.default.fileExists(atPath: ended) && Date() < deadline { usleep(20_000) }
+        let recorders = Self.commandLines(environmentContaining: "HOME=" + sandbox.home).filter { $0.contains("__record") }
+        #expect(FileManager.default.fileExists(atPath: ended))
+        #expect(recorders.count == 1, "the recorder should still be waiting for the lock")
+        lock.release()
+        let events = try sandbox.waitForPendingEvents(3)
+        #expect(events.map { $0["event"] as? String } == ["stop", "app_created", "error"])
+    }
+    #endif
+
     /// A foreground run (the consent question's path, `CFDEV_TELEMETRY_SYNC`, debugging) waits
     /// at most `foregroundBusyTimeout` for a locked spool, then hands the whole run to the
     /// detached recorder, which waits for the lock: the user is not held up, and no event is lost.
