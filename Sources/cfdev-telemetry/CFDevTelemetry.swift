@@ -1,4 +1,5 @@
 import ArgumentParser
+import Platform
 import ShimFront
 import ShimKit
 import TelemetryCore
@@ -43,6 +44,12 @@ struct CFDevTelemetry: AsyncParsableCommand {
 
 /// The library's own entry point for an async root command (parse, then run the async
 /// `run()` of the chosen subcommand), reached through a generic so that it is not shadowed.
+/// A command that succeeded but whose output could not be written (a full disk, a closed
+/// standard output) says so and exits 1, as coreutils do, rather than 0 with the output lost.
 func runCommandLine<Root: AsyncParsableCommand>(_ root: Root.Type) async {
     await root.main()
+    if fflush(nil) != 0 {
+        printError("Error: cannot write to standard output: \(SafeFile.describe(errno))")
+        exit(1)
+    }
 }

@@ -32,6 +32,18 @@ struct CLITests {
         #expect(try sandbox.cli(["status"]).stdout.contains("pending"))
     }
 
+    /// Output that could not be written (a full disk) is an error, as in coreutils, not a
+    /// success with nothing printed.
+    @Test func aStandardOutputThatFailsIsAnError() throws {
+        let sandbox = try Sandbox()
+        for command in ["status", "status --json"] {
+            let result = try ChildRunner.run(
+                "/bin/bash", ["-c", "exec '\(ProductLocator.cli)' \(command) > /dev/full"], environment: sandbox.environment())
+            #expect(result.status == 1, "\(command)")
+            #expect(result.stderr == "Error: cannot write to standard output: No space left on device\n", "\(command)")
+        }
+    }
+
     @Test func statusJSONBeforeAndAfter() throws {
         let sandbox = try Sandbox()
         func status() throws -> [String: Any] {
