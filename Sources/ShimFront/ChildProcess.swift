@@ -7,7 +7,10 @@ nonisolated(unsafe) private var forwardedChildPID: pid_t = 0
 /// Runs the real `cf` the way a shell does: same arguments, environment, stdin, stdout,
 /// stderr and terminal (same process group, so the terminal's job control is untouched).
 /// While it runs, SIGINT and SIGQUIT are ignored by the shim (the terminal sends them to
-/// the child too) and SIGTERM and SIGHUP are forwarded to the child.
+/// the child too) and SIGTERM and SIGHUP are forwarded to the child. A signal the shim was
+/// started with ignored (`trap '' INT HUP`, `nohup`) stays ignored, by the shim and by the
+/// child, as it would be without the shim; SIGCHLD is reset to its default for the wait (a
+/// parent that ignored it would make the child's status unknowable) and the child.
 package enum ChildProcess {
     static let forwarded: [Int32] = [SIGTERM, SIGHUP]
     static let ignored: [Int32] = [SIGINT, SIGQUIT]
@@ -28,11 +31,15 @@ package enum ChildProcess {
         for signal in forwarded + ignored { sigaddset(&blocked, signal) }
         sigprocmask(SIG_BLOCK, &blocked, &previousMask)
 
+        // What the user's shell ignored stays ignored, here and in the child.
+        let inheritedIgnored = (forwarded + ignored + [SIGPIPE]).filter(isIgnored)
         var previousActions: [Int32: sigaction] = [:]
-        for signal in ignored + forwarded {
+        for signal in ignored + forwarded + [SIGCHLD] where !inheritedIgnored.contains(signal) {
             var action = sigaction()
             sigemptyset(&action.sa_mask)
-            if ignored.contains(signal) {
+            if signal == SIGCHLD {
+                setHandler(&action, SIG_DFL)
+            } else if ignored.contains(signal) {
                 setHandler(&action, SIG_IGN)
             } else {
                 setHandler(&action) { signal in
@@ -49,7 +56,7 @@ package enum ChildProcess {
         defer { posix_spawnattr_destroy(&attributes) }
         var defaults = sigset_t()
         sigemptyset(&defaults)
-        for signal in forwarded + ignored + [SIGPIPE] { sigaddset(&defaults, signal) }
+        for signal in forwarded + ignored + [SIGPIPE] where !inheritedIgnored.contains(signal) { sigaddset(&defaults, signal) }
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setsigmask(&attributes, &previousMask)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
@@ -77,6 +84,13 @@ package enum ChildProcess {
             if errno != EINTR { throw ChildProcessError.waitFailed(errno: errno) }
         }
         return ChildExit(waitStatus: status)
+    }
+
+    /// Whether `signal` is ignored in this process now (as it was started, before `start`).
+    private static func isIgnored(_ signal: Int32) -> Bool {
+        var current = sigaction()
+        guard sigaction(signal, nil, &current) == 0 else { return false }
+        return isIgnoreHandler(current)
     }
 
     private static func restore(_ running: inout Running) {
@@ -115,11 +129,21 @@ private func setHandler(_ action: inout sigaction, _ handler: __sighandler_t?) {
 private func setHandler(_ action: inout sigaction, _ handler: @escaping @convention(c) (Int32) -> Void) {
     action.__sigaction_handler.sa_handler = handler
 }
+
+private func isIgnoreHandler(_ action: sigaction) -> Bool {
+    action.sa_flags & SA_SIGINFO == 0
+        && unsafeBitCast(action.__sigaction_handler.sa_handler, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self)
+}
 #else
 private let RLIMIT_CORE_VALUE = RLIMIT_CORE
 
 private func setHandler(_ action: inout sigaction, _ handler: (@convention(c) (Int32) -> Void)?) {
     action.__sigaction_u.__sa_handler = handler
+}
+
+private func isIgnoreHandler(_ action: sigaction) -> Bool {
+    action.sa_flags & SA_SIGINFO == 0
+        && unsafeBitCast(action.__sigaction_u.__sa_handler, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self)
 }
 #endif
 

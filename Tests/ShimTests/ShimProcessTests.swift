@@ -47,6 +47,33 @@ struct ShimProcessTests {
         #expect(status & 0x7f == SIGTERM)
     }
 
+    #if os(Linux)  // reads /proc/PID/status
+    /// A signal the user's shell ignores (`trap '' INT HUP`, `nohup`) is still ignored by the real
+    /// `cf` run through the shim, as without it; a parent that ignores SIGCHLD does not cost the
+    /// command its exit status.
+    @Test("inherited ignored signals", arguments: ["INT HUP", "QUIT TERM PIPE", "CHLD"])
+    func signalsTheShellIgnoredStayIgnored(_ signals: String) throws {
+        // The front's background path, and the foreground one (`CFDEV_TELEMETRY_SYNC`).
+        for sync in ["", "1"] {
+            let sandbox = try Sandbox()
+            try sandbox.setConsent(.on)
+            func ignoredByCF(_ cf: String) throws -> UInt64? {
+                let file = sandbox.root + "/signals-\(UUID().uuidString)"
+                let env = sandbox.environment(["FAKE_CF_SIGNALS_TO": file, "FAKE_CF_EXIT": "3", "CFDEV_TELEMETRY_SYNC": sync])
+                let result = try ChildRunner.runOnTerminal("/bin/bash", ["-c", "trap '' \(signals); exec \(cf) push app"], environment: env)
+                #expect(result.status == 3, "\(cf): \(result.stdout)")
+                let line = try String(contentsOfFile: file, encoding: .utf8)
+                // glibc's own two real-time signals (32, 33) aside, which the shim's runtime holds ignored.
+                return UInt64(line.dropFirst("SigIgn:".count).trimmingCharacters(in: .whitespacesAndNewlines), radix: 16).map { $0 & ~0x1_8000_0000 }
+            }
+            let bare = try ignoredByCF("'\(sandbox.binDir)/cf'")
+            #expect(bare != nil && (bare != 0 || signals == "CHLD"))  // sh itself takes SIGCHLD back
+            #expect(try ignoredByCF("cf") == bare, "sync=\(sync)")
+            #expect(try sandbox.waitForPendingEvents(2).map { $0["event"] as? String } == ["app_created", "error"], "sync=\(sync)")
+        }
+    }
+    #endif
+
     @Test func stdinPassesThroughByteForByte() throws {
         let sandbox = try Sandbox()
         try sandbox.setConsent(.on)

@@ -3,7 +3,8 @@ import TelemetryCore
 
 /// A private world for one test: a temporary HOME with its own telemetry home, CF CLI
 /// config, machine ID, and a stand-in for the real `cf` (a shell script that logs its
-/// arguments, copies stdin to a file if asked, waits for `FAKE_CF_WAIT_FOR` to exist (giving
+/// arguments, writes the signals it ignores (`/proc/self/status`) to `FAKE_CF_SIGNALS_TO`
+/// if asked, copies stdin to a file if asked, waits for `FAKE_CF_WAIT_FOR` to exist (giving
 /// up after 2 minutes or more) if asked, and exits with `FAKE_CF_EXIT`).
 package final class Sandbox: @unchecked Sendable {
     package let root: String
@@ -133,6 +134,7 @@ package final class Sandbox: @unchecked Sendable {
     static let fakeCF = """
         #!/bin/sh
         printf '%s\\n' "$*" >> "${FAKE_CF_LOG:-/dev/null}"
+        if [ -n "$FAKE_CF_SIGNALS_TO" ]; then grep '^SigIgn' /proc/$$/status > "$FAKE_CF_SIGNALS_TO"; fi
         if [ -n "$FAKE_CF_STDIN_TO" ]; then cat > "$FAKE_CF_STDIN_TO"; fi
         if [ -n "$FAKE_CF_SLEEP" ]; then sleep "$FAKE_CF_SLEEP"; fi
         i=0; while [ -n "$FAKE_CF_WAIT_FOR" ] && [ ! -e "$FAKE_CF_WAIT_FOR" ] && [ $i -lt 2400 ]; do sleep 0.05; i=$((i+1)); done
