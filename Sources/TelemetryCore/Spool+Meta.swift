@@ -59,7 +59,10 @@ extension Spool {
         try getMeta(db, key).flatMap { Int($0) }
     }
 
+    /// Adds to a count, saturating: a stored value that is absurd (negative, or near
+    /// `Int.max` in a spool someone edited) neither traps nor wraps.
     static func addToMeta(_ db: Database, _ key: SpoolKey, _ delta: Int) throws {
-        try setMeta(db, key, String((try intMeta(db, key) ?? 0) + delta))
+        let (sum, overflow) = max(0, try intMeta(db, key) ?? 0).addingReportingOverflow(delta)
+        try setMeta(db, key, String(overflow ? Int.max : sum))
     }
 }

@@ -35,6 +35,17 @@ struct SpoolTests {
         #expect(kept.last == envelopes[14].jsonLine)
     }
 
+    /// A count near `Int.max` (an edited spool) saturates at the cap instead of trapping in the
+    /// shim; a negative one counts from 0.
+    @Test func absurdDropCountsSaturate() throws {
+        let spool = try Spool.open(home: home)
+        try spool.setMeta(.droppedUnreported, String(Int.max - 1))
+        try spool.setMeta(.droppedTotal, "-7")
+        for ms in 0..<4 { try spool.record([envelope(ms: ms)], cap: 1) }
+        #expect(try spool.droppedCounts() == (unreported: Int.max, total: 3))
+        #expect(try spool.pendingCount() == 1)
+    }
+
     @Test func batchesHoldOneDayWithinLimits() throws {
         let spool = try Spool.open(home: home)
         try spool.record((0..<5).map { envelope(day: "2026-11-22", ms: $0) } + (0..<3).map { envelope(day: "2026-11-23", ms: $0) }, cap: 100)
