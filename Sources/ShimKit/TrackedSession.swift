@@ -37,7 +37,9 @@ struct TrackedSession {
         case .on: break
         case .off: return nil
         case .unknown:
-            guard mayAsk, command.event == .startBegin else { return nil }
+            // Asked only in the terminal's foreground job: from a background one, reading the
+            // answer would stop the job, which `cf dev start &` without the shim does not do.
+            guard mayAsk, command.event == .startBegin, EnvironmentSwitches.isForegroundJob() else { return nil }
             let yes = ConsentPrompt.ask()
             do {
                 try consent.save(yes ? .on : .off)

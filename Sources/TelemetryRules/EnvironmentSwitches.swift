@@ -35,6 +35,15 @@ package enum EnvironmentSwitches {
     package static func isInteractive() -> Bool {
         isatty(0) == 1 && isatty(2) == 1
     }
+
+    /// This process may read its terminal without being stopped: it is in the foreground job
+    /// of its controlling terminal, or stdin is a terminal that is not its controlling one (no
+    /// job control applies). A question asked from a background job (`cf dev start &`) would
+    /// stop the job (SIGTTIN).
+    package static func isForegroundJob() -> Bool {
+        let foreground = tcgetpgrp(0)
+        return foreground < 0 || foreground == getpgrp()
+    }
 }
 
 /// The process environment, read with libc (`getenv`), as a lookup function.

@@ -48,6 +48,21 @@ struct ShimConsentTests {
         #expect(ConsentStore(home: sandbox.telemetryHome).load() == nil)
     }
 
+    /// `cf dev start &` from an interactive shell: asking from a background job would stop it
+    /// (reading the terminal), so it is not asked there; the next run in the foreground asks.
+    @Test func aBackgroundJobIsNotAskedAndNotStopped() throws {
+        let sandbox = try Sandbox()
+        let script = "set -m; cf dev start & wait $!; echo \"status=$?\"; jobs -l"
+        // setsid -c: the terminal becomes the shell's controlling one, as in a terminal window.
+        let result = try ChildRunner.runOnTerminal(
+            "/usr/bin/setsid", ["-w", "-c", "/bin/bash", "-c", script], environment: sandbox.environment(), timeout: 20)
+        #expect(result.stdout.contains("status=0"), "\(result.stdout)")
+        #expect(!result.stdout.contains("[y/N]"))
+        #expect(!result.stdout.contains("Stopped"))
+        #expect(ConsentStore(home: sandbox.telemetryHome).load() == nil)
+        #expect(try sandbox.cfOnTerminal(["dev", "start"], input: "\n", inputDelay: 0.3).stdout.contains("[y/N]"))
+    }
+
     @Test func withoutATerminalNeitherAskNorRecord() throws {
         let sandbox = try Sandbox()
         let unknown = try sandbox.cfWithPipes(["dev", "start"])
