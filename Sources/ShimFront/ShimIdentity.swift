@@ -49,10 +49,12 @@ package struct ShimIdentity: Sendable {
         return ShimIdentity(path: path, me: found ? FileID(info) : nil, size: found ? Int(info.st_size) : -1, seen: seen)
     }
 
-    /// A shim already handled this command line: the real `cf` (or something it ran)
-    /// called `cf` again, or two shims hand it back and forth. Pass it through unrecorded.
+    /// A shim already handled this command line: the real `cf` (or something it ran) called
+    /// `cf` again, two shims hand it back and forth, or another build of the shim earlier on
+    /// `PATH` took this one for the real `cf` (and recorded the command already). Pass it
+    /// through unrecorded, so that a command is recorded once however many shims it meets.
     package var reentered: Bool {
-        me.map(seen.contains) ?? false
+        !seen.isEmpty
     }
 
     /// Whether the file at `path` is this shim, a copy of it, or a shim seen before.
@@ -67,7 +69,7 @@ package struct ShimIdentity: Sendable {
 
     /// Adds this shim to `CFDEV_TELEMETRY_SHIMS_SEEN` for whatever it starts next.
     package func markSeen() {
-        guard let me, !reentered else { return }
+        guard let me, !seen.contains(me) else { return }
         let value = seen.isEmpty ? me.text : (seen + [me]).suffix(Self.maxSeen).map(\.text).joined(separator: ",")
         setenv(Self.seenVariable, value, 1)
     }

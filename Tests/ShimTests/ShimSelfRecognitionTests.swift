@@ -106,6 +106,8 @@ struct ShimSelfRecognitionTests {
         "huge": String(repeating: "18446744073709551615:18446744073709551615,", count: 2400),
     ]
 
+    /// What does not parse is ignored; file IDs that parse (of no shim: "huge", "empty parts") say a shim
+    /// handled the command line already, so it is not recorded again. Either way cf runs once.
     @Test("a hostile CFDEV_TELEMETRY_SHIMS_SEEN changes nothing", arguments: ["garbage", "empty parts", "negative", "huge"])
     func hostileSeenVariable(_ name: String) throws {
         let value = try #require(Self.hostileSeenValues[name])
@@ -115,7 +117,34 @@ struct ShimSelfRecognitionTests {
         #expect(try sandbox.cfWithPipes(["apps"], env: env).status == 0)
         #expect(try sandbox.cfOnTerminal(["push", "app"], env: env).status == 0)
         #expect(fakeCFRuns(sandbox) == ["apps", "push app"])
-        #expect(try sandbox.pendingEvents().map { $0["event"] as? String } == ["app_created"])
+        #expect(try sandbox.pendingEvents().map { $0["event"] as? String } == (["garbage", "negative"].contains(name) ? ["app_created"] : []))
+    }
+
+    /// Two different builds of the shim on PATH, each with its own `cfdev-telemetry` beside it
+    /// (a package manager's and an install script's): the first records, takes the second for
+    /// the real `cf` and runs it; the second sees that a shim handled this command line and
+    /// passes it on unrecorded. The command is recorded once and cf runs once.
+    @Test("two builds of the shim record a command once", arguments: ["", "1"])
+    func twoBuildsOfTheShimRecordOnce(_ sync: String) throws {
+        let sandbox = try Sandbox()
+        try sandbox.setConsent(.on)
+        let other = try Self.folder(sandbox, "other-build") { path in
+            try Self.copyOfShim(to: path, appending: Data("another build".utf8))
+            try FileManager.default.createSymbolicLink(
+                atPath: (path as NSString).deletingLastPathComponent + "/cfdev-telemetry", withDestinationPath: ProductLocator.cli)
+        }
+        for first in [sandbox.shimDir, other] {
+            let second = first == other ? sandbox.shimDir : other
+            let result = try sandbox.cfOnTerminal(
+                ["push", "app"], env: ["PATH": "\(first):\(second):\(sandbox.binDir):/usr/bin:/bin", "CFDEV_TELEMETRY_SYNC": sync])
+            #expect(result.status == 0)
+        }
+        #expect(fakeCFRuns(sandbox) == ["push app", "push app"])
+        // Both runs, once each (the background recorder may still be writing the second).
+        let events = try sandbox.waitForPendingEvents(2)
+        usleep(500_000)
+        #expect(events.map { $0["event"] as? String } == ["app_created", "app_created"])
+        #expect(try sandbox.pendingEvents().count == 2)
     }
 
     @Test("a copied (not linked) shim records, with cfdev-telemetry from PATH", arguments: ["1", ""])
