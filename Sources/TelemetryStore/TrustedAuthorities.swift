@@ -10,8 +10,8 @@ import TelemetryRules
 /// `--cacert` and the AWS CLI take them. Otherwise as OpenSSL-based tools do: `SSL_CERT_FILE`
 /// instead of the system's bundle, plus the folders of `SSL_CERT_DIR`; the system's bundle is
 /// looked for where common distributions keep it (the release binary is static: no path is
-/// compiled in). A file or folder given is read here, bounded, and must hold PEM certificates:
-/// each problem is one line naming the setting.
+/// compiled in). A file given is read here, bounded, and must hold PEM certificates: each
+/// problem is one line naming the setting; a folder of `SSL_CERT_DIR` that does not is skipped.
 package struct TrustedAuthorities: Sendable {
     /// What the TLS configuration trusts.
     let roots: NIOSSLTrustRoots
@@ -55,10 +55,17 @@ package struct TrustedAuthorities: Sendable {
             trust = system()
         }
         if let list = environment["SSL_CERT_DIR"], !list.isEmpty {
+            // A folder that is missing, unreadable or without certificates is skipped, as
+            // OpenSSL and Go skip it (a profile script's list may name folders this machine lacks);
+            // `doctor` shows it.
             for path in list.split(separator: ":").prefix(maxFolders).map(String.init) where !path.isEmpty {
-                let folder = try folder(path, named: "SSL_CERT_DIR")
-                trust.additional.append(.certificates(folder.certificates))
-                trust.description += ", \(folder.description)"
+                do {
+                    let folder = try folder(path, named: "SSL_CERT_DIR")
+                    trust.additional.append(.certificates(folder.certificates))
+                    trust.description += ", \(folder.description)"
+                } catch TelemetryError.configuration(let why) {
+                    trust.description += ", \(why) (skipped)"
+                }
             }
         }
         return trust
