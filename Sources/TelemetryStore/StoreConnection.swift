@@ -12,13 +12,20 @@ package struct StoreConnection: Sendable {
     package let trust: TrustedAuthorities
 
     /// Reads the proxy and CA settings for `endpoint`; each problem is a one-line error.
+    /// `NO_PROXY` is matched against the host requests go to: `<bucket>.<host>` when the
+    /// endpoint is virtual-hosted.
     package init(endpoint: S3Endpoint, caBundle: String?, environment: [String: String], audience: SettingsAudience) throws {
-        try self.init(url: endpoint.url, caBundle: caBundle, environment: environment, audience: audience)
+        let host = endpoint.pathStyle ? endpoint.host : "\(endpoint.bucket).\(endpoint.host)"
+        try self.init(url: endpoint.url, host: host, caBundle: caBundle, environment: environment, audience: audience)
     }
 
     /// The same for any service URL (STS's, for the team's credentials).
     package init(url: URL, caBundle: String?, environment: [String: String], audience: SettingsAudience) throws {
         let host = (url.host ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        try self.init(url: url, host: host, caBundle: caBundle, environment: environment, audience: audience)
+    }
+
+    private init(url: URL, host: String, caBundle: String?, environment: [String: String], audience: SettingsAudience) throws {
         proxy = try ProxyEnvironment.proxy(
             scheme: url.scheme ?? "https", host: host,
             port: url.port ?? (url.scheme?.lowercased() == "http" ? 80 : 443), environment: environment)

@@ -25,6 +25,22 @@ struct ProxyEnvironmentTests {
         #expect(try proxy(["HTTPS_PROXY": "http://upper:3128"], scheme: "http", port: 80) == nil)
     }
 
+    /// With virtual-hosted addressing requests go to `<bucket>.<host>`: that is the name
+    /// NO_PROXY is matched against, as curl and Go match the request's host.
+    @Test("NO_PROXY matches the host requests go to, the bucket's with virtual-hosted addressing")
+    func noProxyForTheRequestHost() throws {
+        let proxied = ["HTTPS_PROXY": "http://proxy.corp:3128"]
+        for (pathStyle, noProxy, direct) in [
+            (false, "mybucket.s3.example.com", true), (false, ".s3.example.com", true), (false, "s3.example.com", true),
+            (true, "mybucket.s3.example.com", false), (true, "s3.example.com", true), (false, "other.s3.example.com", false),
+        ] {
+            let endpoint = try S3Endpoint(url: "https://s3.example.com", bucket: "mybucket", pathStyle: pathStyle)
+            let connection = try StoreConnection(
+                endpoint: endpoint, caBundle: nil, environment: proxied.merging(["NO_PROXY": noProxy]) { $1 }, audience: .client)
+            #expect((connection.proxy == nil) == direct, "path style \(pathStyle), NO_PROXY \(noProxy)")
+        }
+    }
+
     @Test("a proxy URL: scheme optional, port 80 by default, user-info decoded and never shown")
     func parsing() throws {
         let plain = try #require(try proxy(["HTTPS_PROXY": "proxy.corp:8080"]))
