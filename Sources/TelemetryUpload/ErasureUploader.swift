@@ -41,8 +41,11 @@ package struct ErasureUploader: Sendable {
             return .failed("\(error)", fatal: true)
         }
         let key = record.request.key(in: target.layout)
-        let timeout = max(0.5, min(30, deadline.timeIntervalSinceNow))
-        let client = target.client(requestTimeout: timeout)
+        // Each try gets what is left of the run, at most 30 s, so that none runs past the
+        // deadline (and into the hard limit that ends the process).
+        let deadline = self.deadline
+        func timeLeft() -> TimeInterval { max(0.5, min(30, deadline.timeIntervalSinceNow)) }
+        let client = target.client(requestTimeout: timeLeft())
         var alreadyStored = false
         do {
             _ = try await RetryingRequest(client: client, policy: policy, deadline: deadline).run(
@@ -51,7 +54,7 @@ package struct ErasureUploader: Sendable {
                 },
                 {
                     try await client.putObject(
-                        key: key, body: record.request.body, contentType: "application/json", writeOnce: true, timeout: timeout)
+                        key: key, body: record.request.body, contentType: "application/json", writeOnce: true, timeout: timeLeft())
                 })
         } catch let error as S3Error where error.status == 412 {
             alreadyStored = true
@@ -65,6 +68,11 @@ package struct ErasureUploader: Sendable {
         var landed = record
         landed.landedMs = WallClock.nowMilliseconds()
         do {
+            // A `forget` meanwhile may have saved a newer request: that one stays pending.
+            guard try ErasureRecord.load(home: home)?.request == record.request else {
+                log.write("erasure request stored at \(key); a newer request replaced it meanwhile and stays pending")
+                return .landed(landed, key: key, alreadyStored: alreadyStored)
+            }
             try landed.save(home: home)
         } catch {
             // In the store all the same; the next run sends it again and gets a 412.

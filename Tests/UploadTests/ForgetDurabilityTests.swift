@@ -93,6 +93,55 @@ struct ForgetDurabilityTests {
         }
     }
 
+    /// A second `forget` while a flush is sending the first request: the first lands, and the
+    /// second, newer one stays pending (it is not overwritten as "landed"), then lands too.
+    @Test("a forget while the previous request is in flight keeps the newer request pending")
+    func aNewerRequestMadeMeanwhileStaysPending() async throws {
+        let server = try S3TestServer.requireCurrent()
+        try await FaultProxy.with(server) { proxy in
+            let world = try FlushWorld(server: server, prefix: FlushWorld.uniquePrefix("forget-twice "), endpoint: proxy.url)
+            #expect(try await world.cli(["forget", "--yes", "--timeout", "1"], env: Self.deadStore).status == 0)
+            let first = try #require(try await erasure(world)?["requested_at"] as? String)
+            try await proxy.script(["hold"])
+            let flusher = try world.startFlusher()
+            _ = try await proxy.waitForLog(timeout: 30) { log in log.contains { $0.action == "hold" } }
+            try await Task.sleep(nanoseconds: 5_000_000)
+            #expect(try await world.cli(["forget", "--yes", "--timeout", "1"], env: Self.deadStore).status == 0)
+            let second = try #require(try await erasure(world)?["requested_at"] as? String)
+            #expect(second != first)
+            try await proxy.release()
+            #expect(await flusher.wait(timeout: 60) == 0)
+            let after = try #require(try await erasure(world))
+            #expect(after["state"] as? String == "pending")
+            #expect(after["requested_at"] as? String == second)
+
+            try await proxy.script([])
+            #expect(try await world.flush().status == 0)
+            #expect(try await erasure(world)?["state"] as? String == "landed")
+            #expect(try await offPool { try S3Read.list(server, prefix: world.prefix + "erasures/v1/") }.count == 2)
+        }
+    }
+
+    /// A store that never answers: each try of the request gets what is left of the run (at
+    /// most 30 s), so the last one ends with the run, which then says why in one line, rather
+    /// than running past it into the hard limit that ends the process.
+    @Test("a stalled store: the erasure request's last try ends with the run, not past it")
+    func aStalledStoreEndsWithTheRun() async throws {
+        let server = try S3TestServer.requireCurrent()
+        try await FaultProxy.with(server) { proxy in
+            let world = try FlushWorld(server: server, prefix: FlushWorld.uniquePrefix("forget-stall "), endpoint: proxy.url)
+            #expect(try await world.cli(["forget", "--yes", "--timeout", "1"], env: Self.deadStore).status == 0)
+            try await proxy.script([], default: "stall")
+            // The first try times out after 30 s; the next one has 3 s left, not 30.
+            let stalled = try await world.flush(["--timeout", "33"], timeout: 90)
+            #expect(stalled.status == 1)
+            #expect(stalled.stderr.contains("the erasure request could not be sent"), "\(stalled.stderr)")
+            #expect(!stalled.stderr.contains("time limit"), "\(stalled.stderr)")
+            #expect(try await proxy.log().count >= 2)
+            #expect(try await erasure(world)?["state"] as? String == "pending")
+        }
+    }
+
     @Test("telemetry off, the request pending: the next catalog command through the shim sends it in the background")
     func shimRetriesWhileOff() async throws {
         let server = try S3TestServer.requireCurrent()
