@@ -293,6 +293,30 @@ struct CredentialChainTests {
         await #expect(throws: CredentialSourceError.self) { try await provider.credentials() }
     }
 
+    /// Concurrent requests of a long report that arrive while the failing refresh is in flight
+    /// get the credentials in hand too, not the refresh's error.
+    @Test func everyCallerWaitingOnAFailedRefreshGetsTheCredentialsInHand() async throws {
+        let now = LockedClock(Date(timeIntervalSince1970: 1_000_000))
+        let calls = LockedCounter()
+        let clock: @Sendable () -> Date = { now.get() }
+        let provider = RefreshingCredentials(source: "web identity", clock: clock) {
+            calls.add()
+            guard calls.value == 1 else {
+                try await Task.sleep(nanoseconds: 300_000_000)  // STS answers late, then fails
+                throw CredentialSourceError("web identity", "STS AssumeRoleWithWebIdentity answered HTTP 503")
+            }
+            return AWSCredentials(accessKeyID: "FIRST", secretAccessKey: "B", expiration: now.get().addingTimeInterval(3600))
+        }
+        _ = try await provider.credentials()
+        now.advance(3400)
+        let keys = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<6 { group.addTask { try await provider.credentials().accessKeyID } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(keys == Array(repeating: "FIRST", count: 6))
+        #expect(calls.value == 2)
+    }
+
     // MARK: Container and instance metadata
 
     @Test func containerCredentialsWithTheAuthorizationTokenFile() async throws {

@@ -34,12 +34,18 @@ package actor RefreshingCredentials: AWSCredentialsProvider {
     package func credentials() async throws -> AWSCredentials {
         if let current, refreshAt.map({ clock() < $0 }) ?? true { return current }
         if let inFlight { return try await inFlight.value }
-        let task = Task { try await fetch() }
+        // The whole refresh, the fallback to the credentials in hand included, is the shared
+        // task: every caller waiting on it gets the same answer.
+        let task = Task { try await refresh() }
         inFlight = task
         defer { inFlight = nil }
+        return try await task.value
+    }
+
+    private func refresh() async throws -> AWSCredentials {
         let fresh: AWSCredentials
         do {
-            fresh = try await task.value
+            fresh = try await fetch()
         } catch {
             // An early refresh that failed (STS briefly down) is not the end of a long job: the
             // credentials in hand still work until they expire; try again in a while.
