@@ -6,8 +6,10 @@ nonisolated(unsafe) private var forwardedChildPID: pid_t = 0
 
 /// Runs the real `cf` the way a shell does: same arguments, environment, stdin, stdout,
 /// stderr and terminal (same process group, so the terminal's job control is untouched).
-/// While it runs, SIGINT and SIGQUIT are ignored by the shim (the terminal sends them to
-/// the child too) and SIGTERM and SIGHUP are forwarded to the child. A signal the shim was
+/// While it runs, SIGINT and SIGQUIT from the terminal are ignored by the shim (the terminal
+/// sends them to the child too) and passed on when another process sent them (`kill -INT`,
+/// `timeout -s INT`, an IDE's stop button: on Linux, where the sender is known), and SIGTERM
+/// and SIGHUP are forwarded to the child. A signal the shim was
 /// started with ignored (`trap '' INT HUP`, `nohup`) stays ignored, by the shim and by the
 /// child, as it would be without the shim; SIGCHLD is reset to its default for the wait (a
 /// parent that ignored it would make the child's status unknowable) and the child.
@@ -40,7 +42,7 @@ package enum ChildProcess {
             if signal == SIGCHLD {
                 setHandler(&action, SIG_DFL)
             } else if ignored.contains(signal) {
-                setHandler(&action, SIG_IGN)
+                setTerminalAwareHandler(&action)
             } else {
                 setHandler(&action) { signal in
                     if forwardedChildPID > 0 { kill(forwardedChildPID, signal) }
@@ -134,6 +136,16 @@ private func isIgnoreHandler(_ action: sigaction) -> Bool {
     action.sa_flags & SA_SIGINFO == 0
         && unsafeBitCast(action.__sigaction_handler.sa_handler, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self)
 }
+
+/// SIGINT/SIGQUIT: the terminal's (sent by the kernel, `SI_KERNEL`) reached the child as well
+/// and is ignored here; one sent by a process (`si_code <= 0`: `kill`, `sigqueue`, `tgkill`)
+/// was meant for `cf` and is passed on.
+private func setTerminalAwareHandler(_ action: inout sigaction) {
+    action.sa_flags = SA_SIGINFO
+    action.__sigaction_handler.sa_sigaction = { signal, info, _ in
+        if let info, info.pointee.si_code <= 0, forwardedChildPID > 0 { kill(forwardedChildPID, signal) }
+    }
+}
 #else
 private let RLIMIT_CORE_VALUE = RLIMIT_CORE
 
@@ -144,6 +156,11 @@ private func setHandler(_ action: inout sigaction, _ handler: (@convention(c) (I
 private func isIgnoreHandler(_ action: sigaction) -> Bool {
     action.sa_flags & SA_SIGINFO == 0
         && unsafeBitCast(action.__sigaction_u.__sa_handler, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self)
+}
+
+/// Darwin: SIGINT/SIGQUIT are ignored (the terminal sends them to the child too).
+private func setTerminalAwareHandler(_ action: inout sigaction) {
+    setHandler(&action, SIG_IGN)
 }
 #endif
 

@@ -47,6 +47,32 @@ struct ShimProcessTests {
         #expect(status & 0x7f == SIGTERM)
     }
 
+    #if os(Linux)  // where the sender of a signal is known
+    /// Ctrl-C from the terminal reaches cf directly; a SIGINT another process sends to the shim
+    /// (`kill -INT`, `timeout -s INT`, an IDE's stop button) was meant for cf and is passed on.
+    @Test("a SIGINT sent to the shim reaches cf", arguments: ["", "1"])
+    func anInterruptSentToTheShimReachesCF(_ sync: String) throws {
+        let sandbox = try Sandbox()
+        try sandbox.setConsent(.on)
+        // A real cf that is one process (as the Go binary is), busy for 20 s.
+        try Sandbox.writeExecutable(sandbox.binDir + "/cf", "#!/bin/sh\nprintf '%s\\n' \"$*\" >> \"$FAKE_CF_LOG\"\nexec sleep 20\n")
+        // Job control on (as in a terminal window), so the background job does not start with
+        // SIGINT ignored; setsid -c makes the terminal the shell's controlling one.
+        let script = """
+            set -m; cf push app & pid=$!
+            while [ ! -s "$FAKE_CF_LOG" ]; do sleep 0.05; done; sleep 0.2
+            kill -INT $pid; wait $pid; echo "status=$?"
+            """
+        let result = try ChildRunner.runOnTerminal(
+            "/usr/bin/setsid", ["-w", "-c", "/bin/bash", "-c", script],
+            environment: sandbox.environment(["CFDEV_TELEMETRY_SYNC": sync]), timeout: 60)
+        #expect(result.stdout.contains("status=130"), "sync=\(sync): \(result.stdout)")
+        let events = try sandbox.waitForPendingEvents(2)
+        #expect(events.map { $0["event"] as? String } == ["app_created", "error"])
+        #expect((events.last?["data"] as? [String: Any])?["signal"] as? Int == Int(SIGINT))
+    }
+    #endif
+
     #if os(Linux)  // reads /proc/PID/status
     /// A signal the user's shell ignores (`trap '' INT HUP`, `nohup`) is still ignored by the real
     /// `cf` run through the shim, as without it; a parent that ignores SIGCHLD does not cost the
