@@ -2,11 +2,12 @@ import Foundation
 import TelemetryCore
 import TelemetryRules
 
-/// `cfdev-telemetry __record` (the detached recording), started by the shim's front after the real `cf`
-/// finished, with a `RecordRequest` on its stdin (never the command line in its own argv,
-/// which other users can read): records that run (the command's event and its outcome, or
-/// the outcome alone when a foreground run handed only that over) exactly as the foreground path would, then starts a flush when one is due. It has no
-/// terminal: problems go to the telemetry log.
+/// `cfdev-telemetry __record` (the detached recording), started by the shim's front after the
+/// real `cf` finished, with a `RecordRequest` on its stdin (never the command line in its own
+/// argv, which other users can read): records that run (the command's event and its outcome,
+/// or the outcome alone when a foreground run handed only that over) exactly as the
+/// foreground path would, then starts a flush when one is due. It has no terminal: problems go
+/// to the telemetry log.
 package enum DetachedRecording {
     package static func main() -> Never {
         guard let request = RecordRequest.read(from: 0) else { exit(2) }

@@ -73,7 +73,7 @@ struct TrackedSession {
             return try recorder.withSpool(busyTimeout: busyTimeout) { spool in
                 let start = Recorder.Occurrence(
                     event: command.event, data: command.recordedData(hasher: try spool.nameHasher()), milliseconds: startedMs)
-                try recorder.record([start], in: spool, cap: settings.maxPendingEvents)
+                try recorder.record([start], in: spool, cap: settings.maxPendingEvents, whileConsentOn: true)
                 return spool
             }
         } catch {
@@ -143,7 +143,7 @@ struct TrackedSession {
         guard let spool = prepared else { return false }
         if !events.isEmpty {
             do {
-                try recorder.record(events, in: spool, cap: settings.maxPendingEvents)
+                try recorder.record(events, in: spool, cap: settings.maxPendingEvents, whileConsentOn: true)
             } catch {
                 recorder.log.write("could not record the outcome of \(command.event.rawValue): \(error)")
                 return false

@@ -34,9 +34,12 @@ package struct Recorder: Sendable {
         return AnonymousID.derive(from: machineID)
     }
 
-    /// Stores the occurrences in one transaction and returns their envelopes.
+    /// Stores the occurrences in one transaction and returns their envelopes. With
+    /// `whileConsentOn`, consent is read again inside the transaction (after any wait for the
+    /// spool's lock): if it was turned off meanwhile (`off` saves that, then deletes what is
+    /// pending under the same lock), nothing is stored and nothing returned.
     @discardableResult
-    package func record(_ occurrences: [Occurrence], in spool: Spool, cap: Int) throws -> [Envelope] {
+    package func record(_ occurrences: [Occurrence], in spool: Spool, cap: Int, whileConsentOn: Bool = false) throws -> [Envelope] {
         let id = try anonymousID(spool: spool)
         let os = OSInfo.current()
         let envelopes = occurrences.map {
@@ -44,7 +47,11 @@ package struct Recorder: Sendable {
                 event: $0.event, timestamp: Timestamp.iso8601(milliseconds: $0.milliseconds),
                 anonymousID: id, os: os, data: $0.data)
         }
-        try spool.record(envelopes, cap: cap)
+        let consent = ConsentStore(home: home)
+        guard try spool.record(envelopes, cap: cap, when: { !whileConsentOn || consent.state() == .on }) else {
+            log.write("not recorded: telemetry was turned off meanwhile")
+            return []
+        }
         if EnvironmentSwitches.isDebugging({ environment[$0] }) {
             for envelope in envelopes {
                 // Not FileHandle: its write traps on a closed or broken stderr.

@@ -4,9 +4,12 @@ import TelemetryRules
 
 extension Spool {
     /// Stores events in one transaction, then enforces the cap: past `cap` pending events
-    /// the oldest not yet sealed into a batch are dropped and counted.
-    package func record(_ envelopes: [Envelope], cap: Int) throws {
+    /// the oldest not yet sealed into a batch are dropped and counted. `when` is asked inside
+    /// the transaction, holding the write lock: false stores nothing (and returns false).
+    @discardableResult
+    package func record(_ envelopes: [Envelope], cap: Int, when wanted: () -> Bool = { true }) throws -> Bool {
         try write { db in
+            guard wanted() else { return false }
             for envelope in envelopes {
                 try db.execute(
                     sql: "INSERT INTO event (event_id, day, line) VALUES (?, ?, ?)",
@@ -26,6 +29,7 @@ extension Spool {
                     try Self.addToMeta(db, .droppedTotal, dropped)
                 }
             }
+            return true
         }
     }
 

@@ -165,6 +165,32 @@ struct ShimCommandLineTests {
         #expect(try sandbox.pendingEvents().count == 3)
     }
 
+    /// A run whose recorder waits for a locked spool while the user turns telemetry off: the
+    /// recorder reads consent again once it holds the lock, and records nothing.
+    @Test func aRunRecordedAfterTelemetryWasTurnedOffMeanwhileIsNotRecorded() throws {
+        let sandbox = try Sandbox()
+        try sandbox.setConsent(.on)
+        #expect(try sandbox.cfOnTerminal(["dev", "stop"]).status == 0)
+        let lock = try SpoolLockHolder(path: sandbox.telemetryHome.spoolPath)
+        // The background recorder now waits for the lock (up to 60 s).
+        #expect(try sandbox.cfOnTerminal(["push", "app"], env: ["CFDEV_TELEMETRY_SYNC": ""]).status == 0)
+        // `off` saves the answer at once; it cannot delete what is pending while the lock is held.
+        _ = try sandbox.cli(["off"])
+        #expect(ConsentStore(home: sandbox.telemetryHome).state() == .off)
+        lock.release()
+        // The recorder gets the lock now: it says so in the log, or (the fault) records the event.
+        let log = sandbox.telemetryHome.logPath
+        func decided() throws -> Bool {
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            if text.contains("not recorded: telemetry was turned off meanwhile") { return true }
+            return try sandbox.pendingEvents().count > 1
+        }
+        let deadline = Date().addingTimeInterval(30)
+        while try !decided() && Date() < deadline { usleep(100_000) }
+        #expect(try sandbox.pendingEvents().map { $0["event"] as? String } == ["stop"])
+        #expect(try String(contentsOfFile: log, encoding: .utf8).contains("not recorded: telemetry was turned off meanwhile"))
+    }
+
     @Test func aHugeCommandLineRunsAndIsStillRecorded() throws {
         let sandbox = try Sandbox()
         try sandbox.setConsent(.on)
