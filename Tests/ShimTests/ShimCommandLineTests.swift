@@ -165,6 +165,7 @@ struct ShimCommandLineTests {
         #expect(try sandbox.pendingEvents().count == 3)
     }
 
+    #if os(Linux)  // reads /proc/PID/fd
     /// A run whose recorder waits for a locked spool while the user turns telemetry off: the
     /// recorder reads consent again once it holds the lock, and records nothing.
     @Test func aRunRecordedAfterTelemetryWasTurnedOffMeanwhileIsNotRecorded() throws {
@@ -172,8 +173,11 @@ struct ShimCommandLineTests {
         try sandbox.setConsent(.on)
         #expect(try sandbox.cfOnTerminal(["dev", "stop"]).status == 0)
         let lock = try SpoolLockHolder(path: sandbox.telemetryHome.spoolPath)
-        // The background recorder now waits for the lock (up to 60 s).
         #expect(try sandbox.cfOnTerminal(["push", "app"], env: ["CFDEV_TELEMETRY_SYNC": ""]).status == 0)
+        // The background recorder has seen consent on and opened the spool: it now waits for the lock.
+        let opened = Date().addingTimeInterval(20)
+        while !Self.recorderHasOpened(sandbox) && Date() < opened { usleep(20_000) }
+        #expect(Self.recorderHasOpened(sandbox))
         // `off` saves the answer at once; it cannot delete what is pending while the lock is held.
         _ = try sandbox.cli(["off"])
         #expect(ConsentStore(home: sandbox.telemetryHome).state() == .off)
@@ -190,6 +194,21 @@ struct ShimCommandLineTests {
         #expect(try sandbox.pendingEvents().map { $0["event"] as? String } == ["stop"])
         #expect(try String(contentsOfFile: log, encoding: .utf8).contains("not recorded: telemetry was turned off meanwhile"))
     }
+
+    /// Whether this sandbox's detached recorder has the spool open.
+    static func recorderHasOpened(_ sandbox: Sandbox) -> Bool {
+        let spool = URL(fileURLWithPath: sandbox.telemetryHome.spoolPath).resolvingSymlinksInPath().path
+        return ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).contains { pid in
+            guard pid.allSatisfy(\.isNumber),
+                let line = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"), line.split(separator: 0).contains(Data("__record".utf8)),
+                let environment = FileManager.default.contents(atPath: "/proc/\(pid)/environ"),
+                environment.split(separator: 0).contains(Data(("HOME=" + sandbox.home).utf8))
+            else { return false }
+            let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
+            return fds.contains { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\($0)")) == spool }
+        }
+    }
+    #endif
 
     @Test func aHugeCommandLineRunsAndIsStillRecorded() throws {
         let sandbox = try Sandbox()
