@@ -146,10 +146,13 @@ struct ShimCommandLineTests {
         #expect(try sandbox.cfOnTerminal(["dev", "stop"]).status == 0)
         let go = sandbox.root + "/cf-may-end"
         let env = ["FAKE_CF_EXIT": "3", "CFDEV_TELEMETRY_DEBUG": "1", "FAKE_CF_WAIT_FOR": go]
-        // On its own thread at once (a task could wait behind the other tests' blocked ones).
-        let run = ThreadRun { try sandbox.cfOnTerminal(["push", "app"], env: env) }
+        // On its own thread at once (a task could wait behind the other tests' blocked ones), with
+        // room for a loaded machine: the run lasts until the steps below let cf end.
+        let run = ThreadRun {
+            try ChildRunner.runOnTerminal(sandbox.shimDir + "/cf", ["push", "app"], environment: sandbox.environment(env), timeout: 300)
+        }
         // cf is still running: its own event is in; then the spool is locked and cf ends.
-        #expect(try sandbox.waitForPendingEvents(2).map { $0["event"] as? String } == ["stop", "app_created"])
+        #expect(try sandbox.waitForPendingEvents(2, timeout: 120).map { $0["event"] as? String } == ["stop", "app_created"])
         let lock = try SpoolLockHolder(path: sandbox.telemetryHome.spoolPath)
         _ = FileManager.default.createFile(atPath: go, contents: nil)
         let result = try run.wait()
@@ -157,7 +160,7 @@ struct ShimCommandLineTests {
         #expect(result.stdout.contains("cfdev-telemetry: not recorded in the foreground; recording in the background"), "\(result.stdout)")
         #expect(try sandbox.pendingEvents().count == 2)
         lock.release()
-        let events = try sandbox.waitForPendingEvents(3)
+        let events = try sandbox.waitForPendingEvents(3, timeout: 120)
         #expect(events.map { $0["event"] as? String } == ["stop", "app_created", "error"])
         #expect((events.last?["data"] as? [String: Any])?["exit_status"] as? Int == 3)
         // Nothing more comes: the command's event is not recorded a second time.
