@@ -55,7 +55,7 @@ struct ShimConsentTests {
         let script = "set -m; cf dev start & wait $!; echo \"status=$?\"; jobs -l"
         // setsid -c: the terminal becomes the shell's controlling one, as in a terminal window.
         let result = try ChildRunner.runOnTerminal(
-            "/usr/bin/setsid", ["-w", "-c", "/bin/bash", "-c", script], environment: sandbox.environment(), timeout: 20)
+            "/usr/bin/setsid", ["-w", "-c", "/bin/bash", "-c", script], environment: sandbox.environment(), timeout: 120)
         #expect(result.stdout.contains("status=0"), "\(result.stdout)")
         #expect(!result.stdout.contains("[y/N]"))
         #expect(!result.stdout.contains("Stopped"))
