@@ -89,17 +89,9 @@ package func inheritableDescriptorsAboveStandard() -> [Int32] {
     let own = dirfd(directory)
     var found: [Int32] = []
     while let entry = readdir(directory) {
-        var fd: Int32 = 0
-        let isNumber = withUnsafeBytes(of: entry.pointee.d_name) { name -> Bool in
-            guard let first = name.first, first != 0 else { return false }
-            for byte in name {
-                if byte == 0 { break }
-                guard byte >= 0x30 && byte <= 0x39, fd < 1 << 24 else { return false }
-                fd = fd * 10 + Int32(byte - 0x30)
-            }
-            return true
-        }
-        guard isNumber, fd > 2, fd != own else { continue }
+        // Each entry's name is a descriptor's number ("." and ".." are not numbers).
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self) }
+        guard let fd = Int32(name), fd > 2, fd != own else { continue }
         let flags = fcntl(fd, F_GETFD)
         if flags >= 0 && flags & FD_CLOEXEC == 0 { found.append(fd) }
     }

@@ -9,10 +9,10 @@ nonisolated(unsafe) private var forwardedChildPID: pid_t = 0
 /// While it runs, SIGINT and SIGQUIT from the terminal are ignored by the shim (the terminal
 /// sends them to the child too) and passed on when another process sent them (`kill -INT`,
 /// `timeout -s INT`, an IDE's stop button: on Linux, where the sender is known), and SIGTERM
-/// and SIGHUP are forwarded to the child. A signal the shim was
-/// started with ignored (`trap '' INT HUP`, `nohup`) stays ignored, by the shim and by the
-/// child, as it would be without the shim; SIGCHLD is reset to its default for the wait (a
-/// parent that ignored it would make the child's status unknowable) and the child.
+/// and SIGHUP are forwarded to the child. A signal the shim was started with ignored
+/// (`trap '' INT HUP`, `nohup`) stays ignored, by the shim and by the child, as it would be
+/// without the shim; SIGCHLD is reset to its default for the wait (a parent that ignored it
+/// would make the child's status unknowable) and the child.
 package enum ChildProcess {
     static let forwarded: [Int32] = [SIGTERM, SIGHUP]
     static let ignored: [Int32] = [SIGINT, SIGQUIT]

@@ -14,6 +14,13 @@ package struct RetryingRequest: Sendable {
     package var clockCorrections = 2
     package let clock: @Sendable () -> Date
 
+    /// What one try may take: what is left until `deadline`, at most 30 s, at least 0.5 s (a
+    /// try that starts just in time can still be answered); 30 s without a finite deadline.
+    package static func tryTimeout(until deadline: Date, now: Date) -> TimeInterval {
+        let left = deadline.timeIntervalSince(now)
+        return left.isFinite ? max(0.5, min(30, left)) : 30
+    }
+
     package init(client: S3Client, policy: RetryPolicy, deadline: Date = .distantFuture, clock: @escaping @Sendable () -> Date = Date.init) {
         self.client = client
         self.policy = policy

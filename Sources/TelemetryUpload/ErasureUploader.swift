@@ -43,8 +43,7 @@ package struct ErasureUploader: Sendable {
         let key = record.request.key(in: target.layout)
         // Each try gets what is left of the run, at most 30 s, so that none runs past the
         // deadline (and into the hard limit that ends the process).
-        let deadline = self.deadline
-        func timeLeft() -> TimeInterval { max(0.5, min(30, deadline.timeIntervalSinceNow)) }
+        func timeLeft() -> TimeInterval { RetryingRequest.tryTimeout(until: deadline, now: Date()) }
         let client = target.client(requestTimeout: timeLeft())
         var alreadyStored = false
         do {

@@ -139,8 +139,7 @@ package struct Flusher: Sendable {
 
     /// Each request gets what is left of the run, at most 30 s, at least 0.5 s.
     func requestTimeout() -> TimeInterval {
-        let left = deadline.timeIntervalSince(clock())
-        return left.isFinite ? max(0.5, min(30, left)) : 30
+        RetryingRequest.tryTimeout(until: deadline, now: clock())
     }
 
     /// Persists the run's result for `status`, `doctor` and the shim's schedule.
